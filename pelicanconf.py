@@ -1,0 +1,171 @@
+"""Development settings for the Nénufar demo site.
+
+`invoke build` reads this file; `invoke publish` reads publishconf.py, which
+imports everything from here and overrides what differs in production.
+"""
+
+from pelican.utils import slugify as _pelican_slugify
+
+AUTHOR = "Claire Morvan"
+SITENAME = "Nénufar"
+SITESUBTITLE = "Le marketing de la profondeur, de la conversation et de la fidélité"
+SITE_DESCRIPTION = (
+    "Un blog et une lettre sur le marketing qui respecte son public : "
+    "la profondeur plutôt que l’audience, la conversation plutôt que le porte-voix."
+)
+# `invoke serve` and `invoke livereload` listen on this address by default.
+SITEURL = "http://localhost:8000"
+RELATIVE_URLS = False
+
+PATH = "content"
+OUTPUT_PATH = "output/"
+# Member-only artefacts (private feeds, newsletter editions) live here, never in output/.
+PRIVATE_OUTPUT_PATH = "private/"
+DELETE_OUTPUT_DIRECTORY = True
+# Publishing the Markdown sources would publish gated parts: keep it off.
+OUTPUT_SOURCES = False
+
+TIMEZONE = "Europe/Paris"
+DEFAULT_LANG = "fr"
+LOCALE = ("C",)  # dates are formatted with Babel, never with the system locale
+DEFAULT_DATE = None  # an article without a date fails the build
+WITH_FUTURE_DATES = True
+
+ARTICLE_PATHS = ["articles"]
+PAGE_PATHS = ["pages"]
+NEWSLETTER_PATHS = ["newsletter"]
+STATIC_PATHS = ["images", "extra"]
+ARTICLE_EXCLUDES = ["conversations"]
+IGNORE_FILES = [".*", "*~", "#*#", "README.md"]
+
+# Pretty, stable URLs in French.
+ARTICLE_URL = "{slug}/"
+ARTICLE_SAVE_AS = "{slug}/index.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+DRAFT_URL = "brouillons/{slug}/"
+DRAFT_SAVE_AS = "brouillons/{slug}/index.html"
+DRAFT_PAGE_URL = "brouillons/pages/{slug}/"
+DRAFT_PAGE_SAVE_AS = "brouillons/pages/{slug}/index.html"
+CATEGORY_URL = "rubrique/{slug}/"
+CATEGORY_SAVE_AS = "rubrique/{slug}/index.html"
+CATEGORIES_URL = "rubriques/"
+CATEGORIES_SAVE_AS = "rubriques/index.html"
+TAG_URL = "etiquette/{slug}/"
+TAG_SAVE_AS = "etiquette/{slug}/index.html"
+TAGS_URL = "etiquettes/"
+TAGS_SAVE_AS = "etiquettes/index.html"
+ARCHIVES_URL = "archives/"
+ARCHIVES_SAVE_AS = "archives/index.html"
+AUTHOR_SAVE_AS = ""
+AUTHORS_SAVE_AS = ""
+SEARCH_URL = "recherche/"
+SEARCH_SAVE_AS = "recherche/index.html"
+NOT_FOUND_SAVE_AS = "404.html"
+DIRECT_TEMPLATES = ["index", "tags", "categories", "archives", "search", "not_found"]
+PAGINATED_TEMPLATES = {"index": None, "tag": None, "category": None}
+
+# Newsletter issues: content of their own kind (plugins/newsletter).
+NEWSLETTER_URL = "lettre/{number}/"
+NEWSLETTER_SAVE_AS = "lettre/{number}/index.html"
+NEWSLETTER_INDEX_URL = "lettre/"
+NEWSLETTER_INDEX_SAVE_AS = "lettre/index.html"
+
+# Slugs: "L'avenir est aux communautés" -> "l-avenir-est-aux-communautes".
+SLUG_REGEX_SUBSTITUTIONS = [
+    (r"['’]", "-"),
+    (r"[^\w\s-]", ""),
+    (r"(?u)\A\s*", ""),
+    (r"(?u)\s*\Z", ""),
+    (r"[-\s]+", "-"),
+]
+CATEGORY_REGEX_SUBSTITUTIONS = SLUG_REGEX_SUBSTITUTIONS
+TAG_REGEX_SUBSTITUTIONS = SLUG_REGEX_SUBSTITUTIONS
+
+
+def _heading_slug(value, separator):
+    """Heading anchors transliterated like the page slugs ("Œuvre" -> "oeuvre")."""
+    return _pelican_slugify(value, regex_subs=SLUG_REGEX_SUBSTITUTIONS)
+
+
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.extra": {
+            "footnotes": {
+                "BACKLINK_TITLE": "Revenir à l’appel de note %d",
+                "SUPERSCRIPT_TEXT": "{}",
+            },
+        },
+        "markdown.extensions.meta": {},
+        "markdown.extensions.toc": {
+            "permalink": "#",
+            "permalink_title": "Lien vers cette section",
+            "slugify": _heading_slug,
+            "toc_depth": "2-3",
+        },
+        "markdown.extensions.sane_lists": {},
+    },
+    "output_format": "html5",
+}
+
+# Feeds: full public content (gated parts are removed before any feed is written).
+FEED_DOMAIN = SITEURL
+FEED_ALL_ATOM = "feeds/tout.atom.xml"
+FEED_ALL_RSS = "feeds/tout.rss.xml"
+CATEGORY_FEED_ATOM = "feeds/rubrique-{slug}.atom.xml"
+CATEGORY_FEED_RSS = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+TRANSLATION_FEED_ATOM = None
+RSS_FEED_SUMMARY_ONLY = False
+FEED_MAX_ITEMS = 20
+
+DEFAULT_PAGINATION = 10
+SUMMARY_MAX_LENGTH = 60
+
+THEME = "theme"
+THEME_STATIC_DIR = "theme"
+THEME_STATIC_PATHS = ["static"]
+
+# Content cache: the plugins work at content_object_init, which Pelican runs
+# again for cached reader output, so the reader-level cache is safe.
+CACHE_CONTENT = True
+LOAD_CONTENT_CACHE = True
+CONTENT_CACHING_LAYER = "reader"
+CACHE_PATH = "cache"
+
+PLUGIN_PATHS = ["plugins"]
+PLUGINS = [
+    "french_typography",
+    "longform",
+    "newsletter",
+    "publishing",
+    "search",
+    "pelican.plugins.sitemap",
+]
+
+SITEMAP = {
+    "format": "xml",
+    "exclude": [r"^404\.html$", r"^recherche/", r"^brouillons/"],
+}
+
+# longform: reading time, table of contents, French dates.
+READING_SPEED_WPM = 220
+TOC_MIN_WORDS = 1000
+TOC_MIN_HEADINGS = 3
+
+# search: Pagefind indexes output/ at the end of every build.
+PAGEFIND = True
+
+# Social and structured data.
+SOCIAL_IMAGE = None  # e.g. "images/partage.png" relative to SITEURL
+TWITTER_HANDLE = None
+MASTODON_PROFILE = None
+
+MENUITEMS_PAGES = ["a-propos", "s-abonner"]
+FOOTER_PAGES = ["mentions-legales"]
+SUBSCRIBE_PAGE = "s-abonner"
+
+# `invoke publish` target (rsync). Set in publishconf.py or through the
+# environment variable NENUFAR_PUBLISH_TARGET, e.g. "claire@serveur:/var/www/nenufar/".
+PUBLISH_TARGET = None

@@ -1,0 +1,193 @@
+"""French typography over HTML fragments and plain text.
+
+Rules (Imprimerie nationale conventions, as used by French publishers):
+- narrow no-break space (U+202F) before ; ! ? % € and inside « »;
+- no-break space (U+00A0) before a colon;
+- typographic apostrophe ’ in elisions (l’avenir, aujourd’hui);
+- "..." becomes the ellipsis …; "paired straight quotes" become « guillemets »;
+- thousands grouped with U+202F ("1 200 abonnés"), leaving years, codes and
+  identifiers alone.
+
+Text inside code, pre, kbd, samp, var, script, style and textarea is never
+touched, nor tags, attributes, comments or URLs. The pass is idempotent: text
+that is already correct comes out byte for byte identical.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+NNBSP = "\u202f"
+NBSP = "\u00a0"
+
+SKIP_TAGS = frozenset(
+    {"code", "pre", "kbd", "samp", "var", "script", "style", "textarea", "math", "svg"}
+)
+
+# Tags, comments and CDATA pass through verbatim; the text between is processed.
+_MARKUP = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<[^>]*>", re.S)
+_TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9-]*)")
+
+# URLs, e-mail addresses and bare domains with a path are left alone.
+_URL = re.compile(
+    r"(?:https?|ftp|mailto|tel):[^\s<>«»\"]+"
+    r"|www\.[^\s<>«»\"]+"
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|\b[\w-]+(?:\.[\w-]+)+/[^\s<>«»\"]*",
+    re.I,
+)
+
+# Characters after which a missing space is added before ; ! ? :
+_WORDY = r"[\w)\]»…\"’%€*]"
+
+_ELLIPSIS = re.compile(r"\.\.\.")
+# Straight double quotes paired within one text node become guillemets.
+_STRAIGHT_QUOTES = re.compile(r'(?<![\w"])"(?=\S)([^"\n]{1,400}?)(?<=\S)"(?![\w"])')
+_APOSTROPHE = re.compile(r"(?<=[^\W\d_])'(?=\w)")
+_OPEN_GUILLEMET = re.compile(r"«[ \t\u00a0\u202f]*")
+_CLOSE_GUILLEMET = re.compile(r"[ \t\u00a0\u202f]*»")
+_SPACE_BEFORE_HIGH = re.compile(r"(?<=\S)[ \u00a0]+(?=[;!?])")
+_MISSING_BEFORE_HIGH = re.compile(rf"(?<={_WORDY})(?=[;!?])")
+_SPACE_BEFORE_COLON = re.compile(r"(?<=\S)[ \u202f]+:(?=\s|$|«)")
+_MISSING_BEFORE_COLON = re.compile(rf"(?<={_WORDY}):(?=\s|$|«)")
+
+# An integer standing alone: "1200", "12000", "1 200", "1 000 000".
+_NUMBER = re.compile(
+    r"(?<![\w.,/:#+\-\u00a0\u202f])"
+    r"(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d{4,})"
+    r"(?![\w/:\-]|[.,]\d{3}|\.\d)"
+)
+_UNIT = re.compile(r"(?<=\d)[ \u00a0]*(?=[%€‰])")  # "30 %", "12 €"
+_SEPARATORS = re.compile(r"[ \u00a0\u202f]")
+# Words after which a four-digit number is a year, not a quantity.
+_YEAR_CONTEXT = re.compile(
+    r"(?:\b(?:en|de|des|du|depuis|dès|avant|après|vers|jusqu’en|jusqu'en|entre|et|"
+    r"année|années|an|l’an|l'an|été|hiver|printemps|automne|fin|début|mi|"
+    r"janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|"
+    r"novembre|décembre|copyright)|©)[ \u00a0\u202f-]*$",
+    re.I,
+)
+_ACRONYM_BEFORE = re.compile(r"\b[A-Z]{2,}[ \u00a0-]*$")  # "ISO 8601", "RFC 8058"
+_QUANTITY_AFTER = re.compile(r"[ \u00a0\u202f]*(?:[a-zà-ÿœæ]|€|%|\$)")
+_PROPER_NOUN_AFTER = re.compile(r"[ \u00a0\u202f]+[A-ZÀ-Þ]")
+
+
+def _group_digits(digits: str) -> str:
+    head = len(digits) % 3 or 3
+    groups = [digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)]
+    return NNBSP.join(groups)
+
+
+def _numbers(text: str) -> str:
+    def replace(match: re.Match) -> str:
+        raw = match.group(1)
+        digits = _SEPARATORS.sub("", raw)
+        if digits.startswith("0"):
+            return raw  # phone numbers, codes
+        before = text[max(0, match.start() - 24) : match.start()]
+        after = text[match.end() : match.end() + 3]
+        already_grouped = raw != digits
+        if not already_grouped:
+            if _ACRONYM_BEFORE.search(before):
+                return raw
+            if len(digits) == 4:
+                if _YEAR_CONTEXT.search(before) or not _QUANTITY_AFTER.match(after):
+                    return raw
+            elif _PROPER_NOUN_AFTER.match(after):
+                return raw  # postal codes: "44000 Nantes"
+        return _group_digits(digits)
+
+    return _NUMBER.sub(replace, text)
+
+
+def _plain(text: str) -> str:
+    """Apply every rule to text that holds no markup and no URL."""
+    text = _ELLIPSIS.sub("…", text)
+    text = _APOSTROPHE.sub("’", text)
+    text = _STRAIGHT_QUOTES.sub(r"«\1»", text)
+    text = _OPEN_GUILLEMET.sub("«" + NNBSP, text)
+    text = _CLOSE_GUILLEMET.sub(NNBSP + "»", text)
+    text = _SPACE_BEFORE_HIGH.sub(NNBSP, text)
+    text = _MISSING_BEFORE_HIGH.sub(NNBSP, text)
+    text = _SPACE_BEFORE_COLON.sub(NBSP + ":", text)
+    text = _MISSING_BEFORE_COLON.sub(NBSP + ":", text)
+    text = _numbers(text)
+    text = _UNIT.sub(NNBSP, text)
+    return text
+
+
+def fix_text(text: str, before: str = "") -> str:
+    """French typography for plain text (no markup).
+
+    `before` is the character that precedes `text` in the document, so a rule
+    that depends on the previous character also works across inline tags.
+    """
+    if not text:
+        return text
+    pieces = []
+    last = 0
+    for url in _URL.finditer(text):
+        pieces.append((False, text[last : url.start()]))
+        pieces.append((True, url.group(0)))
+        last = url.end()
+    pieces.append((False, text[last:]))
+
+    out = []
+    for is_url, piece in pieces:
+        if is_url or not piece:
+            out.append(piece)
+            before = piece[-1:] or before
+            continue
+        prefix = before if before and not before.isspace() else ""
+        fixed = _plain(prefix + piece)
+        if prefix and fixed.startswith(prefix):
+            fixed = fixed[len(prefix) :]
+        elif prefix:
+            fixed = _plain(piece)  # a rule consumed the context character
+        out.append(fixed)
+        before = piece[-1]
+    return "".join(out)
+
+
+def _fix_html_text(raw: str, before: str) -> str:
+    if not any(c in raw for c in ".'&;:!?«»0123456789"):
+        return raw
+    text = html.unescape(raw)
+    fixed = fix_text(text, before)
+    if fixed == text:
+        return raw  # keep the author's entities as they were
+    return html.escape(fixed, quote=False)
+
+
+def fix_html(fragment: str) -> str:
+    """French typography for an HTML fragment, leaving markup untouched."""
+    if not fragment:
+        return fragment
+    out = []
+    skip_depth = 0
+    before = ""
+    last = 0
+    for match in _MARKUP.finditer(fragment):
+        text = fragment[last : match.start()]
+        if text:
+            if skip_depth:
+                out.append(text)
+            else:
+                out.append(_fix_html_text(text, before))
+            before = html.unescape(text)[-1:] or before
+        tag = match.group(0)
+        out.append(tag)
+        name = _TAG_NAME.match(tag)
+        if name and name.group(2).lower() in SKIP_TAGS and not tag.endswith("/>"):
+            skip_depth += -1 if name.group(1) else 1
+            skip_depth = max(skip_depth, 0)
+        elif name and name.group(2).lower() in {"p", "li", "br", "div", "td", "th", "h1",
+                                                 "h2", "h3", "h4", "h5", "h6",
+                                                 "blockquote", "dd", "dt"}:
+            before = ""  # block boundaries reset the context
+        last = match.end()
+    tail = fragment[last:]
+    if tail:
+        out.append(tail if skip_depth else _fix_html_text(tail, before))
+    return "".join(out)

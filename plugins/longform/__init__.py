@@ -1,0 +1,54 @@
+"""Long-form reading: French dates, reading time, table of contents, series,
+structured data.
+
+Settings (defaults): READING_SPEED_WPM (220), TOC_MIN_WORDS (1000),
+TOC_MIN_HEADINGS (3).
+"""
+
+from pelican import signals
+
+from .dates import date_fr
+from .reading import reading_label, reading_minutes, table_of_contents, word_count
+from .series import link_series
+from .structured_data import blog_posting, plain
+
+
+def annotate(instance):
+    if type(instance).__name__ == "Static":
+        return
+    settings = instance.settings
+    for attr in ("date", "modified"):
+        value = getattr(instance, attr, None)
+        if value is not None:
+            setattr(instance, f"locale_{attr}", date_fr(value))
+    content = getattr(instance, "_content", "") or ""
+    instance.word_count = word_count(content)
+    instance.reading_time = reading_minutes(
+        instance.word_count, settings.get("READING_SPEED_WPM", 220)
+    )
+    instance.reading_time_label = reading_label(instance.reading_time)
+    toc = table_of_contents(content)
+    long_enough = instance.word_count >= settings.get("TOC_MIN_WORDS", 1000)
+    enough_headings = len(toc) >= settings.get("TOC_MIN_HEADINGS", 3)
+    instance.toc = toc if long_enough and enough_headings else []
+
+
+def link_articles(generator):
+    """Series, then newer/older neighbours in publication order."""
+    generator.context["series"] = link_series(generator.articles)
+    articles = generator.articles  # newest first
+    for position, article in enumerate(articles):
+        article.newer = articles[position - 1] if position else None
+        article.older = articles[position + 1] if position + 1 < len(articles) else None
+
+
+def add_filters(generator):
+    generator.env.filters.update(
+        {"date_fr": date_fr, "plain": plain, "blog_posting": blog_posting}
+    )
+
+
+def register():
+    signals.content_object_init.connect(annotate)
+    signals.article_generator_finalized.connect(link_articles)
+    signals.generator_init.connect(add_filters)

@@ -1,0 +1,39 @@
+"""Publishing plugin: nothing in content/ is silently left out of the site.
+
+Pelican side: the metadata checks run when Pelican starts (so the plain
+`pelican` command reports them too), and after reading, every article file
+must have become an article, a draft or a hidden article.
+CLI side (used by tasks.py): build.py, scaffold.py, serve.py, deploy.py.
+"""
+
+import logging
+import os
+
+from pelican import signals
+
+from .checks import check_content
+
+log = logging.getLogger(__name__)
+
+
+def check_sources(pelican):
+    for problem in check_content(pelican.settings):
+        log.error("%s", problem)
+
+
+def check_every_article_read(generator):
+    settings = generator.settings
+    expected = set(generator.get_files(settings["ARTICLE_PATHS"], exclude=settings["ARTICLE_EXCLUDES"]))
+    read = {
+        os.path.relpath(article.source_path, generator.path)
+        for article in generator.articles + generator.translations + generator.drafts
+        + generator.drafts_translations + generator.hidden_articles + generator.hidden_translations
+    }
+    for path in sorted(expected - read):
+        log.error("%s : ce fichier n’a pas pu être publié (voir le message précédent)",
+                  os.path.join(os.path.basename(generator.path), path))
+
+
+def register():
+    signals.initialized.connect(check_sources)
+    signals.article_generator_finalized.connect(check_every_article_read)

@@ -1,0 +1,118 @@
+"""Runs a Pelican build in-process and refuses to publish a partial site.
+
+Pelican logs most problems and carries on; here the content is checked
+first, every error logged during the build is collected, and the build fails
+with the list instead of leaving a site with silently missing pages.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pelican import Pelican, signals
+from pelican.log import console
+from pelican.settings import read_settings
+
+from .checks import Problem, check_content
+
+
+class BuildError(Exception):
+    """The build failed; `problems` says where and why, in French."""
+
+    def __init__(self, problems: list):
+        self.problems = [p if isinstance(p, Problem) else Problem("", None, str(p)) for p in problems]
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    output_path: Path
+    articles: int
+    drafts: int
+    pages: int
+    issues: int
+    seconds: float
+    warnings: tuple
+
+
+class _Collector(logging.Handler):
+    """Keeps every warning and error logged while Pelican runs."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.errors: list[str] = []
+        self.warnings: list[str] = []
+
+    def emit(self, record):
+        try:
+            message = record.getMessage()
+        except Exception:  # a plugin's malformed log call must not hide the rest
+            message = str(record.msg)
+        if record.exc_info and record.exc_info[1] is not None:
+            message = f"{message} : {record.exc_info[1]}"
+        (self.errors if record.levelno >= logging.ERROR else self.warnings).append(message)
+
+
+def load_settings(path: str = "pelicanconf.py", overrides: dict | None = None) -> dict:
+    return read_settings(path, override=overrides or {})
+
+
+def build(settings: dict, quiet: bool = True) -> BuildResult:
+    """Build the site described by `settings`; raise BuildError on any problem."""
+    started = time.perf_counter()
+    problems = check_content(settings)
+    if problems:
+        raise BuildError(problems)
+
+    requested = list(settings.get("PLUGINS") or [])
+    collector = _Collector()
+    counter = _Counter()
+    root = logging.getLogger()
+    root.addHandler(collector)
+    was_quiet = console.quiet
+    console.quiet = quiet  # Pelican's own English summary line; ours is French
+    try:
+        pelican = Pelican(settings)
+        loaded = set(pelican.settings["PLUGINS"])
+        missing = [name for name in requested if name not in loaded]
+        if missing:
+            raise BuildError([Problem("pelicanconf.py", None,
+                                      f"extension introuvable ou en erreur : {', '.join(missing)}")])
+        signals.all_generators_finalized.connect(counter)
+        pelican.run()
+    except BuildError:
+        raise
+    except Exception as error:  # Pelican raises for e.g. two pages writing one file
+        raise BuildError(collector.errors + [f"échec de Pelican : {error}"]) from error
+    finally:
+        console.quiet = was_quiet
+        root.removeHandler(collector)
+        signals.all_generators_finalized.disconnect(counter)
+    if collector.errors:
+        raise BuildError(collector.errors)
+    return BuildResult(
+        output_path=Path(settings["OUTPUT_PATH"]),
+        seconds=time.perf_counter() - started,
+        warnings=tuple(collector.warnings),
+        **counter.counts,
+    )
+
+
+class _Counter:
+    """Counts what the generators produced, for the French summary line."""
+
+    def __init__(self):
+        self.counts = {"articles": 0, "drafts": 0, "pages": 0, "issues": 0}
+
+    def __call__(self, generators):
+        for generator in generators:
+            if hasattr(generator, "hidden_articles"):
+                self.counts["articles"] = len(generator.articles)
+                self.counts["drafts"] = len(generator.drafts)
+            elif hasattr(generator, "hidden_pages"):
+                self.counts["pages"] = len(generator.pages)
+            elif hasattr(generator, "issues"):
+                self.counts["issues"] = len(generator.issues)

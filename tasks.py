@@ -1,0 +1,137 @@
+"""The author's command line: `invoke --list` shows every task.
+
+Thin by design: each task parses its arguments and calls a function of the
+plugins' packages (plugins/*), where the work and its tests live.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from invoke import task
+from rich.console import Console
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "plugins"))
+
+from publishing import build as building  # noqa: E402
+from publishing import deploy, scaffold, serve as serving  # noqa: E402
+
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def _settings(conf: str = "pelicanconf.py", **overrides):
+    return building.load_settings(str(ROOT / conf), overrides)
+
+
+def _fail(message: str, problems=()) -> None:
+    err.print(f"[bold red]Erreur[/] : {message}")
+    for problem in problems:
+        err.print(f"  • {problem}", markup=False)
+    sys.exit(1)
+
+
+def _build(settings) -> building.BuildResult:
+    with console.status("Construction du site…", spinner="dots"):
+        try:
+            result = building.build(settings)
+        except building.BuildError as error:
+            _fail(f"la construction a échoué ({len(error.problems)} problème(s)) ; rien n’a été publié.",
+                  error.problems)
+    for warning in result.warnings:
+        err.print(f"[yellow]Avertissement[/] : {warning}", markup=True, highlight=False)
+    console.print(
+        f"[green]Site construit[/] dans {result.output_path}/ : {result.articles} article(s), "
+        f"{result.issues} lettre(s), {result.pages} page(s), {result.drafts} brouillon(s) "
+        f"en {result.seconds:.1f} s."
+    )
+    return result
+
+
+@task(help={"conf": "fichier de réglages (pelicanconf.py par défaut)"})
+def build(c, conf="pelicanconf.py"):
+    """Construit le site dans output/ (vérifie le contenu, indexe la recherche)."""
+    _build(_settings(conf))
+
+
+@task(help={"port": "port d’écoute (8000)", "host": "adresse d’écoute (localhost)"})
+def serve(c, port=8000, host="localhost"):
+    """Sert le site construit sur http://localhost:8000/."""
+    settings = _settings()
+    output = ROOT / settings["OUTPUT_PATH"]
+    if not (output / "index.html").exists():
+        _fail("le site n’est pas construit : lancez d’abord « invoke build ».")
+    server = serving.make_server(output, host, int(port))
+    console.print(f"Site servi sur http://{host}:{port}/ (Ctrl+C pour arrêter)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        console.print("Arrêt du serveur.")
+
+
+@task(help={"port": "port d’écoute (8000)", "host": "adresse d’écoute (localhost)"})
+def livereload(c, port=8000, host="localhost"):
+    """Construit, sert et reconstruit à chaque modification (rechargement automatique)."""
+    from livereload import Server
+
+    settings = _settings()
+    settings["PAGEFIND"] = False  # a rebuild should take a second, not the index's time
+
+    def rebuild():
+        try:
+            result = building.build(settings)
+            console.print(f"Reconstruit en {result.seconds:.1f} s.")
+        except building.BuildError as error:
+            for problem in error.problems:
+                err.print(f"  • {problem}", markup=False)
+
+    rebuild()
+    server = Server()
+    for path in serving.watch_paths(settings):
+        server.watch(path if Path(path).is_file() else f"{path}/**/*", rebuild)
+    console.print(f"Rechargement automatique sur http://{host}:{port}/ (Ctrl+C pour arrêter)")
+    server.serve(host=host, port=int(port), root=settings["OUTPUT_PATH"])
+
+
+@task(help={"title": "titre de l’article ou de la lettre",
+            "newsletter": "crée un numéro de la lettre au lieu d’un article"})
+def new(c, title, newsletter=False):
+    """Crée un article (ou un numéro de la lettre avec --newsletter), en brouillon."""
+    try:
+        path = scaffold.new_content(title, _settings(), newsletter=newsletter)
+    except scaffold.ScaffoldError as error:
+        _fail(str(error))
+    console.print(f"Créé : {path.relative_to(ROOT)} (statut brouillon : retirez « Status: draft » pour publier)")
+
+
+@task
+def clean(c):
+    """Supprime output/ et le cache de construction (jamais private/)."""
+    settings = _settings()
+    for folder in (settings["OUTPUT_PATH"], settings["CACHE_PATH"]):
+        path = ROOT / folder
+        if path.exists():
+            shutil.rmtree(path)
+            console.print(f"Supprimé : {path.relative_to(ROOT)}/")
+
+
+@task(help={"dry_run": "montre ce qui serait copié sans rien envoyer"})
+def publish(c, dry_run=False):
+    """Construit avec publishconf.py et copie output/ vers PUBLISH_TARGET (rsync)."""
+    settings = _settings("publishconf.py")
+    try:
+        target = deploy.publish_target(settings)
+    except deploy.DeployError as error:
+        _fail(str(error))
+    result = _build(settings)
+    with console.status(f"Envoi vers {target}…"):
+        try:
+            done = deploy.publish(ROOT / result.output_path, target, dry_run=dry_run)
+        except deploy.DeployError as error:
+            _fail(str(error))
+    changes = [line for line in done.stdout.splitlines() if line.strip()]
+    verb = "seraient envoyés" if dry_run else "envoyés"
+    console.print(f"[green]Publié[/] vers {target} : {len(changes)} changement(s) {verb}.")
