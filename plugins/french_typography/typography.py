@@ -62,7 +62,7 @@ _UNIT = re.compile(r"(?<=\d)[ \u00a0]*(?=[%€‰])")  # "30 %", "12 €"
 _SEPARATORS = re.compile(r"[ \u00a0\u202f]")
 # Words after which a four-digit number is a year, not a quantity.
 _YEAR_CONTEXT = re.compile(
-    r"(?:\b(?:en|de|des|du|depuis|dès|avant|après|vers|jusqu’en|jusqu'en|entre|et|"
+    r"(?:\b(?:en|de|des|du|depuis|dès|avant|après|vers|jusqu’en|jusqu'en|entre|"
     r"année|années|an|l’an|l'an|été|hiver|printemps|automne|fin|début|mi|"
     r"janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|"
     r"novembre|décembre|copyright)|©)[ \u00a0\u202f-]*$",

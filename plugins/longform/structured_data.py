@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from markupsafe import Markup
+import html
+import re
+
+_TAGS = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
+_SPACES = re.compile(r"[ \t\r\n]+")
 
 
 def plain(fragment) -> str:
-    """Visible text of an HTML fragment: tags removed, entities decoded."""
-    return Markup(str(fragment or "")).striptags()
+    """Visible text of an HTML fragment: tags removed, entities decoded.
+
+    Unlike Markup.striptags, only ASCII whitespace is collapsed, so the
+    no-break spaces of French typography survive.
+    """
+    text = html.unescape(_TAGS.sub("", str(fragment or "")))
+    return _SPACES.sub(" ", text).strip()
 
 
 def absolute(settings, path: str) -> str:

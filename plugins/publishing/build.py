@@ -8,6 +8,8 @@ with the list instead of leaving a site with silently missing pages.
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +69,13 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
     if problems:
         raise BuildError(problems)
 
+    # Build into a fresh sibling folder and swap it in only on success, so a
+    # failed build leaves the previous site whole.
+    output = Path(settings["OUTPUT_PATH"])
+    output.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}-", dir=output.parent))
+    settings = dict(settings, OUTPUT_PATH=str(staging), DELETE_OUTPUT_DIRECTORY=False)
+
     requested = list(settings.get("PLUGINS") or [])
     collector = _Collector()
     counter = _Counter()
@@ -83,22 +92,36 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
                                       f"extension introuvable ou en erreur : {', '.join(missing)}")])
         signals.all_generators_finalized.connect(counter)
         pelican.run()
+        if collector.errors:
+            raise BuildError(collector.errors)
     except BuildError:
+        shutil.rmtree(staging, ignore_errors=True)
         raise
     except Exception as error:  # Pelican raises for e.g. two pages writing one file
+        shutil.rmtree(staging, ignore_errors=True)
         raise BuildError(collector.errors + [f"échec de Pelican : {error}"]) from error
     finally:
         console.quiet = was_quiet
         root.removeHandler(collector)
         signals.all_generators_finalized.disconnect(counter)
-    if collector.errors:
-        raise BuildError(collector.errors)
+    _swap(staging, output)
     return BuildResult(
-        output_path=Path(settings["OUTPUT_PATH"]),
+        output_path=output,
         seconds=time.perf_counter() - started,
         warnings=tuple(collector.warnings),
         **counter.counts,
     )
+
+
+def _swap(staging: Path, output: Path) -> None:
+    staging.chmod(0o755)  # mkdtemp makes it private; a web server must read it
+    if output.exists():
+        retired = output.with_name(f".{output.name}-old-{staging.name[-8:]}")
+        output.rename(retired)
+        staging.rename(output)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        staging.rename(output)
 
 
 class _Counter:

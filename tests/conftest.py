@@ -1,0 +1,142 @@
+"""Shared fixtures: build real sites with Pelican into temporary folders."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import socket
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from publishing.build import BuildResult, build, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@dataclass
+class Site:
+    root: Path
+    output: Path
+    result: BuildResult
+
+    def file(self, path: str) -> Path:
+        return self.output / path
+
+    def text(self, path: str) -> str:
+        return (self.output / path).read_text(encoding="utf-8")
+
+    def soup(self, path: str) -> BeautifulSoup:
+        return BeautifulSoup(self.text(path), "lxml")
+
+    def all_files(self):
+        return sorted(p for p in self.output.rglob("*") if p.is_file())
+
+
+def write_content(folder: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def site_settings(root: Path, content: Path, **overrides) -> dict:
+    values = {
+        "PATH": str(content),
+        "OUTPUT_PATH": str(root / "output"),
+        "CACHE_PATH": str(root / "cache"),
+        "PRIVATE_OUTPUT_PATH": str(root / "private"),
+        "THEME": str(ROOT / "theme"),
+        "PLUGIN_PATHS": [str(ROOT / "plugins")],
+        "PAGEFIND": False,
+        "LOAD_CONTENT_CACHE": False,
+    }
+    values.update(overrides)
+    return load_settings(str(ROOT / "pelicanconf.py"), values)
+
+
+@pytest.fixture
+def build_site(tmp_path):
+    """Build a site from {relative path: Markdown}; returns a Site."""
+
+    def _build(files: dict[str, str], **overrides) -> Site:
+        content = tmp_path / "content"
+        write_content(content, files)
+        settings = site_settings(tmp_path, content, **overrides)
+        result = build(settings)
+        return Site(tmp_path, Path(settings["OUTPUT_PATH"]), result)
+
+    return _build
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def serve_folder(folder: Path, port: int) -> http.server.ThreadingHTTPServer:
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory):
+    """The real demo content, built once with search, served on 127.0.0.1."""
+    root = tmp_path_factory.mktemp("demo")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    settings = site_settings(root, ROOT / "content", SITEURL=url, FEED_DOMAIN=url, PAGEFIND=True)
+    result = build(settings)
+    server = serve_folder(Path(settings["OUTPUT_PATH"]), port)
+    site = Site(root, Path(settings["OUTPUT_PATH"]), result)
+    site.url = url
+    yield site
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium through playwright; never a downloaded browser."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (invoke test installs it as root)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+def node_tool(*parts: str) -> Path:
+    path = ROOT.joinpath("node_modules", *parts)
+    if not path.exists():
+        pytest.skip(f"{path.relative_to(ROOT)} is missing (invoke test runs npm ci)")
+    return path
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A copy of the repository's author-facing files, to run invoke in."""
+    for name in ("tasks.py", "pelicanconf.py", "publishconf.py"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    for name in ("theme", "plugins"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    (tmp_path / "content").mkdir()
+    return tmp_path

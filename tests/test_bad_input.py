@@ -1,0 +1,77 @@
+"""Bad content fails the build with the file, the line and the problem."""
+
+import pytest
+
+from publishing.build import BuildError
+from sample import ISSUE, basic_site
+
+GOOD = "Title: Un titre\nDate: 2026-11-22\n\nTexte.\n"
+
+
+def _problems(build_site, files):
+    with pytest.raises(BuildError) as caught:
+        build_site(files)
+    return [str(p) for p in caught.value.problems]
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("Date: 2026-11-22\n\nTexte.\n", "content/articles/x.md : métadonnée obligatoire manquante : « Title: »"),
+        ("Title: Un titre\n\nTexte.\n", "content/articles/x.md : métadonnée obligatoire manquante : « Date: »"),
+        ("Title: Un titre\nDate: 32/13/2026\n\nTexte.\n", "content/articles/x.md:2 : date illisible « 32/13/2026 »"),
+        ("Title: Un titre\nDate 2026-11-22\n\nTexte.\n", "content/articles/x.md:2 : « Date 2026-11-22 » n’est pas une ligne de métadonnées"),
+        ("Title: Un titre\nDate: 2026-11-22\nCatgory: Écoute\n\nTexte.\n", "content/articles/x.md:3 : clé de métadonnées inconnue « catgory » ; vouliez-vous dire « Category » ?"),
+        ("Title: Un titre\nTitle: Un autre\nDate: 2026-11-22\n\nTexte.\n", "content/articles/x.md:2 : la clé « Title » est répétée"),
+        ("Title: Un titre\nDate: 2026-11-22\nStatus: brouillon\n\nTexte.\n", "content/articles/x.md:3 : statut « brouillon » inconnu"),
+        ("Title: Un titre\nDate: 2026-11-22\nSeries_index: deux\n\nTexte.\n", "content/articles/x.md:3 : « Series_index: deux » doit être un nombre entier positif"),
+    ],
+)
+def test_article_metadata_problems_are_named(build_site, source, expected):
+    problems = _problems(build_site, {"articles/ok.md": GOOD, "articles/x.md": source})
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_every_problem_is_reported_at_once(build_site):
+    problems = _problems(build_site, {
+        "articles/a.md": "Date: 2026-11-22\n\nTexte.\n",
+        "articles/b.md": "Title: B\nDate: demain\n\nTexte.\n",
+    })
+    assert len(problems) == 2
+
+
+def test_newsletter_numbers_must_be_whole_and_unique(build_site):
+    problems = _problems(build_site, {
+        "newsletter/a.md": ISSUE.format(number=3),
+        "newsletter/b.md": ISSUE.format(number=3),
+        "newsletter/c.md": ISSUE.format(number="trois"),
+        "newsletter/d.md": "Title: Sans numéro\nDate: 2026-10-01\n\nTexte.\n",
+    })
+    assert "content/newsletter/b.md:3 : le numéro 3 est déjà celui de content/newsletter/a.md" in problems
+    assert any(p.startswith("content/newsletter/c.md:3 : « Issue: trois »") for p in problems)
+    assert "content/newsletter/d.md : métadonnée obligatoire manquante : « Issue: »" in problems
+
+
+def test_a_failed_build_leaves_the_previous_site_whole(build_site):
+    site = build_site(basic_site())
+    before = sorted(p.relative_to(site.output) for p in site.all_files())
+    with pytest.raises(BuildError):
+        build_site({"articles/casse.md": "Title: Cassé\nDate: jamais\n\nTexte.\n"})
+    after = sorted(p.relative_to(site.output) for p in site.all_files())
+    assert after == before
+    assert not [p for p in site.root.iterdir() if p.name.startswith(".output")]
+
+
+def test_pelican_errors_during_the_build_fail_it(build_site):
+    # Two articles that would write the same page: Pelican raises, we report.
+    files = basic_site()
+    files["articles/doublon.md"] = files["articles/avenir.md"].replace("2026-11-22", "2026-11-21")
+    with pytest.raises(BuildError) as caught:
+        build_site(files)
+    assert "l-avenir-est-au-marketing-des-communautes" in str(caught.value)
+
+
+def test_unknown_keys_can_be_allowed_in_settings(build_site):
+    source = "Title: Un titre\nDate: 2026-11-22\nHumeur: joyeuse\n\nTexte.\n"
+    site = build_site({"articles/x.md": source}, EXTRA_METADATA_KEYS=["Humeur"])
+    assert site.file("un-titre/index.html").exists()

@@ -1,0 +1,168 @@
+"""A small French site built with the project's settings, theme and plugins."""
+
+import json
+import re
+
+import pytest
+from lxml import etree
+
+from sample import basic_site
+
+N = "\u202f"
+SLUG = "l-avenir-est-au-marketing-des-communautes"
+
+
+@pytest.fixture
+def site(build_site):
+    return build_site(basic_site())
+
+
+def test_french_html_and_dates(site):
+    soup = site.soup(f"{SLUG}/index.html")
+    assert soup.html["lang"] == "fr"
+    published = soup.select_one("time.dt-published")
+    assert published.get_text() == "22 novembre 2026"
+    assert published["datetime"].startswith("2026-11-22T08:30:00+01:00")
+
+
+def test_first_of_the_month_is_1er(site):
+    soup = site.soup("lettre/1/index.html")
+    assert soup.select_one("time").get_text() == "1er octobre 2026"
+
+
+def test_slug_is_transliterated_from_the_accented_title(site):
+    assert site.file(f"{SLUG}/index.html").exists()
+    assert site.file("parler-avec-plutot-que-parler-a/index.html").exists()
+
+
+def test_typography_on_title_body_and_summary(site):
+    soup = site.soup(f"{SLUG}/index.html")
+    assert soup.h1.get_text() == "L’avenir est au marketing des communautés"
+    body = soup.select_one(".e-content").get_text()
+    assert f"1{N}200 abonnés… Vraiment{N}?" in body
+    assert soup.find("meta", attrs={"name": "description"})["content"] == (
+        f"Pourquoi viser la profondeur plutôt que l’audience{N}?"
+    )
+    # Code keeps its characters.
+    assert soup.select_one("pre code").get_text().startswith('site:forum.exemple.fr "nénufar" ?')
+
+
+def test_reading_time_toc_and_footnotes(site):
+    soup = site.soup(f"{SLUG}/index.html")
+    assert re.search(r"\d+\u00a0min de lecture", soup.select_one(".meta").get_text())
+    toc = soup.select_one("nav.toc")
+    assert toc is not None
+    links = [a["href"] for a in toc.select("a")]
+    assert links[:2] == ["#partie-numero-1", "#partie-numero-2"]
+    for href in links:
+        assert soup.find(id=href[1:]) is not None, href
+    assert soup.select_one(".footnote li#fn\\:1") is not None
+    # A short article gets no table of contents.
+    assert site.soup("parler-avec-plutot-que-parler-a/index.html").select_one("nav.toc") is None
+
+
+def test_series_navigation(site):
+    soup = site.soup("parler-avec-plutot-que-parler-a/index.html")
+    series = soup.select_one("nav.series")
+    assert "Le marketing de la profondeur" in series.get_text()
+    assert [li.get_text(strip=True) for li in series.select("li")] == [
+        "L’avenir est au marketing des communautés",
+        "Parler avec plutôt que parler à",
+    ]
+    assert series.select_one("[aria-current=page]").get_text() == "Parler avec plutôt que parler à"
+
+
+def test_social_and_structured_data(site):
+    soup = site.soup(f"{SLUG}/index.html")
+    url = f"http://localhost:8000/{SLUG}/"
+    assert soup.find("link", rel="canonical")["href"] == url
+    assert soup.find("meta", property="og:url")["content"] == url
+    assert soup.find("meta", property="og:type")["content"] == "article"
+    assert soup.find("meta", attrs={"name": "twitter:card"})["content"] == "summary"
+    data = json.loads(soup.find("script", type="application/ld+json").string)
+    assert data["@type"] == "BlogPosting"
+    assert data["headline"] == "L’avenir est au marketing des communautés"
+    assert data["datePublished"].startswith("2026-11-22")
+    assert data["inLanguage"] == "fr"
+    assert data["url"] == url
+
+
+def _xml(site, path):
+    return etree.fromstring(site.file(path).read_bytes())
+
+
+def test_atom_and_rss_feeds_carry_the_full_public_text(site):
+    atom = _xml(site, "feeds/tout.atom.xml")
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    entries = atom.findall("a:entry", ns)
+    assert len(entries) == 2
+    content = entries[0].find("a:content", ns).text
+    assert "Partie numéro 4" in content  # the whole body, not a summary
+    rss = _xml(site, "feeds/tout.rss.xml")
+    items = rss.findall("channel/item")
+    assert len(items) == 2
+    assert "Partie numéro 4" in items[0].find("description").text
+    assert items[0].find("link").text == f"http://localhost:8000/{SLUG}/"
+
+
+def test_sitemap_lists_public_pages_only(site):
+    sitemap = _xml(site, "sitemap.xml")
+    locs = [el.text for el in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert f"http://localhost:8000/{SLUG}/" in locs
+    assert "http://localhost:8000/lettre/1/" in locs
+    assert "http://localhost:8000/s-abonner/" in locs
+    assert not any("404" in loc or "recherche" in loc for loc in locs)
+
+
+def test_newsletter_issues_are_numbered_with_an_archive(site):
+    issue = site.soup("lettre/2/index.html")
+    assert "Numéro 2" in issue.select_one(".kicker").get_text()
+    assert issue.h1.get_text() == "Pourquoi cette lettre existe"
+    archive = site.soup("lettre/index.html")
+    numbers = [p.get_text() for p in archive.select(".card .kicker")]
+    assert numbers == ["Numéro 2", "Numéro 1"]
+    feed = _xml(site, "feeds/lettre.atom.xml")
+    assert len(feed.findall("{http://www.w3.org/2005/Atom}entry")) == 2
+    # Issues are not articles: they stay out of the article feed and listings.
+    assert "lettre/" not in site.text("feeds/tout.atom.xml").split("<entry>", 1)[1]
+
+
+def test_home_shows_latest_articles_and_latest_issue(site):
+    home = site.soup("index.html")
+    letter = home.select_one(".letter-box")
+    assert "Numéro 2" in letter.get_text()
+    titles = [h.get_text() for h in home.select(".cards .card h3")]
+    assert titles[1:] == ["L’avenir est au marketing des communautés", "Parler avec plutôt que parler à"]
+
+
+def test_listing_pages_and_404(site):
+    for path in [
+        "archives/index.html", "etiquettes/index.html", "rubriques/index.html",
+        "etiquette/profondeur/index.html", "rubrique/communautes/index.html",
+        "recherche/index.html", "404.html", "s-abonner/index.html",
+    ]:
+        soup = site.soup(path)
+        assert soup.html["lang"] == "fr", path
+        assert soup.find("main", id="contenu"), path
+        assert soup.select_one("a.skip-link")["href"] == "#contenu", path
+    assert "n’existe pas" in site.soup("404.html").h1.get_text()
+    assert site.soup("archives/index.html").select_one("h2").get_text() == "2026"
+
+
+def test_theme_reads_without_javascript_and_hyphenates(site):
+    css = site.text("theme/css/nenufar.css")
+    assert "hyphens: auto" in css
+    assert "prefers-color-scheme: dark" in css
+    assert "@media print" in css
+    article = site.text(f"{SLUG}/index.html")
+    assert "<script src" not in article and 'type="module"' not in article
+
+
+def test_article_page_weight_budget(site):
+    html = site.file(f"{SLUG}/index.html").stat().st_size
+    css = site.file("theme/css/nenufar.css").stat().st_size
+    assert html + css < 60 * 1024, f"{html} + {css} bytes"
+
+
+def test_gated_sources_are_never_published(site):
+    assert not any(p.suffix == ".md" for p in site.all_files())

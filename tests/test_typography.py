@@ -1,0 +1,112 @@
+"""French typography rules, on text and on HTML fragments."""
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from french_typography import fix_html, fix_text
+
+N = "\u202f"  # narrow no-break space
+B = "\u00a0"  # no-break space
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("Vraiment?", f"Vraiment{N}?"),
+        ("Vraiment ?", f"Vraiment{N}?"),
+        ("Quoi ?!", f"Quoi{N}?!"),
+        ("Oui ; non", f"Oui{N}; non"),
+        ("Allez!", f"Allez{N}!"),
+        ("Note: la suite", f"Note{B}: la suite"),
+        ("Note : la suite", f"Note{B}: la suite"),
+        ("« Bonjour »", f"«{N}Bonjour{N}»"),
+        ("«Bonjour»", f"«{N}Bonjour{N}»"),
+        ('il a dit "non".', f"il a dit «{N}non{N}»."),
+        ("l'avenir, aujourd'hui", "l’avenir, aujourd’hui"),
+        ("Et puis...", "Et puis…"),
+        ("1200 abonnés", f"1{N}200 abonnés"),
+        ("12000 lecteurs", f"12{N}000 lecteurs"),
+        ("1 200 abonnés", f"1{N}200 abonnés"),
+        ("1000000 de vues", f"1{N}000{N}000 de vues"),
+        ("30 %", f"30{N}%"),
+    ],
+)
+def test_rules(raw, expected):
+    assert fix_text(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "en 2026 les marques",  # a year
+        "novembre 2026",
+        "44000 Nantes",  # a postal code
+        "0612345678",  # a phone number
+        "ISO 8601 définit",
+        "à 18:30 précises",  # a time
+        "3,5 millions",
+        "https://exemple.fr/?a=1&b=2",
+        "écrire à claire@nenufar.example",
+        "voir exemple.fr/page?x=1",
+        "un écran de 27\" et 15\" aussi",
+    ],
+)
+def test_leaves_alone(text):
+    assert fix_text(text) == text
+
+
+def test_code_pre_kbd_attributes_and_comments_untouched():
+    html = (
+        '<p title="Vraiment?">Texte <code>a ? b : c</code> et <kbd>Ctrl+S</kbd>!</p>'
+        '<pre><code>if x: print("l\'ami ?")</code></pre>'
+        "<!-- tier: abonnes -->"
+        '<p><a href="https://exemple.fr/?q=1">lien</a> !</p>'
+    )
+    out = fix_html(html)
+    assert 'title="Vraiment?"' in out
+    assert "<code>a ? b : c</code>" in out
+    assert '<pre><code>if x: print("l\'ami ?")</code></pre>' in out
+    assert "<!-- tier: abonnes -->" in out
+    assert 'href="https://exemple.fr/?q=1"' in out
+    assert f"<kbd>Ctrl+S</kbd>{N}!" in out
+    assert f"</a>{N}!" in out
+
+
+def test_rules_apply_across_inline_tags():
+    assert fix_html("<em>mot</em>!") == f"<em>mot</em>{N}!"
+    assert fix_html("<strong>Note:</strong> texte") == f"<strong>Note{B}:</strong> texte"
+
+
+def test_entities_survive():
+    assert fix_html("<p>R&amp;D ?</p>") == f"<p>R&amp;D{N}?</p>"
+    assert fix_html("<p>a &lt; b</p>") == "<p>a &lt; b</p>"
+
+
+def test_already_correct_text_is_byte_identical():
+    correct = f"<p>L’avenir{N}? «{N}Oui{N}», dit-elle{B}: 1{N}200 abonnés… Entités&nbsp;: &amp;</p>"
+    assert fix_html(correct) == correct
+
+
+TEXT = st.text(
+    alphabet=st.sampled_from(list("abcé AZ0123456789'\".,;:!?«»…-%€") + [N, B, "\n"]),
+    max_size=80,
+)
+MARKUP = st.lists(
+    st.one_of(TEXT, st.sampled_from(["<em>", "</em>", "<code>", "</code>", "<br>", '<a href="x?y=1">'])),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(MARKUP)
+def test_idempotent(fragment):
+    once = fix_html(fragment)
+    assert fix_html(once) == once
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXT)
+def test_code_content_is_never_changed(text):
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;")
+    fragment = f"<pre><code>{escaped}</code></pre>"
+    assert fix_html(fragment) == fragment
