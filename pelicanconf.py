@@ -141,13 +141,10 @@ PLUGINS = [
     "newsletter",
     "publishing",
     "search",
-    "pelican.plugins.sitemap",
 ]
 
-SITEMAP = {
-    "format": "xml",
-    "exclude": [r"^404\.html$", r"^recherche/", r"^brouillons/"],
-}
+# publishing writes sitemap.xml; these output paths stay out of it.
+SITEMAP_EXCLUDE = [r"^404\.html$", r"^recherche/", r"^brouillons/"]
 
 # longform: reading time, table of contents, French dates.
 READING_SPEED_WPM = 220

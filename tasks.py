@@ -19,8 +19,8 @@ sys.path.insert(0, str(ROOT / "plugins"))
 from publishing import build as building  # noqa: E402
 from publishing import deploy, scaffold, serve as serving  # noqa: E402
 
-console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _settings(conf: str = "pelicanconf.py", **overrides):
@@ -28,7 +28,7 @@ def _settings(conf: str = "pelicanconf.py", **overrides):
 
 
 def _fail(message: str, problems=()) -> None:
-    err.print(f"[bold red]Erreur[/] : {message}")
+    err.print(f"[bold red]Erreur[/] : {message}")
     for problem in problems:
         err.print(f"  • {problem}", markup=False)
     sys.exit(1)
@@ -39,15 +39,17 @@ def _build(settings) -> building.BuildResult:
         try:
             result = building.build(settings)
         except building.BuildError as error:
-            _fail(f"la construction a échoué ({len(error.problems)} problème(s)) ; rien n’a été publié.",
+            count = len(error.problems)
+            _fail(f"la construction a échoué ({count} problème{'s' if count > 1 else ''})\u202f; "
+                  "le site précédent est resté en place.",
                   error.problems)
     for warning in result.warnings:
-        err.print(f"[yellow]Avertissement[/] : {warning}", markup=True, highlight=False)
-    console.print(
-        f"[green]Site construit[/] dans {result.output_path}/ : {result.articles} article(s), "
-        f"{result.issues} lettre(s), {result.pages} page(s), {result.drafts} brouillon(s) "
-        f"en {result.seconds:.1f} s."
-    )
+        err.print(f"[yellow]Avertissement[/] : {warning}", markup=True, highlight=False)
+    where = result.output_path
+    if where.is_relative_to(ROOT):
+        where = where.relative_to(ROOT)
+    seconds = f"{result.seconds:.1f}".replace(".", ",")
+    console.print(f"[green]Site construit[/] dans {where}/ : {result.summary()}, en {seconds}\u00a0s.")
     return result
 
 
@@ -63,7 +65,7 @@ def serve(c, port=8000, host="localhost"):
     settings = _settings()
     output = ROOT / settings["OUTPUT_PATH"]
     if not (output / "index.html").exists():
-        _fail("le site n’est pas construit : lancez d’abord « invoke build ».")
+        _fail("le site n’est pas construit : lancez d’abord « invoke build ».")
     server = serving.make_server(output, host, int(port))
     console.print(f"Site servi sur http://{host}:{port}/ (Ctrl+C pour arrêter)")
     try:
@@ -83,7 +85,7 @@ def livereload(c, port=8000, host="localhost"):
     def rebuild():
         try:
             result = building.build(settings)
-            console.print(f"Reconstruit en {result.seconds:.1f} s.")
+            console.print(f"Reconstruit : {result.summary()}.")
         except building.BuildError as error:
             for problem in error.problems:
                 err.print(f"  • {problem}", markup=False)
@@ -104,7 +106,7 @@ def new(c, title, newsletter=False):
         path = scaffold.new_content(title, _settings(), newsletter=newsletter)
     except scaffold.ScaffoldError as error:
         _fail(str(error))
-    console.print(f"Créé : {path.relative_to(ROOT)} (statut brouillon : retirez « Status: draft » pour publier)")
+    console.print(f"Créé : {path.relative_to(ROOT)} (statut brouillon : retirez « Status: draft » pour publier)")
 
 
 @task
@@ -115,7 +117,7 @@ def clean(c):
         path = ROOT / folder
         if path.exists():
             shutil.rmtree(path)
-            console.print(f"Supprimé : {path.relative_to(ROOT)}/")
+            console.print(f"Supprimé : {path.relative_to(ROOT)}/")
 
 
 @task(help={"dry_run": "montre ce qui serait copié sans rien envoyer"})
@@ -134,4 +136,4 @@ def publish(c, dry_run=False):
             _fail(str(error))
     changes = [line for line in done.stdout.splitlines() if line.strip()]
     verb = "seraient envoyés" if dry_run else "envoyés"
-    console.print(f"[green]Publié[/] vers {target} : {len(changes)} changement(s) {verb}.")
+    console.print(f"[green]Publié[/] vers {target} : {len(changes)} changement(s) {verb}.")

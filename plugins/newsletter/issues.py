@@ -73,7 +73,7 @@ class NewsletterGenerator(CachingGenerator):
                         context=self.context,
                     )
                 except Exception as error:  # the reader's message names the problem
-                    log.error("Lettre illisible %s : %s", path, error)
+                    log.error("Lettre illisible %s : %s", path, error)
                     self._add_failed_source_path(path)
                     continue
                 if isinstance(issue, SkipStub):
@@ -91,13 +91,13 @@ class NewsletterGenerator(CachingGenerator):
                 number = issue.number
             except ValueError:
                 log.error(
-                    "%s : le numéro « Issue: %s » n’est pas un nombre entier",
+                    "%s : le numéro « Issue: %s » n’est pas un nombre entier",
                     issue.source_path, issue.metadata["issue"],
                 )
                 continue
             if number in by_number:
                 log.error(
-                    "%s : le numéro %d est déjà celui de %s",
+                    "%s : le numéro %d est déjà celui de %s",
                     issue.source_path, number, by_number[number].source_path,
                 )
                 continue

@@ -3,6 +3,7 @@
 Pelican side: the metadata checks run when Pelican starts (so the plain
 `pelican` command reports them too), and after reading, every article file
 must have become an article, a draft or a hidden article.
+Also writes sitemap.xml (sitemap.py).
 CLI side (used by tasks.py): build.py, scaffold.py, serve.py, deploy.py.
 """
 
@@ -12,6 +13,7 @@ import os
 from pelican import signals
 
 from .checks import check_content
+from .sitemap import collector as sitemap
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +32,29 @@ def check_every_article_read(generator):
         + generator.drafts_translations + generator.hidden_articles + generator.hidden_translations
     }
     for path in sorted(expected - read):
-        log.error("%s : ce fichier n’a pas pu être publié (voir le message précédent)",
+        log.error("%s : ce fichier n’a pas pu être publié (voir le message précédent)",
                   os.path.join(os.path.basename(generator.path), path))
 
 
+def check_unique_addresses(generators):
+    """Two sources writing the same page: Pelican would crash mid-write."""
+    seen = {}
+    for generator in generators:
+        for attr in ("articles", "drafts", "hidden_articles", "pages", "hidden_pages", "draft_pages", "issues"):
+            for content in getattr(generator, attr, ()):
+                source = os.path.relpath(content.source_path, os.path.dirname(generator.path))
+                if content.save_as in seen:
+                    log.error("%s : l’adresse « %s » est déjà celle de %s "
+                              "(changez le titre ou ajoutez une ligne « Slug: »)",
+                              source, content.url, seen[content.save_as])
+                else:
+                    seen[content.save_as] = source
+
+
 def register():
+    signals.initialized.connect(sitemap.reset)
+    signals.content_written.connect(sitemap.written)
+    signals.finalized.connect(sitemap.write)
     signals.initialized.connect(check_sources)
     signals.article_generator_finalized.connect(check_every_article_read)
+    signals.all_generators_finalized.connect(check_unique_addresses)

@@ -39,6 +39,13 @@ class BuildResult:
     seconds: float
     warnings: tuple
 
+    def summary(self) -> str:
+        """French summary line: "3 articles, 1 lettre, 2 pages, aucun brouillon"."""
+        def count(n, word):
+            return f"{n} {word}{'s' if n > 1 else ''}" if n else f"aucun{'e' if word in ('lettre', 'page') else ''} {word}"
+        return ", ".join([count(self.articles, "article"), count(self.issues, "lettre"),
+                          count(self.pages, "page"), count(self.drafts, "brouillon")])
+
 
 class _Collector(logging.Handler):
     """Keeps every warning and error logged while Pelican runs."""
@@ -54,7 +61,7 @@ class _Collector(logging.Handler):
         except Exception:  # a plugin's malformed log call must not hide the rest
             message = str(record.msg)
         if record.exc_info and record.exc_info[1] is not None:
-            message = f"{message} : {record.exc_info[1]}"
+            message = f"{message} : {record.exc_info[1]}"
         (self.errors if record.levelno >= logging.ERROR else self.warnings).append(message)
 
 
@@ -89,7 +96,7 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
         missing = [name for name in requested if name not in loaded]
         if missing:
             raise BuildError([Problem("pelicanconf.py", None,
-                                      f"extension introuvable ou en erreur : {', '.join(missing)}")])
+                                      f"extension introuvable ou en erreur : {', '.join(missing)}")])
         signals.all_generators_finalized.connect(counter)
         pelican.run()
         if collector.errors:
@@ -99,7 +106,8 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
         raise
     except Exception as error:  # Pelican raises for e.g. two pages writing one file
         shutil.rmtree(staging, ignore_errors=True)
-        raise BuildError(collector.errors + [f"échec de Pelican : {error}"]) from error
+        # The errors logged before the crash name the cause better than the crash.
+        raise BuildError(collector.errors or [f"échec de Pelican : {error}"]) from error
     finally:
         console.quiet = was_quiet
         root.removeHandler(collector)

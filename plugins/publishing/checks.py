@@ -44,7 +44,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where} : {self.message}"
+        return f"{where} : {self.message}" if where else self.message
 
 
 @dataclass(frozen=True)
@@ -75,13 +75,13 @@ def read_header(path: Path, shown: str) -> Header:
         if not match:
             problems.append(Problem(
                 shown, number,
-                f"« {line.strip()[:60]} » n’est pas une ligne de métadonnées « Clé: valeur » "
+                f"« {line.strip()[:60]} » n’est pas une ligne de métadonnées « Clé: valeur » "
                 "(les métadonnées s’arrêtent à la première ligne vide)",
             ))
             break
         key, value = match.group(1).lower(), match.group(2).strip()
         if key in fields:
-            problems.append(Problem(shown, number, f"la clé « {match.group(1)} » est répétée"))
+            problems.append(Problem(shown, number, f"la clé « {match.group(1)} » est répétée"))
         fields[key] = (value, number)
         last_key = key
     return Header(fields, tuple(problems))
@@ -94,11 +94,11 @@ def check_file(path: Path, kind: str, shown: str, known_keys: frozenset) -> tupl
     for key, (value, line) in fields.items():
         if key not in known_keys:
             hint = difflib.get_close_matches(key, sorted(known_keys), n=1)
-            suggestion = f" ; vouliez-vous dire « {hint[0].capitalize()} » ?" if hint else ""
-            problems.append(Problem(shown, line, f"clé de métadonnées inconnue « {key} »{suggestion}"))
+            suggestion = f" ; vouliez-vous dire « {hint[0].capitalize()} » ?" if hint else ""
+            problems.append(Problem(shown, line, f"clé de métadonnées inconnue « {key} »{suggestion}"))
     for key in REQUIRED[kind]:
         if key not in fields or not fields[key][0]:
-            problems.append(Problem(shown, None, f"métadonnée obligatoire manquante : « {key.capitalize()}: »"))
+            problems.append(Problem(shown, None, f"métadonnée obligatoire manquante : « {key.capitalize()}: »"))
     for key in ("date", "modified"):
         if key in fields and fields[key][0]:
             value, line = fields[key]
@@ -107,18 +107,18 @@ def check_file(path: Path, kind: str, shown: str, known_keys: frozenset) -> tupl
             except (ValueError, OverflowError):
                 problems.append(Problem(
                     shown, line,
-                    f"date illisible « {value} » (format attendu : 2026-11-22 ou 2026-11-22 08:30)",
+                    f"date illisible « {value} » (format attendu : 2026-11-22 ou 2026-11-22 08:30)",
                 ))
     if "status" in fields:
         value, line = fields["status"]
         if value.lower() not in STATUSES[kind]:
             allowed = ", ".join(STATUSES[kind])
-            problems.append(Problem(shown, line, f"statut « {value} » inconnu (valeurs possibles : {allowed})"))
+            problems.append(Problem(shown, line, f"statut « {value} » inconnu (valeurs possibles : {allowed})"))
     for key in ("series_index", "issue"):
         if key in fields:
             value, line = fields[key]
             if not value.isdigit() or int(value) < 1:
-                problems.append(Problem(shown, line, f"« {key.capitalize()}: {value} » doit être un nombre entier positif"))
+                problems.append(Problem(shown, line, f"« {key.capitalize()}: {value} » doit être un nombre entier positif"))
     return problems, fields
 
 

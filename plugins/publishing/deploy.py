@@ -16,7 +16,7 @@ def publish_target(settings: dict) -> str:
     target = os.environ.get("NENUFAR_PUBLISH_TARGET") or settings.get("PUBLISH_TARGET")
     if not target:
         raise DeployError(
-            "aucune destination : définissez PUBLISH_TARGET dans publishconf.py "
+            "aucune destination : définissez PUBLISH_TARGET dans publishconf.py "
             "ou la variable d’environnement NENUFAR_PUBLISH_TARGET "
             "(par exemple claire@serveur:/var/www/nenufar/)"
         )
@@ -34,10 +34,10 @@ def rsync_command(output: Path, target: str, dry_run: bool = False) -> list[str]
 
 def publish(output: Path, target: str, dry_run: bool = False) -> subprocess.CompletedProcess:
     if shutil.which("rsync") is None:
-        raise DeployError("rsync est introuvable : installez-le (apt-get install rsync)")
+        raise DeployError("rsync est introuvable : installez-le (apt-get install rsync)")
     if not (output / "index.html").exists():
-        raise DeployError(f"{output}/index.html manque : le site n’est pas construit")
+        raise DeployError(f"{output}/index.html manque : le site n’est pas construit")
     result = subprocess.run(rsync_command(output, target, dry_run), capture_output=True, text=True)
     if result.returncode != 0:
-        raise DeployError(f"rsync a échoué ({result.returncode}) : {result.stderr.strip()}")
+        raise DeployError(f"rsync a échoué ({result.returncode}) : {result.stderr.strip()}")
     return result

@@ -38,7 +38,7 @@ def new_content(title: str, settings: dict, newsletter: bool = False,
         raise ScaffoldError("le titre est vide")
     slug = slug_for(title, settings)
     if not slug:
-        raise ScaffoldError(f"impossible de tirer une adresse du titre « {title} »")
+        raise ScaffoldError(f"impossible de tirer une adresse du titre « {title} »")
     now = now or dt.datetime.now(ZoneInfo(settings.get("TIMEZONE", "UTC")))
     content = Path(settings["PATH"])
     if newsletter:
@@ -58,7 +58,7 @@ def new_content(title: str, settings: dict, newsletter: bool = False,
                   "Summary: Une ou deux phrases qui donnent envie de lire.", "Status: draft"]
         body = "Une ouverture qui pose la question.\n\n## Première partie\n\nLe texte.\n"
     if path.exists():
-        raise ScaffoldError(f"{path} existe déjà : choisis un autre titre ou modifie ce fichier")
+        raise ScaffoldError(f"{path} existe déjà : choisis un autre titre ou modifie ce fichier")
     with path.open("x", encoding="utf-8") as handle:
         handle.write("\n".join(header) + "\n\n" + body)
     return path

@@ -24,10 +24,10 @@ def on_finalized(pelican):
     try:
         result = index_site(pelican.output_path)
     except (OSError, subprocess.TimeoutExpired) as error:
-        log.error("Pagefind n’a pas pu indexer %s : %s", pelican.output_path, error)
+        log.error("Pagefind n’a pas pu indexer %s : %s", pelican.output_path, error)
         return
     if result.returncode != 0:
-        log.error("Pagefind a échoué sur %s : %s", pelican.output_path,
+        log.error("Pagefind a échoué sur %s : %s", pelican.output_path,
                   (result.stderr or result.stdout).strip()[-800:])
 
 
