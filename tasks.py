@@ -120,6 +120,17 @@ def clean(c):
             console.print(f"Supprimé : {path.relative_to(ROOT)}/")
 
 
+@task(help={"args": "arguments passés à pytest, par exemple « -k typographie -x »"})
+def test(c, args=""):
+    """Installe ce qu’il faut aux tests (validateurs, Chromium) et lance toute la suite."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from toolchain import ensure_toolchain
+
+    ensure_toolchain(say=console.print)
+    result = c.run(f"{sys.executable} -m pytest {args}", pty=False, warn=True)
+    sys.exit(result.exited)
+
+
 @task(help={"dry_run": "montre ce qui serait copié sans rien envoyer"})
 def publish(c, dry_run=False):
     """Construit avec publishconf.py et copie output/ vers PUBLISH_TARGET (rsync)."""

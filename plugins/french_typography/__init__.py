@@ -1,35 +1,39 @@
 """French typography plugin: a text pass over titles, bodies and summaries.
 
-Runs at content_object_init, on the HTML that the reader produced, before any
-template or feed sees it; also exposes a `typo` Jinja filter for templates.
-Content whose `Lang:` is not French is left alone.
+It runs inside the Markdown reader, so its output is stored in Pelican's
+reader cache with the rendered HTML and a rebuild does not redo it. Content
+whose `Lang:` is not French is left alone. A `typo` Jinja filter applies the
+same rules in templates.
 """
 
 from pelican import signals
+from pelican.readers import MarkdownReader
 
 from .typography import fix_html, fix_text
 
 __all__ = ["fix_html", "fix_text", "register"]
 
 
-def _is_french(instance) -> bool:
-    lang = getattr(instance, "lang", None) or instance.settings.get("DEFAULT_LANG", "fr")
-    return lang.lower().startswith("fr")
+def _is_french(metadata: dict, settings: dict) -> bool:
+    lang = metadata.get("lang") or settings.get("DEFAULT_LANG", "fr")
+    return str(lang).lower().startswith("fr")
 
 
-def typeset_content(instance):
-    if not _is_french(instance) or type(instance).__name__ == "Static":
-        return
-    if getattr(instance, "_content", None):
-        instance._content = fix_html(instance._content)
-    title = getattr(instance, "title", None)
-    if title:
-        instance.title = fix_html(title)
-        instance.metadata["title"] = instance.title
-    summary = instance.metadata.get("summary")
-    if summary:
-        instance._summary = fix_html(summary)
-        instance.metadata["summary"] = instance._summary
+class TypographicMarkdownReader(MarkdownReader):
+    def read(self, source_path):
+        content, metadata = super().read(source_path)
+        if _is_french(metadata, self.settings):
+            content = fix_html(content)
+            for key in ("title", "summary"):
+                if isinstance(metadata.get(key), str):
+                    metadata[key] = fix_html(metadata[key])
+        return content, metadata
+
+
+def use_typographic_reader(readers):
+    for extension, reader in list(readers.reader_classes.items()):
+        if reader is MarkdownReader:
+            readers.reader_classes[extension] = TypographicMarkdownReader
 
 
 def add_filter(generator):
@@ -37,5 +41,5 @@ def add_filter(generator):
 
 
 def register():
-    signals.content_object_init.connect(typeset_content)
+    signals.readers_init.connect(use_typographic_reader)
     signals.generator_init.connect(add_filter)

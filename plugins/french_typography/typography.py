@@ -59,6 +59,7 @@ _NUMBER = re.compile(
     r"(?![\w/:\-]|[.,]\d{3}|\.\d)"
 )
 _UNIT = re.compile(r"(?<=\d)[ \u00a0]*(?=[%€‰])")  # "30 %", "12 €"
+_HAS_DIGITS = re.compile(r"\d")
 _SEPARATORS = re.compile(r"[ \u00a0\u202f]")
 # Words after which a four-digit number is a year, not a quantity.
 _YEAR_CONTEXT = re.compile(
@@ -102,18 +103,30 @@ def _numbers(text: str) -> str:
 
 
 def _plain(text: str) -> str:
-    """Apply every rule to text that holds no markup and no URL."""
-    text = _ELLIPSIS.sub("…", text)
-    text = _APOSTROPHE.sub("’", text)
-    text = _STRAIGHT_QUOTES.sub(r"«\1»", text)
-    text = _OPEN_GUILLEMET.sub("«" + NNBSP, text)
-    text = _CLOSE_GUILLEMET.sub(NNBSP + "»", text)
-    text = _SPACE_BEFORE_HIGH.sub(NNBSP, text)
-    text = _MISSING_BEFORE_HIGH.sub(NNBSP, text)
-    text = _SPACE_BEFORE_COLON.sub(NBSP + ":", text)
-    text = _MISSING_BEFORE_COLON.sub(NBSP + ":", text)
-    text = _numbers(text)
-    text = _UNIT.sub(NNBSP, text)
+    """Apply every rule to text that holds no markup and no URL.
+
+    Each rule runs only when its trigger character is present: most text
+    nodes need one or two rules, and this pass runs on every page.
+    """
+    if "..." in text:
+        text = _ELLIPSIS.sub("…", text)
+    if "'" in text:
+        text = _APOSTROPHE.sub("’", text)
+    if '"' in text:
+        text = _STRAIGHT_QUOTES.sub(r"«\1»", text)
+    if "«" in text:
+        text = _OPEN_GUILLEMET.sub("«" + NNBSP, text)
+    if "»" in text:
+        text = _CLOSE_GUILLEMET.sub(NNBSP + "»", text)
+    if ";" in text or "!" in text or "?" in text:
+        text = _SPACE_BEFORE_HIGH.sub(NNBSP, text)
+        text = _MISSING_BEFORE_HIGH.sub(NNBSP, text)
+    if ":" in text:
+        text = _SPACE_BEFORE_COLON.sub(NBSP + ":", text)
+        text = _MISSING_BEFORE_COLON.sub(NBSP + ":", text)
+    if _HAS_DIGITS.search(text):
+        text = _numbers(text)
+        text = _UNIT.sub(NNBSP, text)
     return text
 
 
@@ -125,6 +138,12 @@ def fix_text(text: str, before: str = "") -> str:
     """
     if not text:
         return text
+    if not (":" in text or "@" in text or "/" in text or "www." in text):  # no URL possible
+        prefix = before if before and not before.isspace() else ""
+        fixed = _plain(prefix + text)
+        if prefix and fixed.startswith(prefix):
+            return fixed[len(prefix) :]
+        return fixed if not prefix else _plain(text)
     pieces = []
     last = 0
     for url in _URL.finditer(text):

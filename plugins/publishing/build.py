@@ -7,6 +7,7 @@ with the list instead of leaving a site with silently missing pages.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
 import tempfile
@@ -81,7 +82,8 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
     output = Path(settings["OUTPUT_PATH"])
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}-", dir=output.parent))
-    settings = dict(settings, OUTPUT_PATH=str(staging), DELETE_OUTPUT_DIRECTORY=False)
+    settings = dict(settings, OUTPUT_PATH=str(staging), DELETE_OUTPUT_DIRECTORY=False,
+                    CACHE_PATH=_cache_path(settings))
 
     requested = list(settings.get("PLUGINS") or [])
     collector = _Collector()
@@ -119,6 +121,44 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
         warnings=tuple(collector.warnings),
         **counter.counts,
     )
+
+
+# Settings that change what the readers produce; the reader cache depends on them.
+_READER_SETTINGS = ("MARKDOWN", "DEFAULT_LANG", "TIMEZONE", "SLUG_REGEX_SUBSTITUTIONS",
+                    "SUMMARY_MAX_LENGTH", "FORMATTED_FIELDS", "READERS", "PLUGINS")
+
+
+def _stable(value) -> str:
+    if callable(value):
+        return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', value)}"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k!r}:{_stable(v)}" for k, v in sorted(value.items())) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_stable(v) for v in value) + "]"
+    return repr(value)
+
+
+def _cache_path(settings: dict) -> str:
+    """A cache folder per version of the plugins and reader settings.
+
+    Pelican keys its content cache on the source files only; the plugins'
+    output is stored in it too (typography runs in the reader), so a change
+    to their code or settings must start from a fresh cache.
+    """
+    digest = hashlib.sha256()
+    for folder in settings.get("PLUGIN_PATHS", []):
+        for path in sorted(Path(folder).rglob("*.py")):
+            digest.update(str(path.relative_to(folder)).encode())
+            digest.update(path.read_bytes())
+    for key in _READER_SETTINGS:
+        digest.update(f"{key}={_stable(settings.get(key))}".encode())
+    base = Path(settings["CACHE_PATH"])
+    current = base / digest.hexdigest()[:16]
+    if base.exists():
+        for old in base.iterdir():
+            if old.is_dir() and old != current:
+                shutil.rmtree(old, ignore_errors=True)
+    return str(current)
 
 
 def _swap(staging: Path, output: Path) -> None:
