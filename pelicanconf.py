@@ -133,6 +133,7 @@ CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True
 CONTENT_CACHING_LAYER = "reader"
 CACHE_PATH = "cache"
+GZIP_CACHE = False  # compressing the cache costs more time than it saves
 
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = [

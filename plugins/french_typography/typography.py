@@ -169,8 +169,11 @@ def fix_text(text: str, before: str = "") -> str:
     return "".join(out)
 
 
+_TRIGGERS = re.compile(r"[.'\"&;:!?«»%€\d]")
+
+
 def _fix_html_text(raw: str, before: str) -> str:
-    if not any(c in raw for c in ".'&;:!?«»0123456789"):
+    if not _TRIGGERS.search(raw):
         return raw
     text = html.unescape(raw)
     fixed = fix_text(text, before)

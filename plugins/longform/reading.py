@@ -6,7 +6,7 @@ import html
 import re
 
 _TAGS = re.compile(r"<[^>]+>")
-_WORD = re.compile(r"[^\W_]+(?:[’'-][^\W_]+)*")
+_WORD = re.compile(r"\w[\w’'-]*")
 _HEADING = re.compile(r'<h([23]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
 _PERMALINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
 

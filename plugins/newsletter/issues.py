@@ -139,7 +139,7 @@ class NewsletterGenerator(CachingGenerator):
                 self.context,
                 feed,
                 setting(self.settings, "NEWSLETTER_INDEX_URL"),
-                feed_title=f"{self.settings.get('SITENAME', '')} — la lettre",
+                feed_title="la lettre",
             )
 
 

@@ -13,12 +13,18 @@ import os
 from pelican import signals
 
 from .checks import check_content
+from .incremental import incremental_writer, save_fingerprints
 from .sitemap import collector as sitemap
 
 log = logging.getLogger(__name__)
 
 
+CHECKED = "CONTENT_ALREADY_CHECKED"  # set by build.py, which checks before Pelican starts
+
+
 def check_sources(pelican):
+    if pelican.settings.get(CHECKED):
+        return
     for problem in check_content(pelican.settings):
         log.error("%s", problem)
 
@@ -55,6 +61,8 @@ def register():
     signals.initialized.connect(sitemap.reset)
     signals.content_written.connect(sitemap.written)
     signals.finalized.connect(sitemap.write)
+    signals.get_writer.connect(incremental_writer)
+    signals.finalized.connect(save_fingerprints)
     signals.initialized.connect(check_sources)
     signals.article_generator_finalized.connect(check_every_article_read)
     signals.all_generators_finalized.connect(check_unique_addresses)

@@ -20,6 +20,7 @@ from pelican.log import console
 from pelican.settings import read_settings
 
 from .checks import Problem, check_content
+from .incremental import PREVIOUS_OUTPUT
 
 
 class BuildError(Exception):
@@ -83,7 +84,10 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}-", dir=output.parent))
     settings = dict(settings, OUTPUT_PATH=str(staging), DELETE_OUTPUT_DIRECTORY=False,
+                    CONTENT_ALREADY_CHECKED=True,
                     CACHE_PATH=_cache_path(settings))
+    if settings.get("LOAD_CONTENT_CACHE") and (output / "index.html").exists():
+        settings[PREVIOUS_OUTPUT] = str(output)  # unchanged pages are linked from there
 
     requested = list(settings.get("PLUGINS") or [])
     collector = _Collector()

@@ -1,0 +1,50 @@
+"""Rebuilds reuse unchanged pages, and never show stale ones."""
+
+import os
+
+from sample import SECOND, basic_site
+
+SLUG = "l-avenir-est-au-marketing-des-communautes"
+OTHER = "parler-avec-plutot-que-parler-a"
+
+
+def _inode(site, path):
+    return os.stat(site.file(path)).st_ino
+
+
+def test_unchanged_pages_are_reused_and_changed_ones_rendered(build_site):
+    files = basic_site()
+    first = build_site(files, LOAD_CONTENT_CACHE=True)
+    other_before = first.text(f"{OTHER}/index.html")
+    issue_inode = _inode(first, "lettre/1/index.html")
+
+    files["articles/avenir.md"] += "\nUn paragraphe ajouté à la fin.\n"
+    second = build_site(files, LOAD_CONTENT_CACHE=True)
+    assert "Un paragraphe ajouté à la fin." in second.text(f"{SLUG}/index.html")
+    assert second.text(f"{OTHER}/index.html") == other_before
+    assert _inode(second, "lettre/1/index.html") == issue_inode  # linked, not rendered
+
+
+def test_a_new_title_reaches_the_pages_that_show_it(build_site):
+    files = basic_site()
+    build_site(files, LOAD_CONTENT_CACHE=True)
+    files["articles/parler.md"] = SECOND.replace("Title: Parler avec plutôt que parler à",
+                                                 "Title: Parler avec, pas parler à")
+    site = build_site(files, LOAD_CONTENT_CACHE=True)
+    # The series box and the neighbour link of the other article show the new title.
+    assert "Parler avec, pas parler à" in site.text(f"{SLUG}/index.html")
+
+
+def test_a_template_change_renders_everything_again(build_site, tmp_path):
+    import shutil
+    from conftest import ROOT
+
+    theme = tmp_path / "theme"
+    shutil.copytree(ROOT / "theme", theme)
+    files = basic_site()
+    build_site(files, LOAD_CONTENT_CACHE=True, THEME=str(theme))
+    template = theme / "templates" / "newsletter.html"
+    template.write_text(template.read_text(encoding="utf-8").replace(
+        "<article", "<p>Bandeau ajouté</p><article", 1), encoding="utf-8")
+    site = build_site(files, LOAD_CONTENT_CACHE=True, THEME=str(theme))
+    assert "Bandeau ajouté" in site.text("lettre/1/index.html")
