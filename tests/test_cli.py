@@ -128,3 +128,33 @@ def test_publish_copies_output_with_rsync(project, tmp_path_factory):
     assert not (target / "stale.html").exists()
     page = (target / "l-avenir-est-au-marketing-des-communautes/index.html").read_text(encoding="utf-8")
     assert 'href="https://claire.example/l-avenir-est-au-marketing-des-communautes/"' in page
+
+
+def test_livereload_rebuilds_when_content_changes(project):
+    write_content(project / "content", basic_site())
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "invoke", "livereload", "--port", str(port)],
+                              cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://localhost:{port}/lettre/1/"
+
+    def page():
+        try:
+            return urllib.request.urlopen(url, timeout=2).read().decode("utf-8")
+        except OSError:
+            return ""
+
+    try:
+        deadline = time.time() + 30
+        while "Pourquoi cette lettre existe" not in page():
+            assert time.time() < deadline, "livereload did not serve the site"
+            time.sleep(0.2)
+        source = project / "content/newsletter/numero-1.md"
+        source.write_text(source.read_text(encoding="utf-8").replace(
+            "Pourquoi cette lettre existe", "Pourquoi cette lettre a changé"), encoding="utf-8")
+        deadline = time.time() + 30
+        while "Pourquoi cette lettre a changé" not in page():
+            assert time.time() < deadline, "livereload did not rebuild"
+            time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
