@@ -10,7 +10,7 @@ AUTHOR = "Claire Morvan"
 SITENAME = "Nénufar"
 SITESUBTITLE = "Le marketing de la profondeur, de la conversation et de la fidélité"
 SITE_DESCRIPTION = (
-    "Un blog et une lettre sur le marketing qui respecte son public : "
+    "Un blog et une lettre sur le marketing qui respecte son public\u00a0: "
     "la profondeur plutôt que l’audience, la conversation plutôt que le porte-voix."
 )
 # `invoke serve` and `invoke livereload` listen on this address by default.

@@ -53,6 +53,13 @@ def _build(settings) -> building.BuildResult:
     return result
 
 
+def _warn_port(settings, port) -> None:
+    expected = serving.siteurl_port(settings)
+    if expected and expected != int(port):
+        err.print(f"[yellow]Avertissement[/]\u00a0: les liens du site pointent vers le port {expected} "
+                  f"(SITEURL = {settings['SITEURL']}), pas vers {port}.")
+
+
 @task(help={"conf": "fichier de réglages (pelicanconf.py par défaut)"})
 def build(c, conf="pelicanconf.py"):
     """Construit le site dans output/ (vérifie le contenu, indexe la recherche)."""
@@ -66,6 +73,7 @@ def serve(c, port=8000, host="localhost"):
     output = ROOT / settings["OUTPUT_PATH"]
     if not (output / "index.html").exists():
         _fail("le site n’est pas construit : lancez d’abord « invoke build ».")
+    _warn_port(settings, port)
     server = serving.make_server(output, host, int(port))
     console.print(f"Site servi sur http://{host}:{port}/ (Ctrl+C pour arrêter)")
     try:
@@ -90,6 +98,7 @@ def livereload(c, port=8000, host="localhost"):
             for problem in error.problems:
                 err.print(f"  • {problem}", markup=False)
 
+    _warn_port(settings, port)
     rebuild()
     server = Server()
     for path in serving.watch_paths(settings):
