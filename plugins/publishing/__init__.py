@@ -57,6 +57,22 @@ def check_unique_addresses(generators):
                     seen[content.save_as] = source
 
 
+def freeze_urls(generators):
+    """Compute each address once per build.
+
+    Pelican recomputes `url` from the settings on every access (a path
+    computation each time), and templates ask for it many times per page.
+    Setting `override_url`, Pelican's own hook for a fixed address, keeps the
+    computed value.
+    """
+    for generator in generators:
+        for attr in ("articles", "translations", "drafts", "hidden_articles", "pages",
+                     "hidden_pages", "draft_pages", "issues"):
+            for content in getattr(generator, attr, ()):
+                if not hasattr(content, "override_url"):
+                    content.override_url = content.url
+
+
 def register():
     signals.initialized.connect(sitemap.reset)
     signals.content_written.connect(sitemap.written)
@@ -66,3 +82,4 @@ def register():
     signals.initialized.connect(check_sources)
     signals.article_generator_finalized.connect(check_every_article_read)
     signals.all_generators_finalized.connect(check_unique_addresses)
+    signals.all_generators_finalized.connect(freeze_urls)

@@ -57,11 +57,18 @@ def read_header(path: Path, shown: str) -> Header:
     """Parse the `Key: value` lines at the top of a Markdown file."""
     fields: dict = {}
     problems = []
+    lines = []
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open(encoding="utf-8") as handle:  # the header only, not the body
+            for line in handle:
+                line = line.rstrip("\r\n")
+                if not line.strip() and lines and lines[0].strip() != "---":
+                    break
+                lines.append(line)
+                if len(lines) > 1 and line.strip() in ("---", "...") and lines[0].strip() == "---":
+                    break
     except UnicodeDecodeError as error:
         return Header({}, (Problem(shown, None, f"le fichier n’est pas en UTF-8 ({error.reason})"),))
-    lines = text.splitlines()
     start = 1 if lines and lines[0].strip() == "---" else 0
     last_key = None
     for number, line in enumerate(lines[start:], start=start + 1):
