@@ -48,3 +48,22 @@ def test_a_template_change_renders_everything_again(build_site, tmp_path):
         "<article", "<p>Bandeau ajouté</p><article", 1), encoding="utf-8")
     site = build_site(files, LOAD_CONTENT_CACHE=True, THEME=str(theme))
     assert "Bandeau ajouté" in site.text("lettre/1/index.html")
+
+
+def test_listings_are_reused_until_a_card_changes(build_site):
+    files = basic_site()
+    first = build_site(files, LOAD_CONTENT_CACHE=True)
+    home = _inode(first, "index.html")
+    # Same card (title, Summary:, reading time): the listings stay as they were.
+    files["articles/avenir.md"] += "\nUne phrase de plus.\n"
+    second = build_site(files, LOAD_CONTENT_CACHE=True)
+    assert _inode(second, "index.html") == home
+    assert "Une phrase de plus." in second.text(f"{SLUG}/index.html")
+    # An automatic summary is part of the card: it changes with the opening.
+    files["articles/parler.md"] = files["articles/parler.md"].replace("Un court article", "Un bref article")
+    assert "Un bref article" in build_site(files, LOAD_CONTENT_CACHE=True).text("index.html")
+    files["articles/avenir.md"] = files["articles/avenir.md"].replace(
+        "Summary: Pourquoi viser la profondeur", "Summary: Pourquoi préférer la profondeur")
+    third = build_site(files, LOAD_CONTENT_CACHE=True)
+    assert "Pourquoi préférer la profondeur" in third.text("index.html")
+    assert "Pourquoi préférer la profondeur" in third.text("etiquette/profondeur/index.html")

@@ -7,6 +7,7 @@ line, so the build can refuse to publish a partial site.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import os
 import re
@@ -34,6 +35,14 @@ STATUSES = {
 }
 _META_LINE = re.compile(r"^([A-Za-z0-9_-]+):\s*(.*)$")
 _CONTINUATION = re.compile(r"^( {4,}|\t)\S")
+
+
+def _parse_date(value: str):
+    """ISO dates first (fast), then everything Pelican's reader accepts."""
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        return get_date(value)
 
 
 @dataclass(frozen=True)
@@ -110,7 +119,7 @@ def check_file(path: Path, kind: str, shown: str, known_keys: frozenset) -> tupl
         if key in fields and fields[key][0]:
             value, line = fields[key]
             try:
-                get_date(value)
+                _parse_date(value)
             except (ValueError, OverflowError):
                 problems.append(Problem(
                     shown, line,

@@ -1,14 +1,18 @@
 """Incremental writes: a page whose inputs did not change is not rendered again.
 
-Pelican renders every page on every build, even with its content cache. For
-the pages of single articles, pages and newsletter issues (most of a site),
-this writer keeps a fingerprint of what the page is made of: the content
-object itself (body, metadata and every attribute the plugins attach, with
-linked content reduced to its address and title) and a site-wide key
-(settings, templates, and the address, title, date and taxonomy of every
-published item, which menus, neighbours and series show). When both match the
-previous build, the previous file is linked into the new output instead of
-being rendered. Listings and feeds are always rendered.
+Pelican renders every page on every build, even with its content cache. This
+writer keeps a fingerprint of what each written page is made of, and when it
+matches the previous build, links the previous file into the new output
+instead of rendering it.
+- The page of one article, page or issue: the content object itself (body,
+  metadata and every attribute the plugins attach, linked content reduced to
+  its address and title) and a site-wide key (settings, templates, and the
+  address, title, date and taxonomy of every published item, which menus,
+  neighbours and series show).
+- Listings (index, tags, categories, archives, other direct templates, with
+  all their pages): the site-wide key plus every item's card (summary,
+  reading time, date), and the template's own arguments.
+Feeds are always written.
 """
 
 from __future__ import annotations
@@ -74,8 +78,9 @@ class IncrementalWriter(Writer):
             self.old = json.loads(self.store.read_text(encoding="utf-8")) if self.previous else {}
         except (OSError, ValueError):
             self.old = {}
-        self.new: dict[str, str] = {}
+        self.new: dict[str, dict] = {}  # output name -> {"fp": fingerprint, "files": [...]}
         self.site_key = None
+        self.listing_key = None
         self.reused = 0
         _writers[:] = [self]
 
@@ -94,31 +99,66 @@ class IncrementalWriter(Writer):
                               _stable(getattr(item, "tags", None)), item.metadata.get("series")])
         return _digest([_stable(settings), templates, items])
 
-    def write_file(self, name, template, context, relative_urls=False, paginated=None,
-                   template_name=None, override_output=False, url=None, **kwargs):
-        subjects = [kwargs[k] for k in ("article", "page", "issue") if isinstance(kwargs.get(k), Content)]
-        if paginated or len(subjects) != 1 or not name:
-            return super().write_file(name, template, context, relative_urls, paginated,
-                                      template_name, override_output, url, **kwargs)
+    def _site(self, context) -> str:
         if self.site_key is None:
             self.site_key = self._site_key(context)
-        fingerprint = _digest([self.site_key, template.name, _stable(subjects[0])])
-        self.new[name] = fingerprint
-        previous_file = self.previous / name if self.previous else None
-        target = Path(self.output_path) / name
-        if (previous_file is not None and self.old.get(name) == fingerprint
-                and previous_file.is_file() and str(target) not in self._written_files):
+        return self.site_key
+
+    def _listing(self, context) -> str:
+        """Site key plus what listings show of each item (its card)."""
+        if self.listing_key is None:
+            cards = []
+            for key in ("articles", "newsletter_issues"):
+                for item in context.get(key) or ():
+                    cards.append([item.url, str(getattr(item, "summary", "")),
+                                  getattr(item, "reading_time_label", ""),
+                                  getattr(item, "locale_date", "")])
+            self.listing_key = _digest([self._site(context), cards])
+        return self.listing_key
+
+    def write_file(self, name, template, context, relative_urls=False, paginated=None,
+                   template_name=None, override_output=False, url=None, **kwargs):
+        render = super().write_file
+        if not name:
+            return render(name, template, context, relative_urls, paginated,
+                          template_name, override_output, url, **kwargs)
+        subjects = [kwargs[k] for k in ("article", "page", "issue") if isinstance(kwargs.get(k), Content)]
+        if len(subjects) == 1 and not paginated:
+            fingerprint = _digest([self._site(context), template.name, _stable(subjects[0])])
+        else:  # listings: index, tags, categories, archives and other direct templates
+            listing_key = self._listing(context)
+            extra = {k: v for k, v in kwargs.items() if k not in ("articles", "dates")}
+            fingerprint = _digest([listing_key, template.name, template_name, bool(paginated),
+                                   _stable(extra)])
+        previous = self.old.get(name) if self.previous else None
+        if previous and previous.get("fp") == fingerprint and self._reuse(previous["files"], context, kwargs):
+            self.new[name] = previous
+            return None
+        before = set(self._written_files)
+        result = render(name, template, context, relative_urls, paginated,
+                        template_name, override_output, url, **kwargs)
+        written = sorted(os.path.relpath(f, self.output_path) for f in self._written_files - before)
+        self.new[name] = {"fp": fingerprint, "files": written}
+        return result
+
+    def _reuse(self, files, context, kwargs) -> bool:
+        """Link the previous build's files into the new output, if all are there."""
+        sources = [self.previous / f for f in files]
+        targets = [Path(self.output_path) / f for f in files]
+        if not files or not all(p.is_file() for p in sources):
+            return False
+        if any(str(t) in self._written_files for t in targets):
+            return False
+        for source, target in zip(sources, targets):
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
-                os.link(previous_file, target)
+                os.link(source, target)
             except OSError:
-                shutil.copy2(previous_file, target)
+                shutil.copy2(source, target)
             self._written_files.add(str(target))
             self.reused += 1
             signals.content_written.send(str(target), context=dict(context, **kwargs))
-            return None
-        return super().write_file(name, template, context, relative_urls, paginated,
-                                  template_name, override_output, url, **kwargs)
+        return True
 
     def save(self):
         self.store.parent.mkdir(parents=True, exist_ok=True)
