@@ -4,7 +4,9 @@
 imports everything from here and overrides what differs in production.
 """
 
-from pelican.utils import slugify as _pelican_slugify
+import re as _re
+
+from unidecode import unidecode as _unidecode
 
 AUTHOR = "Claire Morvan"
 SITENAME = "Nénufar"
@@ -83,9 +85,14 @@ CATEGORY_REGEX_SUBSTITUTIONS = SLUG_REGEX_SUBSTITUTIONS
 TAG_REGEX_SUBSTITUTIONS = SLUG_REGEX_SUBSTITUTIONS
 
 
+_NOT_SLUG = _re.compile(r"[^\w\s-]")
+_SLUG_GAPS = _re.compile(r"[-\s]+")
+
+
 def _heading_slug(value, separator):
     """Heading anchors transliterated like the page slugs ("Œuvre" -> "oeuvre")."""
-    return _pelican_slugify(value, regex_subs=SLUG_REGEX_SUBSTITUTIONS)
+    value = _unidecode(value).replace("'", "-").lower()
+    return _SLUG_GAPS.sub(separator, _NOT_SLUG.sub("", value)).strip(separator)
 
 
 MARKDOWN = {

@@ -81,6 +81,7 @@ class IncrementalWriter(Writer):
         self.new: dict[str, dict] = {}  # output name -> {"fp": fingerprint, "files": [...]}
         self.site_key = None
         self.listing_key = None
+        self._recording = None  # files written by the write_file call in progress
         self.reused = 0
         _writers[:] = [self]
 
@@ -127,19 +128,29 @@ class IncrementalWriter(Writer):
             fingerprint = _digest([self._site(context), template.name, _stable(subjects[0])])
         else:  # listings: index, tags, categories, archives and other direct templates
             listing_key = self._listing(context)
-            extra = {k: v for k, v in kwargs.items() if k not in ("articles", "dates")}
+            # The lists of items are covered by the listing key; the rest
+            # (the tag, the category, the page name…) is small.
+            extra = {k: v for k, v in kwargs.items() if k not in ("articles", "dates", "all_articles")}
             fingerprint = _digest([listing_key, template.name, template_name, bool(paginated),
                                    _stable(extra)])
         previous = self.old.get(name) if self.previous else None
         if previous and previous.get("fp") == fingerprint and self._reuse(previous["files"], context, kwargs):
             self.new[name] = previous
             return None
-        before = set(self._written_files)
-        result = render(name, template, context, relative_urls, paginated,
-                        template_name, override_output, url, **kwargs)
-        written = sorted(os.path.relpath(f, self.output_path) for f in self._written_files - before)
+        self._recording = []
+        try:
+            result = render(name, template, context, relative_urls, paginated,
+                            template_name, override_output, url, **kwargs)
+            written = [os.path.relpath(f, self.output_path) for f in self._recording]
+        finally:
+            self._recording = None
         self.new[name] = {"fp": fingerprint, "files": written}
         return result
+
+    def _open_w(self, filename, encoding, override=False):
+        if self._recording is not None:
+            self._recording.append(filename)
+        return super()._open_w(filename, encoding, override)
 
     def _reuse(self, files, context, kwargs) -> bool:
         """Link the previous build's files into the new output, if all are there."""
