@@ -30,7 +30,7 @@ def test_nu_html_checker_finds_no_error(demo_site):
     errors = [f"{m.get('url', '').rsplit('/output/', 1)[-1]}:{m.get('lastLine')}: {m['message']}"
               for m in messages if m.get("type") == "error"]
     assert errors == []
-    checked = subprocess.run(["java", "-jar", str(jar), "--version"], capture_output=True, text=True)
+    checked = subprocess.run(["java", "-jar", str(jar), "--version"], capture_output=True)
     assert checked.returncode == 0
 
 

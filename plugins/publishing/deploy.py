@@ -37,7 +37,7 @@ def publish(output: Path, target: str, dry_run: bool = False) -> subprocess.Comp
         raise DeployError("rsync est introuvable : installez-le (apt-get install rsync)")
     if not (output / "index.html").exists():
         raise DeployError(f"{output}/index.html manque : le site n’est pas construit")
-    result = subprocess.run(rsync_command(output, target, dry_run), capture_output=True, text=True)
+    result = subprocess.run(rsync_command(output, target, dry_run), capture_output=True, text=True, encoding="utf-8", errors="replace")
     if result.returncode != 0:
         raise DeployError(f"rsync a échoué ({result.returncode}) : {result.stderr.strip()}")
     return result

@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 def index_site(output_path: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "pagefind", "--site", str(output_path), "--quiet"],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=600,
     )
 
 
