@@ -78,3 +78,12 @@ def test_unknown_keys_can_be_allowed_in_settings(build_site):
     source = "Title: Un titre\nDate: 2026-11-22\nHumeur: joyeuse\n\nTexte.\n"
     site = build_site({"articles/x.md": source}, EXTRA_METADATA_KEYS=["Humeur"])
     assert site.file("un-titre/index.html").exists()
+
+
+def test_a_file_not_in_utf8_is_named(build_site, tmp_path):
+    latin1 = tmp_path / "content" / "articles" / "latin1.md"
+    latin1.parent.mkdir(parents=True)
+    latin1.write_bytes("Title: Écoute\nDate: 2026-11-22\n\nTexte accentué.\n".encode("latin-1"))
+    problems = _problems(build_site, {"articles/ok.md": GOOD})
+    assert problems[0].startswith("content/articles/latin1.md\u00a0: le fichier n’est pas en UTF-8"), problems
+    assert len(problems) == 1  # no follow-on noise about a missing title

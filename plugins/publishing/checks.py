@@ -107,6 +107,8 @@ def check_file(path: Path, kind: str, shown: str, known_keys: frozenset) -> tupl
     header = read_header(path, shown)
     problems = list(header.problems)
     fields = header.fields
+    if problems and not fields:
+        return problems, fields  # unreadable: the rest would only repeat it
     for key, (value, line) in fields.items():
         if key not in known_keys:
             hint = difflib.get_close_matches(key, sorted(known_keys), n=1)
