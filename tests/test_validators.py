@@ -76,6 +76,9 @@ def test_search_finds_french_words_by_stem(demo_site, browser):
         page.goto(demo_site.url + "/recherche/?q=nénuphars")
         page.wait_for_selector(".search-results li")
         assert page.locator(".search-results li mark").count() > 0
+        # Heading permalinks ("#") are navigation, not text: they stay out of excerpts.
+        excerpts = page.locator(".search-results li p").all_inner_texts()
+        assert excerpts and not any("#" in e for e in excerpts), excerpts
     finally:
         page.close()
 

@@ -13,7 +13,9 @@ log = logging.getLogger(__name__)
 
 def index_site(output_path: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "pagefind", "--site", str(output_path), "--quiet"],
+        # Heading permalinks ("#") would otherwise show up in every excerpt.
+        [sys.executable, "-m", "pagefind", "--site", str(output_path), "--quiet",
+         "--exclude-selectors", ".headerlink"],
         capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=600,
     )
 
