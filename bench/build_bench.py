@@ -1,6 +1,6 @@
 """Build benchmark: the project's plugins against stock Pelican, same content.
 
-python bench/build_bench.py --count 1000 --repeat 3
+python bench/build_bench.py --count 1000 --repeat 7
 
 For each of stock Pelican (default theme, no plugins) and the project
 (its theme and plugins, Pagefind off so both do the same work), it times a
@@ -8,7 +8,8 @@ full build from an empty cache, then a rebuild after one article changed with
 the content cache on. Each build runs in a fresh interpreter. Pagefind's
 indexing is timed separately (wall clock, as it runs in a subprocess). The
 comparisons use the build process's CPU time, steadier than the wall clock on
-a shared machine; medians are printed, in milliseconds per article.
+a shared machine; stock and project alternate round by round and the
+medians of the paired ratios are printed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+KINDS = ("stock", "project")
 sys.path.insert(0, str(HERE))
 from generate import generate  # noqa: E402
 
@@ -41,37 +43,47 @@ def touch_one(work: Path, round_: int) -> None:
                     encoding="utf-8")
 
 
-def measure(kind: str, work: Path, repeat: int) -> dict:
-    full, rebuild = [], []
+def measure(work: Path, repeat: int) -> dict:
+    """Stock and project builds alternate within each round (in turn going first), so a
+    slow spell of the shared machine weighs on both sides alike; ratios are taken round
+    by round."""
+    runs = {kind: {"full": [], "rebuild": []} for kind in KINDS}
     for round_ in range(repeat):
-        shutil.rmtree(work / f"cache-{kind}", ignore_errors=True)
-        full.append(timed(kind, work))
+        order = KINDS if round_ % 2 == 0 else KINDS[::-1]  # neither side always goes first
+        for kind in order:
+            shutil.rmtree(work / f"cache-{kind}", ignore_errors=True)
+            runs[kind]["full"].append(timed(kind, work))
         touch_one(work, round_)
-        rebuild.append(timed(kind, work))
-    return {"full": statistics.median(full), "rebuild": statistics.median(rebuild)}
+        for kind in order:
+            runs[kind]["rebuild"].append(timed(kind, work))
+    return runs
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--work", type=Path, default=HERE / "corpus")
     args = parser.parse_args()
     generate(args.count, args.work / "content")
-    stock = measure("stock", args.work, args.repeat)
-    project = measure("project", args.work, args.repeat)
+    runs = measure(args.work, args.repeat)
+    stock, project = runs["stock"], runs["project"]
     shutil.rmtree(args.work / "cache-project", ignore_errors=True)
     with_index = timed("project", args.work, pagefind=True, clock="seconds")
     n = args.count
-    print(f"{n} articles, median of {args.repeat} runs, CPU time of the build process")
-    print(f"stock Pelican  full {stock['full'] * 1000 / n:6.2f} ms/article   "
-          f"one-file rebuild {stock['rebuild'] * 1000 / n:6.2f} ms/article")
-    print(f"Nénufar        full {project['full'] * 1000 / n:6.2f} ms/article   "
-          f"one-file rebuild {project['rebuild'] * 1000 / n:6.2f} ms/article")
-    print(f"overhead of the plugins and theme: {project['full'] / stock['full'] - 1:+.1%}")
-    print(f"one-file rebuild / full build: {project['rebuild'] / project['full']:.2f}")
+    med = statistics.median
+    print(f"{n} articles, {args.repeat} paired rounds, CPU time of the build process (median)")
+    for name, kind in (("stock Pelican", stock), ("Nénufar", project)):
+        print(f"{name:<14} full {med(kind['full']) * 1000 / n:6.2f} ms/article   "
+              f"one-file rebuild {med(kind['rebuild']) * 1000 / n:6.2f} ms/article")
+    overhead = [p / s - 1 for p, s in zip(project["full"], stock["full"])]
+    ratio = [r / f for r, f in zip(project["rebuild"], project["full"])]
+    print(f"overhead of the plugins and theme: {med(overhead):+.1%} "
+          f"(rounds: {', '.join(f'{o:+.0%}' for o in overhead)})")
+    print(f"one-file rebuild / full build: {med(ratio):.2f} "
+          f"(rounds: {', '.join(f'{r:.2f}' for r in ratio)})")
     print(f"full build with the Pagefind index: {with_index:.1f} s "
-          f"(index alone ≈ {with_index - project['full']:.1f} s)")
+          f"(index alone ≈ {with_index - med(project['full']):.1f} s)")
 
 
 if __name__ == "__main__":

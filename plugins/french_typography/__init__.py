@@ -30,10 +30,18 @@ class TypographicMarkdownReader(MarkdownReader):
         return content, metadata
 
 
+def _typographic(reader_class):
+    if reader_class is MarkdownReader:
+        return TypographicMarkdownReader
+    # Another plugin wrapped the Markdown reader first: typeset inside its wrapper.
+    return type(f"Typographic{reader_class.__name__}", (TypographicMarkdownReader, reader_class), {})
+
+
 def use_typographic_reader(readers):
     for extension, reader in list(readers.reader_classes.items()):
-        if reader is MarkdownReader:
-            readers.reader_classes[extension] = TypographicMarkdownReader
+        if (isinstance(reader, type) and issubclass(reader, MarkdownReader)
+                and not issubclass(reader, TypographicMarkdownReader)):
+            readers.reader_classes[extension] = _typographic(reader)
 
 
 def add_filter(generator):

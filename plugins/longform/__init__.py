@@ -13,6 +13,28 @@ from .series import link_series
 from .structured_data import blog_posting, plain
 
 
+def _measuring(reader_class):
+    class MeasuringReader(reader_class):
+        measures = True
+
+        def read(self, source_path):
+            content, metadata = super().read(source_path)
+            metadata["word_count"] = word_count(content)
+            metadata["toc_headings"] = table_of_contents(content)
+            return content, metadata
+
+    MeasuringReader.__name__ = f"Measuring{reader_class.__name__}"
+    return MeasuringReader
+
+
+def measure_when_read(readers):
+    """Count words and headings as a file is read, so the figures are stored in
+    Pelican's reader cache with the HTML and a rebuild does not count again."""
+    for extension, reader in list(readers.reader_classes.items()):
+        if reader is not None and not getattr(reader, "measures", False):
+            readers.reader_classes[extension] = _measuring(reader)
+
+
 def annotate(instance):
     if type(instance).__name__ == "Static":
         return
@@ -22,12 +44,14 @@ def annotate(instance):
         if value is not None:
             setattr(instance, f"locale_{attr}", date_fr(value))
     content = getattr(instance, "_content", "") or ""
-    instance.word_count = word_count(content)
+    if getattr(instance, "toc_headings", None) is None:  # not read through a measuring reader
+        instance.word_count = word_count(content)
+        instance.toc_headings = table_of_contents(content)
     instance.reading_time = reading_minutes(
         instance.word_count, settings.get("READING_SPEED_WPM", 220)
     )
     instance.reading_time_label = reading_label(instance.reading_time)
-    toc = table_of_contents(content)
+    toc = instance.toc_headings
     long_enough = instance.word_count >= settings.get("TOC_MIN_WORDS", 1000)
     enough_headings = len(toc) >= settings.get("TOC_MIN_HEADINGS", 3)
     instance.toc = toc if long_enough and enough_headings else []
@@ -49,6 +73,7 @@ def add_filters(generator):
 
 
 def register():
+    signals.readers_init.connect(measure_when_read)
     signals.content_object_init.connect(annotate)
     signals.article_generator_finalized.connect(link_articles)
     signals.generator_init.connect(add_filters)
