@@ -28,6 +28,7 @@ def test_french_html_and_dates(site):
 def test_first_of_the_month_is_1er(site):
     soup = site.soup("lettre/1/index.html")
     assert soup.select_one("time").get_text() == "1er octobre 2026"
+    assert soup.select_one("time sup").get_text() == "er"  # set as in print
 
 
 def test_slug_is_transliterated_from_the_accented_title(site):

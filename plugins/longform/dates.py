@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from babel.dates import format_date, get_month_names
+from markupsafe import Markup, escape
 
 # "d MMMM y" is by far the most used pattern: built from Babel's month names
 # directly, which is many times faster than format_date on a large site.
@@ -29,3 +30,11 @@ def date_fr(value: dt.date | dt.datetime | None, fmt: str = "long") -> str:
     if pattern.startswith("d ") and value.day == 1:
         text = "1er" + text[1:]
     return text
+
+
+def ordinal(text: str) -> Markup:
+    """HTML for a French date: "1er" is set as 1<sup>er</sup>, as in print."""
+    text = str(text)
+    if text.startswith("1er"):
+        return Markup("1<sup>er</sup>") + escape(text[3:])
+    return escape(text)
