@@ -145,10 +145,29 @@ GZIP_CACHE = False  # compressing the cache costs more time than it saves
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = [
     "french_typography",
+    "tiers",  # before longform: reading time and contents see the public part only
     "longform",
     "newsletter",
     "publishing",
     "search",
+]
+
+# tiers: the ladder, from the most open to the most reserved. Each tier: an id
+# (used in `Tier:` and in `<!-- tier: abonnes -->`), a French label, a one-line
+# promise and a call-to-action URL (relative to SITEURL, or absolute); optional:
+# "cta" (the button's words) and "reserved_to" (« au Cercle »). The keys
+# for in-page unlocking come from the environment: NENUFAR_KEY_ABONNES,
+# NENUFAR_KEY_CERCLE (at least 16 characters), never from this file.
+TIERS = [
+    {"id": "public", "label": "Tout le monde",
+     "promise": "Le début de chaque article, ouvert à toutes et à tous.",
+     "url": "s-abonner/"},
+    {"id": "abonnes", "label": "Abonnés",
+     "promise": "La lettre et les articles en entier, avec les exemples, les chiffres et les méthodes.",
+     "url": "s-abonner/", "cta": "S’abonner à la lettre"},
+    {"id": "cercle", "label": "Le Cercle",
+     "promise": "Les analyses les plus fouillées, les rencontres et la relecture des textes avant publication.",
+     "url": "s-abonner/#le-cercle", "cta": "Rejoindre le Cercle"},
 ]
 
 # publishing writes sitemap.xml; these output paths stay out of it.

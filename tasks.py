@@ -119,6 +119,24 @@ def new(c, title, newsletter=False):
 
 
 @task
+def audit(c):
+    """Cherche dans output/ tout texte réservé à un palier (fichiers compressés compris)."""
+    from tiers import PROBES, private_path
+    from tiers.audit import load_probes, scan
+
+    settings = _settings()
+    output = Path(settings["OUTPUT_PATH"])
+    probes = private_path(settings) / PROBES
+    if not (output / "index.html").exists() or not probes.exists():
+        _fail("le site n’est pas construit : lancez d’abord « invoke build ».")
+    leaks = scan(output, load_probes(probes))
+    if leaks:
+        _fail(f"texte réservé trouvé dans {len(leaks)} fichier{'s' if len(leaks) > 1 else ''} "
+              f"publics de {output.name}/ :", leaks)
+    console.print(f"[green]Aucune fuite[/] : rien de réservé dans {output.name}/.")
+
+
+@task
 def clean(c):
     """Supprime output/ et le cache de construction (jamais private/)."""
     settings = _settings()

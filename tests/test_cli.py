@@ -13,7 +13,7 @@ import pytest
 from conftest import free_port, write_content
 from sample import basic_site
 
-TASKS = ["build", "serve", "livereload", "new", "clean", "publish"]
+TASKS = ["build", "serve", "livereload", "new", "clean", "publish", "audit"]
 
 
 def invoke(project, *args, env=None, timeout=120):
@@ -82,7 +82,7 @@ def test_build_fails_on_bad_content_in_french_without_traceback(project):
 def test_clean_keeps_private(project):
     write_content(project / "content", basic_site())
     invoke(project, "build")
-    (project / "private").mkdir()
+    (project / "private").mkdir(exist_ok=True)  # the build writes its private feeds there
     (project / "private/journal.sqlite3").write_text("state")
     done = invoke(project, "clean")
     assert done.returncode == 0

@@ -19,7 +19,8 @@ def _measuring(reader_class):
 
         def read(self, source_path):
             content, metadata = super().read(source_path)
-            metadata["word_count"] = word_count(content)
+            # A plugin that withholds part of the body (tiers) says how many words.
+            metadata["word_count"] = word_count(content) + metadata.get("withheld_words", 0)
             metadata["toc_headings"] = table_of_contents(content)
             return content, metadata
 

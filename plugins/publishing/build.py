@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -68,7 +69,12 @@ class _Collector(logging.Handler):
 
 
 def load_settings(path: str = "pelicanconf.py", overrides: dict | None = None) -> dict:
-    return read_settings(path, override=overrides or {})
+    settings = read_settings(path, override=overrides or {})
+    # Pelican makes its own paths absolute from the settings file; ours too.
+    private = settings.get("PRIVATE_OUTPUT_PATH")
+    if private and not os.path.isabs(private):
+        settings["PRIVATE_OUTPUT_PATH"] = os.path.join(os.path.dirname(os.path.abspath(path)), private)
+    return settings
 
 
 def build(settings: dict, quiet: bool = True) -> BuildResult:
@@ -107,6 +113,10 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
         pelican.run()
         if collector.errors:
             raise BuildError(collector.errors)
+        leaks = _audit(pelican.settings, staging)
+        if leaks:
+            raise BuildError([Problem("", None, "fuite de texte réservé dans le site public, "
+                                      "construction refusée :")] + leaks)
     except BuildError:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -125,6 +135,17 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
         warnings=tuple(collector.warnings),
         **counter.counts,
     )
+
+
+def _audit(settings: dict, output: Path) -> list:
+    """The tiers leak audit over the freshly built public output."""
+    if "tiers" not in (settings.get("PLUGINS") or []):
+        return []
+    from tiers.audit import load_probes, scan
+    from tiers import PROBES, private_path
+
+    probes = private_path(settings) / PROBES
+    return scan(output, load_probes(probes)) if probes.exists() else []
 
 
 # Settings that change what the readers produce; the reader cache depends on them.

@@ -1,0 +1,163 @@
+"""Depth tiers: the deeper parts of a text go to members, never to the public site.
+
+Reading (cached): the reader splits the rendered HTML at its dividers
+(`<!-- tier: abonnes -->`) or from the `Tier:` metadata, and hands Pelican the
+public part only; the split is kept as `tier_split` for everything else.
+Building: each gated text gets its teaser gates (sealed for in-page
+unlocking when the build has tier keys), its JSON-LD says it is not free,
+private Atom feeds are written under PRIVATE_OUTPUT_PATH, and the probes for
+the leak audit (audit.py, run by `invoke build` and `invoke audit`) are saved.
+
+Must come before `longform` in PLUGINS: reading time and table of contents
+are then computed on the public part, plus the withheld word count.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from pelican import signals
+
+from longform.reading import word_count
+
+from .audit import make_probes, save_probes
+from .gates import make_gates
+from .ladder import LadderError, load_ladder
+from .private_feeds import write_feeds
+from .seal import KeyError_, Vault, keys_from_env
+from .split import TierError, divider_lines, metadata_line, split_html
+
+log = logging.getLogger(__name__)
+
+PROBES = ".audit-probes.json"
+
+
+def private_path(settings: dict) -> Path:
+    return Path(settings.get("PRIVATE_OUTPUT_PATH") or "private")
+
+
+def _shown(settings: dict, source_path: str) -> str:
+    root = os.path.normpath(settings["PATH"])
+    return os.path.join(os.path.basename(root), os.path.relpath(source_path, root))
+
+
+def _tiered(reader_class):
+    class TieredReader(reader_class):
+        splits_tiers = True
+
+        def read(self, source_path):
+            content, metadata = super().read(source_path)
+            start = metadata.get("tier")
+            if start is None and "<!--" not in content:
+                return content, metadata
+            try:
+                ladder = load_ladder(self.settings)
+                split = split_html(content, ladder, start.strip().lower() if start else None, word_count)
+            except LadderError:
+                return "", metadata  # reported once, by check_settings
+            except TierError as error:
+                with open(source_path, encoding="utf-8") as handle:
+                    source = handle.read()
+                if error.divider is None:
+                    line = metadata_line(source)
+                else:
+                    lines = divider_lines(source)
+                    line = lines[error.divider] if error.divider < len(lines) else None
+                where = _shown(self.settings, source_path) + (f":{line}" if line else "")
+                log.error("%s : %s", where, error)
+                return "", metadata  # nothing of a text in error reaches the site
+            if not split.gated:
+                return split.public_html, metadata
+            metadata["tier_split"] = split
+            metadata["withheld_words"] = split.withheld_words
+            return split.public_html, metadata
+
+    TieredReader.__name__ = f"Tiered{reader_class.__name__}"
+    return TieredReader
+
+
+def wrap_readers(readers):
+    for extension, reader in list(readers.reader_classes.items()):
+        if reader is None or getattr(reader, "splits_tiers", False):
+            continue
+        if getattr(reader, "measures", False):
+            log.error("pelicanconf.py : dans PLUGINS, « tiers » doit précéder « longform » "
+                      "(sinon le sommaire et le temps de lecture verraient les parties réservées)")
+        readers.reader_classes[extension] = _tiered(reader)
+
+
+def check_settings(pelican):
+    settings = pelican.settings
+    try:
+        ladder = load_ladder(settings)
+    except LadderError as error:
+        log.error("pelicanconf.py : %s", error)
+        return
+    if ladder.gated and settings.get("OUTPUT_SOURCES"):
+        log.error("pelicanconf.py : OUTPUT_SOURCES publierait le Markdown avec ses parties réservées ; "
+                  "il est refusé tant que TIERS compte des paliers réservés")
+    private = private_path(settings).resolve()
+    output = Path(settings["OUTPUT_PATH"]).resolve()
+    if private == output or output in private.parents:
+        log.error("pelicanconf.py : PRIVATE_OUTPUT_PATH (%s) ne peut pas être dans OUTPUT_PATH, "
+                  "qui est public", private)
+
+
+def _texts(generators):
+    for generator in generators:
+        for name in ("articles", "translations", "drafts", "drafts_translations", "hidden_articles",
+                     "hidden_translations", "pages", "hidden_pages", "draft_pages", "issues"):
+            yield from getattr(generator, name, None) or ()
+
+
+def seal_and_publish(generators):
+    if not generators:
+        return
+    settings = generators[0].settings
+    try:
+        ladder = load_ladder(settings)
+        keys = keys_from_env(ladder)
+    except (LadderError, KeyError_) as error:
+        log.error("%s", error)
+        return
+    vault = Vault(ladder, keys) if keys else None
+    wpm = settings.get("READING_SPEED_WPM", 220)
+    gated, public = [], []
+    seen = set()
+    for item in _texts(generators):
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        public.extend([str(getattr(item, "title", "")), item.metadata.get("summary", "") or ""])
+        split = getattr(item, "tier_split", None)
+        if split is None:
+            public.append(item._content or "")
+            continue
+        public.append(split.public_html)
+        where = _shown(settings, item.source_path)
+        gated.extend((f"{where} ({part.tier})", part.html) for part in split.gated)
+        item.tier_gates = make_gates(split, ladder, vault, wpm)
+        item.tier_envelope = vault.envelope() if any(g["sealed"] for g in item.tier_gates) else None
+        item.structured_data = {
+            "isAccessibleForFree": False,
+            "hasPart": {"@type": "WebPageElement", "isAccessibleForFree": False,
+                        "cssSelector": ".tier-gate"},
+        }
+    # The theme's words and the settings' strings are public by nature: a gated
+    # sentence that happens to share six words with them is not a leak.
+    public.extend(str(v) for v in settings.values() if isinstance(v, str))
+    for template in sorted((Path(settings["THEME"]) / "templates").rglob("*.html")):
+        public.append(template.read_text(encoding="utf-8"))
+    private = private_path(settings)
+    save_probes(private / PROBES, make_probes(gated, public))
+    articles = next((g.articles for g in generators if hasattr(g, "hidden_articles")), [])
+    if ladder.gated:
+        write_feeds(articles, ladder, settings, private)
+
+
+def register():
+    signals.initialized.connect(check_settings)
+    signals.readers_init.connect(wrap_readers)
+    signals.all_generators_finalized.connect(seal_and_publish)

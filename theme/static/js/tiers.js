@@ -1,0 +1,124 @@
+// In-page unlocking of the gated parts (see plugins/tiers/seal.py for the scheme).
+// A passphrase comes from the form, from a link's fragment (#cle=…) or from this
+// device's memory; PBKDF2 turns it into a key that unwraps the content keys of its
+// tier and the tiers below, and AES-GCM opens the sealed parts.
+const STORE = "nenufar-cle";
+const envelope = JSON.parse(document.getElementById("tier-envelope").textContent);
+const gates = () => [...document.querySelectorAll(".tier-gate")].filter((g) => g.querySelector(".tier-sealed"));
+const bytes = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+const utf8 = new TextEncoder();
+
+function say(gate, text, kind) {
+  const message = gate.querySelector(".tier-message");
+  message.textContent = text;
+  message.dataset.kind = kind || "";
+}
+
+async function contentKeys(passphrase) {
+  const secret = utf8.encode(passphrase.trim().normalize("NFC"));
+  const base = await crypto.subtle.importKey("raw", secret, "PBKDF2", false, ["deriveKey"]);
+  for (const opener of Object.values(envelope.openers)) {
+    const kek = await crypto.subtle.deriveKey(
+      { name: "PBKDF2", salt: bytes(opener.salt), iterations: envelope.iterations, hash: "SHA-256" },
+      base, { name: "AES-GCM", length: 256 }, false, ["decrypt"]);
+    try {
+      const keys = {};
+      for (const [tier, wrapped] of Object.entries(opener.wraps)) {
+        const data = bytes(wrapped);
+        const raw = await crypto.subtle.decrypt(
+          { name: "AES-GCM", iv: data.slice(0, 12), additionalData: utf8.encode("cle:" + tier) },
+          kek, data.slice(12));
+        keys[tier] = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["decrypt"]);
+      }
+      return keys;
+    } catch {
+      // not this tier's passphrase: try the next one
+    }
+  }
+  return null;
+}
+
+async function open(keys) {
+  let opened = 0;
+  for (const gate of gates()) {
+    const key = keys[gate.dataset.tier];
+    if (!key) break;
+    const sealed = gate.querySelector(".tier-sealed");
+    const plain = await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: bytes(sealed.dataset.nonce), additionalData: utf8.encode(gate.dataset.tier) },
+      key, bytes(sealed.dataset.sealed));
+    const part = document.createElement("div");
+    part.className = "prose e-content tier-opened";
+    part.dataset.tier = gate.dataset.tier;
+    part.innerHTML = new TextDecoder().decode(plain); // the author's own HTML, sealed at build time
+    gate.replaceWith(part);
+    opened += 1;
+  }
+  return opened;
+}
+
+function forgetNote() {
+  const last = [...document.querySelectorAll(".tier-opened")].pop();
+  if (!last || !localStorage.getItem(STORE)) return;
+  const note = document.createElement("p");
+  note.className = "tier-note";
+  note.append("Clé mémorisée sur cet appareil. ");
+  const button = document.createElement("button");
+  button.type = "button";
+  button.textContent = "Oublier la clé";
+  button.addEventListener("click", () => {
+    localStorage.removeItem(STORE);
+    note.textContent = "Clé oubliée sur cet appareil.";
+  });
+  note.append(button);
+  last.append(note);
+}
+
+async function unlock(passphrase, gate, remember) {
+  if (gate) say(gate, "Vérification de la clé…", "wait");
+  const keys = await contentKeys(passphrase);
+  if (!keys) {
+    if (gate) say(gate, "Cette clé n’ouvre pas cette partie. Vérifiez-la (majuscules comprises) ou écrivez-nous.", "error");
+    return false;
+  }
+  if (remember) localStorage.setItem(STORE, passphrase);
+  const opened = await open(keys);
+  if (!opened && gate) say(gate, "Cette clé est valable, mais pour un autre palier que cette partie.", "error");
+  forgetNote();
+  return opened > 0;
+}
+
+async function start() {
+  if (!window.isSecureContext || !window.crypto || !crypto.subtle) {
+    for (const gate of gates()) {
+      const note = document.createElement("p");
+      note.className = "tier-message";
+      note.dataset.kind = "error";
+      note.textContent = "Le déverrouillage a besoin d’une connexion sécurisée\u00a0: ouvrez cette page en https:// pour lire la suite ici.";
+      gate.append(note);
+    }
+    return;
+  }
+  for (const gate of gates()) {
+    const form = gate.querySelector(".tier-unlock");
+    form.hidden = false;
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      await unlock(form.elements.cle.value, gate, form.elements.memoriser.checked);
+    });
+  }
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const fromLink = fragment.get("cle");
+  if (fromLink) {
+    history.replaceState(null, "", location.pathname + location.search); // keep the key out of sight
+    const first = gates()[0];
+    if (!(await unlock(fromLink, first, true)) && first) first.scrollIntoView();
+    return;
+  }
+  const remembered = localStorage.getItem(STORE);
+  if (remembered && !(await unlock(remembered, null, false))) {
+    localStorage.removeItem(STORE); // a key from an earlier build or tier that no longer opens anything
+  }
+}
+
+start();
