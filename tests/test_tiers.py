@@ -260,3 +260,24 @@ def test_audit_finds_a_leak_in_any_file_even_compressed(tiered):
     leaks = scan(tiered.output, probes)
     assert len(leaks) == 2
     assert any(l.startswith("fuite.txt.gz : ") and "(cercle)" in l for l in leaks)
+
+
+def test_build_refuses_a_theme_that_leaks(build_site, tmp_path, monkeypatch):
+    """A template mistake that prints a gated part fails the build; output/ is untouched."""
+    import shutil
+
+    from conftest import ROOT
+
+    theme = tmp_path / "theme-fautif"
+    shutil.copytree(ROOT / "theme", theme)
+    template = theme / "templates" / "article.html"
+    template.write_text(template.read_text(encoding="utf-8").replace(
+        "{{ article.content }}",
+        "{{ article.content }}{% if article.tier_split %}{{ article.tier_split.gated[0].html }}{% endif %}"),
+        encoding="utf-8")
+    with pytest.raises(BuildError) as failure:
+        build_site(FILES, THEME=str(theme))
+    text = str(failure.value)
+    assert "fuite de texte réservé" in text
+    assert "un-article-en-trois-profondeurs/index.html" in text
+    assert not (tmp_path / "output").exists()

@@ -1,0 +1,119 @@
+"""In-page unlocking in a real headless Chromium (Debian's, through playwright)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from conftest import CHROMIUM, CHROMIUM_ARGS, free_port, serve_folder
+from test_tiers import ABONNES_CANARY, CERCLE_CANARY, FILES, KEYS
+
+pytestmark = pytest.mark.browser
+PAGE = "/un-article-en-trois-profondeurs/"
+
+
+def _sealed(root: Path, host: str):
+    from conftest import site_settings, write_content
+    from publishing.build import build
+
+    write_content(root / "content", FILES)
+    port = free_port()
+    url = f"http://{host}:{port}"
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in KEYS.items():
+            patch.setenv(key, value)
+        settings = site_settings(root, root / "content", SITEURL=url, FEED_DOMAIN=url)
+        build(settings)
+    return url, port, serve_folder(Path(settings["OUTPUT_PATH"]), port)
+
+
+@pytest.fixture(scope="module")
+def sealed_site(tmp_path_factory):
+    url, port, server = _sealed(tmp_path_factory.mktemp("sealed"), "127.0.0.1")
+    yield url, port
+    server.shutdown()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()  # fresh storage: nothing remembered from another test
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def body_text(page) -> str:
+    return page.locator("article").inner_text()
+
+
+def test_wrong_key_says_so_in_french(sealed_site, page):
+    url, _ = sealed_site
+    page.goto(url + PAGE)
+    gate = page.locator("#suite-abonnes")
+    gate.get_by_label("Votre clé").fill("une clé qui n’est pas la bonne")
+    gate.get_by_role("button", name="Lire la suite").click()
+    message = gate.locator(".tier-message")
+    message.filter(has_text="n’ouvre pas").wait_for(timeout=20_000)
+    assert message.get_attribute("data-kind") == "error"
+    assert ABONNES_CANARY not in body_text(page)
+
+
+def test_right_key_reveals_its_tier_and_not_the_deeper_one(sealed_site, page):
+    url, _ = sealed_site
+    page.goto(url + PAGE)
+    gate = page.locator("#suite-abonnes")
+    gate.get_by_label("Votre clé").fill(KEYS["NENUFAR_KEY_ABONNES"])
+    gate.get_by_role("button", name="Lire la suite").click()
+    page.locator(".tier-opened[data-tier='abonnes']").wait_for(timeout=20_000)
+    text = body_text(page)
+    assert ABONNES_CANARY in text and CERCLE_CANARY not in text
+    assert page.locator("#suite-cercle h2").inner_text() == "La suite est réservée au Cercle"
+    assert page.locator("#suite-abonnes").count() == 0
+
+
+def test_key_link_opens_every_tier_it_covers_and_leaves_the_address_bar(sealed_site, page):
+    url, _ = sealed_site
+    page.goto(url + PAGE + "#cle=" + quote(KEYS["NENUFAR_KEY_CERCLE"]))
+    page.locator(".tier-opened[data-tier='cercle']").wait_for(timeout=20_000)
+    text = body_text(page)
+    assert ABONNES_CANARY in text and CERCLE_CANARY in text  # the higher key opens the lower tier too
+    assert "cle=" not in page.url
+    # The link remembered the key on this device: the next visit opens at once.
+    page.reload()
+    page.locator(".tier-opened[data-tier='cercle']").wait_for(timeout=20_000)
+    page.get_by_role("button", name="Oublier la clé").click()
+    page.reload()
+    page.locator("#suite-abonnes .tier-unlock").wait_for(timeout=10_000)
+    assert CERCLE_CANARY not in body_text(page)
+
+
+def test_remember_checkbox_keeps_the_key_for_the_next_visit(sealed_site, page):
+    url, _ = sealed_site
+    page.goto(url + PAGE)
+    gate = page.locator("#suite-abonnes")
+    gate.get_by_label("Votre clé").fill(KEYS["NENUFAR_KEY_ABONNES"])
+    gate.get_by_label("Se souvenir de la clé sur cet appareil").check()
+    gate.get_by_role("button", name="Lire la suite").click()
+    page.locator(".tier-opened[data-tier='abonnes']").wait_for(timeout=20_000)
+    page.reload()
+    page.locator(".tier-opened[data-tier='abonnes']").wait_for(timeout=20_000)
+    assert ABONNES_CANARY in body_text(page)
+
+
+def test_insecure_context_explains_instead_of_failing_silently(tmp_path, browser):
+    # A plain-HTTP address other than localhost is not a secure context: no WebCrypto.
+    url, port, server = _sealed(tmp_path, "lecteur.test")
+    args = CHROMIUM_ARGS + ["--host-resolver-rules=MAP lecteur.test 127.0.0.1"]
+    other = browser.browser_type.launch(executable_path=str(CHROMIUM), args=args)
+    try:
+        page = other.new_page()
+        page.goto(url + PAGE)
+        assert page.evaluate("window.isSecureContext") is False
+        note = page.locator("#suite-abonnes .tier-message")
+        note.filter(has_text="connexion sécurisée").wait_for(timeout=10_000)
+        assert page.locator("#suite-abonnes .tier-unlock").is_hidden()
+    finally:
+        other.close()
+        server.shutdown()
