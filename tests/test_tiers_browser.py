@@ -26,13 +26,14 @@ def _sealed(root: Path, host: str):
             patch.setenv(key, value)
         settings = site_settings(root, root / "content", SITEURL=url, FEED_DOMAIN=url)
         build(settings)
-    return url, port, serve_folder(Path(settings["OUTPUT_PATH"]), port)
+    output = Path(settings["OUTPUT_PATH"])
+    return url, port, serve_folder(output, port), output
 
 
 @pytest.fixture(scope="module")
 def sealed_site(tmp_path_factory):
-    url, port, server = _sealed(tmp_path_factory.mktemp("sealed"), "127.0.0.1")
-    yield url, port
+    url, port, server, output = _sealed(tmp_path_factory.mktemp("sealed"), "127.0.0.1")
+    yield url, port, output
     server.shutdown()
 
 
@@ -49,7 +50,7 @@ def body_text(page) -> str:
 
 
 def test_wrong_key_says_so_in_french(sealed_site, page):
-    url, _ = sealed_site
+    url, _, _ = sealed_site
     page.goto(url + PAGE)
     gate = page.locator("#suite-abonnes")
     gate.get_by_label("Votre clé").fill("une clé qui n’est pas la bonne")
@@ -61,7 +62,7 @@ def test_wrong_key_says_so_in_french(sealed_site, page):
 
 
 def test_right_key_reveals_its_tier_and_not_the_deeper_one(sealed_site, page):
-    url, _ = sealed_site
+    url, _, _ = sealed_site
     page.goto(url + PAGE)
     gate = page.locator("#suite-abonnes")
     gate.get_by_label("Votre clé").fill(KEYS["NENUFAR_KEY_ABONNES"])
@@ -74,7 +75,7 @@ def test_right_key_reveals_its_tier_and_not_the_deeper_one(sealed_site, page):
 
 
 def test_key_link_opens_every_tier_it_covers_and_leaves_the_address_bar(sealed_site, page):
-    url, _ = sealed_site
+    url, _, _ = sealed_site
     page.goto(url + PAGE + "#cle=" + quote(KEYS["NENUFAR_KEY_CERCLE"]))
     page.locator(".tier-opened[data-tier='cercle']").wait_for(timeout=20_000)
     text = body_text(page)
@@ -90,7 +91,7 @@ def test_key_link_opens_every_tier_it_covers_and_leaves_the_address_bar(sealed_s
 
 
 def test_remember_checkbox_keeps_the_key_for_the_next_visit(sealed_site, page):
-    url, _ = sealed_site
+    url, _, _ = sealed_site
     page.goto(url + PAGE)
     gate = page.locator("#suite-abonnes")
     gate.get_by_label("Votre clé").fill(KEYS["NENUFAR_KEY_ABONNES"])
@@ -104,7 +105,7 @@ def test_remember_checkbox_keeps_the_key_for_the_next_visit(sealed_site, page):
 
 def test_insecure_context_explains_instead_of_failing_silently(tmp_path, browser):
     # A plain-HTTP address other than localhost is not a secure context: no WebCrypto.
-    url, port, server = _sealed(tmp_path, "lecteur.test")
+    url, port, server, _ = _sealed(tmp_path, "lecteur.test")
     args = CHROMIUM_ARGS + ["--host-resolver-rules=MAP lecteur.test 127.0.0.1"]
     other = browser.browser_type.launch(executable_path=str(CHROMIUM), args=args)
     try:
@@ -117,3 +118,32 @@ def test_insecure_context_explains_instead_of_failing_silently(tmp_path, browser
     finally:
         other.close()
         server.shutdown()
+
+
+@pytest.mark.validator
+def test_sealed_pages_are_valid_html(sealed_site):
+    from test_validators import vnu_errors
+
+    assert vnu_errors(sealed_site[2]) == []
+
+
+@pytest.mark.validator
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_unlocking_form_and_opened_text_are_accessible(sealed_site, browser, scheme):
+    from test_validators import axe_result, violations
+
+    url, _, _ = sealed_site
+    context = browser.new_context(color_scheme=scheme)
+    try:
+        page = context.new_page()
+        page.goto(url + PAGE)
+        gate = page.locator("#suite-abonnes")
+        gate.get_by_label("Votre clé").fill("une clé qui n’est pas la bonne")
+        gate.get_by_role("button", name="Lire la suite").click()
+        gate.locator(".tier-message").filter(has_text="n’ouvre pas").wait_for(timeout=20_000)
+        assert violations(axe_result(page)) == []  # form and its error message
+        page.goto(url + PAGE + "#cle=" + quote(KEYS["NENUFAR_KEY_ABONNES"]))
+        page.locator(".tier-opened[data-tier='abonnes']").wait_for(timeout=20_000)
+        assert violations(axe_result(page)) == []  # opened text and the next gate
+    finally:
+        context.close()

@@ -88,6 +88,15 @@ async function unlock(passphrase, gate, remember) {
   return opened > 0;
 }
 
+async function fromLink() {
+  const key = new URLSearchParams(location.hash.slice(1)).get("cle");
+  if (!key) return false;
+  history.replaceState(null, "", location.pathname + location.search); // keep the key out of sight
+  const first = gates()[0];
+  if (!(await unlock(key, first, true)) && first) first.scrollIntoView();
+  return true;
+}
+
 async function start() {
   if (!window.isSecureContext || !window.crypto || !crypto.subtle) {
     for (const gate of gates()) {
@@ -107,14 +116,8 @@ async function start() {
       await unlock(form.elements.cle.value, gate, form.elements.memoriser.checked);
     });
   }
-  const fragment = new URLSearchParams(location.hash.slice(1));
-  const fromLink = fragment.get("cle");
-  if (fromLink) {
-    history.replaceState(null, "", location.pathname + location.search); // keep the key out of sight
-    const first = gates()[0];
-    if (!(await unlock(fromLink, first, true)) && first) first.scrollIntoView();
-    return;
-  }
+  addEventListener("hashchange", fromLink); // a key link followed while on the page
+  if (await fromLink()) return;
   const remembered = localStorage.getItem(STORE);
   if (remembered && !(await unlock(remembered, null, false))) {
     localStorage.removeItem(STORE); // a key from an earlier build or tier that no longer opens anything
