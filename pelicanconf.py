@@ -167,7 +167,7 @@ TIERS = [
      "url": "s-abonner/", "cta": "S’abonner à la lettre"},
     {"id": "cercle", "label": "Le Cercle",
      "promise": "Les analyses les plus fouillées, les rencontres et la relecture des textes avant publication.",
-     "url": "s-abonner/#le-cercle", "cta": "Rejoindre le Cercle"},
+     "url": "s-abonner/#rejoindre-le-cercle", "cta": "Rejoindre le Cercle"},
 ]
 
 # publishing writes sitemap.xml; these output paths stay out of it.

@@ -118,8 +118,11 @@ def seal_and_publish(generators):
     settings = generators[0].settings
     try:
         ladder = load_ladder(settings)
+    except LadderError:
+        return  # reported by check_settings
+    try:
         keys = keys_from_env(ladder)
-    except (LadderError, KeyError_) as error:
+    except KeyError_ as error:
         log.error("%s", error)
         return
     vault = Vault(ladder, keys) if keys else None
@@ -130,12 +133,11 @@ def seal_and_publish(generators):
         if id(item) in seen:
             continue
         seen.add(id(item))
-        public.extend([str(getattr(item, "title", "")), item.metadata.get("summary", "") or ""])
         split = getattr(item, "tier_split", None)
+        public.extend([str(getattr(item, "title", "")), item.metadata.get("summary", "") or "",
+                       split.public_html if split else item._content or ""])
         if split is None:
-            public.append(item._content or "")
             continue
-        public.append(split.public_html)
         where = _shown(settings, item.source_path)
         gated.extend((f"{where} ({part.tier})", part.html) for part in split.gated)
         item.tier_gates = make_gates(split, ladder, vault, wpm)
@@ -145,13 +147,14 @@ def seal_and_publish(generators):
             "hasPart": {"@type": "WebPageElement", "isAccessibleForFree": False,
                         "cssSelector": ".tier-gate"},
         }
-    # The theme's words and the settings' strings are public by nature: a gated
-    # sentence that happens to share six words with them is not a leak.
-    public.extend(str(v) for v in settings.values() if isinstance(v, str))
-    for template in sorted((Path(settings["THEME"]) / "templates").rglob("*.html")):
-        public.append(template.read_text(encoding="utf-8"))
+    if gated:
+        # The theme's words and the settings' strings are public by nature: a gated
+        # sentence that happens to share six words with them is not a leak.
+        public.extend(str(v) for v in settings.values() if isinstance(v, str))
+        for template in sorted((Path(settings["THEME"]) / "templates").rglob("*.html")):
+            public.append(template.read_text(encoding="utf-8"))
     private = private_path(settings)
-    save_probes(private / PROBES, make_probes(gated, public))
+    save_probes(private / PROBES, make_probes(gated, public) if gated else {})
     articles = next((g.articles for g in generators if hasattr(g, "hidden_articles")), [])
     if ladder.gated:
         write_feeds(articles, ladder, settings, private)
