@@ -281,3 +281,64 @@ def test_build_refuses_a_theme_that_leaks(build_site, tmp_path, monkeypatch):
     assert "fuite de texte réservé" in text
     assert "un-article-en-trois-profondeurs/index.html" in text
     assert not (tmp_path / "output").exists()
+
+
+# Each public surface: (file, text that must be there, so the check is not vacuous).
+SURFACES = {
+    "article page": ("un-article-en-trois-profondeurs/index.html", "Une ouverture publique"),
+    "home listing": ("index.html", "Un article en trois profondeurs"),
+    "category page": ("rubrique/communautes/index.html", "Un article en trois profondeurs"),
+    "tag page": ("etiquette/profondeur/index.html", "Un article en trois profondeurs"),
+    "archives": ("archives/index.html", "Un article en trois profondeurs"),
+    "Atom feed": ("feeds/tout.atom.xml", "Une ouverture publique"),
+    "RSS feed": ("feeds/tout.rss.xml", "Une ouverture publique"),
+    "category feed": ("feeds/rubrique-communautes.atom.xml", "Une ouverture publique"),
+    "sitemap": ("sitemap.xml", "un-article-en-trois-profondeurs/"),
+}
+
+
+@pytest.mark.parametrize("surface", SURFACES)
+def test_each_public_surface_has_the_opening_and_nothing_gated(tiered, surface):
+    path, present = SURFACES[surface]
+    text = tiered.text(path)
+    assert present in text
+    for canary in (ABONNES_CANARY, CERCLE_CANARY, WHOLE_CANARY):
+        assert canary not in text
+
+
+def test_meta_description_opengraph_and_json_ld_come_from_the_public_part(tiered):
+    soup = tiered.soup("un-article-en-trois-profondeurs/index.html")
+    described = [soup.select_one('meta[name="description"]')["content"],
+                 soup.select_one('meta[property="og:description"]')["content"],
+                 json.loads(soup.select_one('script[type="application/ld+json"]').string)["description"]]
+    for text in described:
+        assert text.startswith("Une ouverture publique")
+        assert ABONNES_CANARY not in text
+
+
+def test_search_index_has_the_opening_not_the_gated_parts(tiered):
+    fragments = [gzip.decompress(p.read_bytes()).decode("utf-8", "ignore")
+                 for p in tiered.all_files() if p.suffix == ".pf_fragment"]
+    assert any("Une ouverture publique" in f for f in fragments)
+    assert not any(c in f for f in fragments for c in (ABONNES_CANARY, CERCLE_CANARY, WHOLE_CANARY))
+
+
+def test_private_output_inside_the_public_output_is_refused(build_site, tmp_path):
+    with pytest.raises(BuildError, match="PRIVATE_OUTPUT_PATH"):
+        build_site(FILES, PRIVATE_OUTPUT_PATH=str(tmp_path / "output" / "prive"))
+
+
+def test_invoke_audit_reports_a_leak_in_french(project):
+    from conftest import write_content
+    from test_cli import invoke
+
+    write_content(project / "content", FILES)
+    assert invoke(project, "build").returncode == 0
+    clean = invoke(project, "audit")
+    assert clean.returncode == 0 and "Aucune fuite" in clean.stdout
+    leaked = " ".join(f"mot{ABONNES_CANARY}{i}" for i in range(10))
+    (project / "output" / "copie.html").write_text(f"<p>{leaked}</p>", encoding="utf-8")
+    done = invoke(project, "audit")
+    assert done.returncode == 1
+    assert "texte réservé trouvé dans 1 fichier" in done.stderr
+    assert "copie.html : contient « " in done.stderr and "(abonnes)" in done.stderr

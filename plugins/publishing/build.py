@@ -81,6 +81,11 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
     """Build the site described by `settings`; raise BuildError on any problem."""
     started = time.perf_counter()
     problems = check_content(settings)
+    private = Path(settings.get("PRIVATE_OUTPUT_PATH") or "private").resolve()
+    public = Path(settings["OUTPUT_PATH"]).resolve()
+    if private == public or public in private.parents:
+        problems.append(Problem("pelicanconf.py", None, f"PRIVATE_OUTPUT_PATH ({private}) ne peut pas "
+                                "être dans OUTPUT_PATH, qui est public"))
     if problems:
         raise BuildError(problems)
 
