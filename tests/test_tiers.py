@@ -342,3 +342,29 @@ def test_invoke_audit_reports_a_leak_in_french(project):
     assert done.returncode == 1
     assert "texte réservé trouvé dans 1 fichier" in done.stderr
     assert "copie.html : contient « " in done.stderr and "(abonnes)" in done.stderr
+
+
+@pytest.mark.parametrize("feed", ["feeds/tout.atom.xml", "feeds/tout.rss.xml"])
+def test_public_feeds_end_gated_entries_with_the_teaser(tiered, feed):
+    from lxml import etree
+
+    root = etree.fromstring(tiered.file(feed).read_bytes())
+    bodies = [e.text or "" for e in root.iter("{http://www.w3.org/2005/Atom}content", "description")]
+    gated = [b for b in bodies if "Une ouverture publique" in b]
+    assert len(gated) == 1
+    assert "La suite est réservée aux abonnés\u00a0: encore " in gated[0]
+    assert 'href="' in gated[0] and "/s-abonner/" in gated[0]
+    assert not any("réservée" in b for b in bodies if "Tout est public ici" in b)
+
+
+def test_changing_the_ladder_reads_the_texts_again(tmp_path):
+    """The reader cache keeps splits; a new TIERS must not be served stale ones."""
+    from conftest import site_settings, write_content
+    from publishing.build import build
+
+    write_content(tmp_path / "content", FILES)  # once: the files stay as the cache saw them
+    settings = site_settings(tmp_path, tmp_path / "content", LOAD_CONTENT_CACHE=True)
+    build(settings)
+    renamed = [dict(t, id="membres") if t["id"] == "abonnes" else t for t in settings["TIERS"]]
+    with pytest.raises(BuildError, match="palier inconnu « abonnes »"):
+        build(dict(settings, TIERS=renamed))

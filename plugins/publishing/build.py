@@ -155,7 +155,7 @@ def _audit(settings: dict, output: Path) -> list:
 
 # Settings that change what the readers produce; the reader cache depends on them.
 _READER_SETTINGS = ("MARKDOWN", "DEFAULT_LANG", "TIMEZONE", "SLUG_REGEX_SUBSTITUTIONS",
-                    "SUMMARY_MAX_LENGTH", "FORMATTED_FIELDS", "READERS", "PLUGINS")
+                    "SUMMARY_MAX_LENGTH", "FORMATTED_FIELDS", "READERS", "PLUGINS", "TIERS")
 
 
 def _stable(value) -> str:

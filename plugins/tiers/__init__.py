@@ -23,7 +23,7 @@ from pelican import signals
 from longform.reading import word_count
 
 from .audit import make_probes, save_probes
-from .gates import make_gates
+from .gates import feed_note, make_gates
 from .ladder import LadderError, load_ladder
 from .private_feeds import write_feeds
 from .seal import KeyError_, Vault, keys_from_env
@@ -160,7 +160,23 @@ def seal_and_publish(generators):
         write_feeds(articles, ladder, settings, private)
 
 
+def note_in_feeds(context, feed):
+    """Public feed entries of gated texts end with the teaser, not mid-thought."""
+    siteurl = context.get("SITEURL", "")
+    notes = {}
+    for article in context.get("articles") or ():
+        gates = getattr(article, "tier_gates", None)
+        if gates:
+            notes[f"{siteurl.rstrip('/')}/{article.url}"] = feed_note(gates[0], siteurl)
+    for item in feed.items:
+        note = notes.get(str(item.get("link", "")).split("?", 1)[0])
+        if note:
+            key = "content" if item.get("content") is not None else "description"
+            item[key] = f"{item.get(key) or ''}{note}"
+
+
 def register():
     signals.initialized.connect(check_settings)
     signals.readers_init.connect(wrap_readers)
     signals.all_generators_finalized.connect(seal_and_publish)
+    signals.feed_generated.connect(note_in_feeds)

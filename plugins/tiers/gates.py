@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from longform.reading import reading_minutes
 
 from .ladder import Ladder
@@ -42,3 +44,11 @@ def make_gates(split: TierSplit, ladder: Ladder, vault: Vault | None, wpm: int) 
             break
         gate["sealed"] = vault.seal(part.tier, part.html)
     return gates
+
+
+def feed_note(gate: dict, siteurl: str) -> str:
+    """The teaser as a paragraph for public feeds, where the page's block cannot go."""
+    tier = gate["tier"]
+    url = tier.url if tier.url.startswith(("http://", "https://")) else f"{siteurl.rstrip('/')}/{tier.url.lstrip('/')}"
+    return (f'<p class="tier-note"><em>La suite est réservée {escape(tier.reserved_to)}\u00a0: '
+            f'{escape(gate["remaining"])}. <a href="{escape(url)}">{escape(tier.cta)}</a></em></p>')
