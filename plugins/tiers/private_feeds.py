@@ -24,7 +24,8 @@ def write_feeds(articles, ladder: Ladder, settings: dict, private: Path) -> list
             description=tier.promise,
             language=settings.get("DEFAULT_LANG", "fr"),
         )
-        for article in articles:
+        limit = settings.get("FEED_MAX_ITEMS")  # same depth as the public feeds
+        for article in list(articles)[:limit] if limit else articles:
             split = getattr(article, "tier_split", None)
             body = split.up_to(ladder, tier.id) if split else article._content
             body = article._update_content(body, siteurl)  # {filename} links, as on the site
