@@ -50,8 +50,31 @@ def _build(settings) -> building.BuildResult:
         where = where.relative_to(ROOT)
     seconds = f"{result.seconds:.1f}".replace(".", ",")
     console.print(f"[green]Site construit[/] dans {where}/ : {result.summary()}, en {seconds}\u00a0s.")
+    _tiers_status(settings)
     return result
 
+
+def _tiers_status(settings) -> None:
+    """Say what became of the gated parts: sealed in the pages, or left out."""
+    if "tiers" not in settings.get("PLUGINS", []):
+        return
+    from tiers.ladder import load_ladder
+    from tiers.seal import keys_from_env
+
+    ladder = load_ladder(settings)
+    if not ladder.gated:
+        return
+    keys = keys_from_env(ladder)  # already checked by the build
+    private = Path(settings["PRIVATE_OUTPUT_PATH"])
+    if private.is_relative_to(ROOT):
+        private = private.relative_to(ROOT)
+    feeds = f"flux privés dans {private}/flux/."
+    if keys:
+        opened = ", ".join(t.id for t in ladder.gated if any(ladder.get(k).rank >= t.rank for k in keys))
+        console.print(f"Paliers\u00a0: parties réservées chiffrées dans les pages ({opened})\u202f; {feeds}")
+    else:
+        names = ", ".join(t.env_key for t in ladder.gated)
+        console.print(f"Paliers\u00a0: sans clé ({names}), les parties réservées sont absentes du site\u202f; {feeds}")
 
 def _warn_port(settings, port) -> None:
     expected = serving.siteurl_port(settings)

@@ -66,3 +66,19 @@ def test_article_page_budget(demo_site):
     for page in demo_site.output.glob("*/index.html"):
         if BeautifulSoup(page.read_text(encoding="utf-8"), "lxml").select_one("article.h-entry"):
             assert page.stat().st_size + css < 60 * 1024, page
+
+
+def test_demo_builds_with_keys_and_seals_every_gated_part(tmp_path, monkeypatch):
+    """The demo's own gated articles pass the leak audit once sealed, too."""
+    from conftest import ROOT as REPO, site_settings
+    from publishing.build import build
+
+    monkeypatch.setenv("NENUFAR_KEY_ABONNES", "une clé de démonstration assez longue")
+    monkeypatch.setenv("NENUFAR_KEY_CERCLE", "une autre clé de démonstration, pour le Cercle")
+    settings = site_settings(tmp_path, REPO / "content")
+    build(settings)
+    page = BeautifulSoup((tmp_path / "output" / "donner-le-plus-a-ceux-qui-sont-les-plus-proches"
+                          / "index.html").read_text(encoding="utf-8"), "lxml")
+    gates = page.select(".tier-gate")
+    assert [g["data-tier"] for g in gates] == ["abonnes", "cercle"]
+    assert all(g.select_one(".tier-sealed") for g in gates)

@@ -333,7 +333,9 @@ def test_invoke_audit_reports_a_leak_in_french(project):
     from test_cli import invoke
 
     write_content(project / "content", FILES)
-    assert invoke(project, "build").returncode == 0
+    built = invoke(project, "build", env={k: "" for k in KEYS})
+    assert built.returncode == 0
+    assert "Paliers\u00a0: sans clé (NENUFAR_KEY_ABONNES, NENUFAR_KEY_CERCLE)" in built.stdout
     clean = invoke(project, "audit")
     assert clean.returncode == 0 and "Aucune fuite" in clean.stdout
     leaked = " ".join(f"mot{ABONNES_CANARY}{i}" for i in range(10))

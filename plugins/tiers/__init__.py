@@ -105,6 +105,18 @@ def check_settings(pelican):
                   "qui est public", private)
 
 
+def _strings(value, depth: int = 0):
+    """Every string in the settings, nested ones too (the TIERS promises)."""
+    if isinstance(value, str):
+        yield value
+    elif depth < 4 and isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item, depth + 1)
+    elif depth < 4 and isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item, depth + 1)
+
+
 def _texts(generators):
     for generator in generators:
         for name in ("articles", "translations", "drafts", "drafts_translations", "hidden_articles",
@@ -150,7 +162,7 @@ def seal_and_publish(generators):
     if gated:
         # The theme's words and the settings' strings are public by nature: a gated
         # sentence that happens to share six words with them is not a leak.
-        public.extend(str(v) for v in settings.values() if isinstance(v, str))
+        public.extend(_strings(settings))
         for template in sorted((Path(settings["THEME"]) / "templates").rglob("*.html")):
             public.append(template.read_text(encoding="utf-8"))
     private = private_path(settings)
