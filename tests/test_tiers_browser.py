@@ -12,13 +12,21 @@ from test_tiers import ABONNES_CANARY, CERCLE_CANARY, FILES, KEYS
 
 pytestmark = pytest.mark.browser
 PAGE = "/un-article-en-trois-profondeurs/"
+CERCLE_ONLY = """Title: Pour le Cercle seulement
+Date: 2026-11-22 08:30
+Category: Communautés
+Tier: cercle
+Summary: Un texte du Cercle.
+
+Tout ce texte est réservé au Cercle, du début à la fin, avec ses détails.
+"""
 
 
 def _sealed(root: Path, host: str):
     from conftest import site_settings, write_content
     from publishing.build import build
 
-    write_content(root / "content", FILES)
+    write_content(root / "content", {**FILES, "articles/cercle.md": CERCLE_ONLY})
     port = free_port()
     url = f"http://{host}:{port}"
     with pytest.MonkeyPatch.context() as patch:
@@ -147,3 +155,19 @@ def test_unlocking_form_and_opened_text_are_accessible(sealed_site, browser, sch
         assert violations(axe_result(page)) == []  # opened text and the next gate
     finally:
         context.close()
+
+
+def test_a_remembered_key_survives_a_page_it_cannot_open(sealed_site, page):
+    url, _, _ = sealed_site
+    page.goto(url + PAGE)
+    gate = page.locator("#suite-abonnes")
+    gate.get_by_label("Votre clé").fill(KEYS["NENUFAR_KEY_ABONNES"])
+    gate.get_by_label("Se souvenir de la clé sur cet appareil").check()
+    gate.get_by_role("button", name="Lire la suite").click()
+    page.locator(".tier-opened[data-tier='abonnes']").wait_for(timeout=20_000)
+    page.goto(url + "/pour-le-cercle-seulement/")
+    page.locator("#suite-cercle .tier-unlock").wait_for(timeout=10_000)
+    page.wait_for_timeout(1500)  # let the remembered key be tried (and fail to open) here
+    assert page.locator(".tier-opened").count() == 0
+    page.goto(url + PAGE)
+    page.locator(".tier-opened[data-tier='abonnes']").wait_for(timeout=20_000)

@@ -74,18 +74,20 @@ function forgetNote() {
   last.append(note);
 }
 
+// Resolves to "wrong" (the key opens nothing), "other" (a real key, but not for
+// the parts on this page) or "opened".
 async function unlock(passphrase, gate, remember) {
   if (gate) say(gate, "Vérification de la clé…", "wait");
   const keys = await contentKeys(passphrase);
   if (!keys) {
     if (gate) say(gate, "Cette clé n’ouvre pas cette partie. Vérifiez-la (majuscules comprises) ou écrivez-nous.", "error");
-    return false;
+    return "wrong";
   }
   if (remember) localStorage.setItem(STORE, passphrase);
   const opened = await open(keys);
   if (!opened && gate) say(gate, "Cette clé est valable, mais pour un autre palier que cette partie.", "error");
   forgetNote();
-  return opened > 0;
+  return opened ? "opened" : "other";
 }
 
 async function fromLink() {
@@ -93,7 +95,7 @@ async function fromLink() {
   if (!key) return false;
   history.replaceState(null, "", location.pathname + location.search); // keep the key out of sight
   const first = gates()[0];
-  if (!(await unlock(key, first, true)) && first) first.scrollIntoView();
+  if ((await unlock(key, first, true)) !== "opened" && first) first.scrollIntoView();
   return true;
 }
 
@@ -119,8 +121,8 @@ async function start() {
   addEventListener("hashchange", fromLink); // a key link followed while on the page
   if (await fromLink()) return;
   const remembered = localStorage.getItem(STORE);
-  if (remembered && !(await unlock(remembered, null, false))) {
-    localStorage.removeItem(STORE); // a key from an earlier build or tier that no longer opens anything
+  if (remembered && (await unlock(remembered, null, false)) === "wrong") {
+    localStorage.removeItem(STORE); // a key that no longer opens anything (renewed since)
   }
 }
 
