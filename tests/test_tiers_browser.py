@@ -72,6 +72,7 @@ def test_wrong_key_says_so_in_french(sealed_site, page):
 def test_right_key_reveals_its_tier_and_not_the_deeper_one(sealed_site, page):
     url, _, _ = sealed_site
     page.goto(url + PAGE)
+    assert page.locator("#suite-cercle").is_hidden()  # one teaser at a time
     gate = page.locator("#suite-abonnes")
     gate.get_by_label("Votre clé").fill(KEYS["NENUFAR_KEY_ABONNES"])
     gate.get_by_role("button", name="Lire la suite").click()

@@ -54,6 +54,8 @@ async function open(keys) {
     gate.replaceWith(part);
     opened += 1;
   }
+  const next = gates()[0];
+  if (next) next.hidden = false; // the next tier's teaser, now that what precedes it is open
   return opened;
 }
 
