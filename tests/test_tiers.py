@@ -370,3 +370,17 @@ def test_changing_the_ladder_reads_the_texts_again(tmp_path):
     renamed = [dict(t, id="membres") if t["id"] == "abonnes" else t for t in settings["TIERS"]]
     with pytest.raises(BuildError, match="palier inconnu « abonnes »"):
         build(dict(settings, TIERS=renamed))
+
+
+def test_footnotes_stay_with_the_part_that_calls_them(build_site):
+    text = ("Title: Notes\nDate: 2026-11-20\n\nPublic[^a].\n\n<!-- tier: abonnes -->\n\n"
+            f"Réservé[^b] {ABONNES_CANARY}.\n\n[^a]: Une note publique.\n[^b]: Une note {CERCLE_CANARY}.\n")
+    site = build_site({"articles/notes.md": text})
+    soup = site.soup("notes/index.html")
+    notes = soup.select(".e-content .footnote li")
+    assert [li.get_text().strip().rstrip("↩").strip() for li in notes] == ["Une note publique."]
+    assert soup.select_one('.e-content a.footnote-ref')["href"] == "#fn:a"
+    assert soup.select_one("#fn\\:a")  # the call has its target on the public page
+    assert CERCLE_CANARY not in site.text("notes/index.html")
+    feed = (site.root / "private" / "flux" / "abonnes.atom.xml").read_text(encoding="utf-8")
+    assert CERCLE_CANARY in feed and 'start="2"' in feed  # numbered as in the whole text

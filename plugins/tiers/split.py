@@ -73,6 +73,32 @@ def _dividers(html: str):
             depth = max(0, depth - 1) if token.group(1) else depth + 1
 
 
+_FOOTNOTES = re.compile(r'\n?<div class="footnote">\s*<hr\s*/?>\s*<ol>(.*?)</ol>\s*</div>\s*$', re.S)
+_NOTE = re.compile(r'<li id="fn:([^"]+)">.*?</li>', re.S)
+_NOTE_REF = re.compile(r'href="#fn:([^"]+)"')
+
+
+def _with_own_notes(pieces: list[tuple[str, str]], notes: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Footnotes come last in the HTML, so in the deepest part; give each note to
+    the part that calls it, numbered as in the whole text (`<ol start>`)."""
+    owner = {}
+    for index, (_, chunk) in enumerate(pieces):
+        for name in _NOTE_REF.findall(chunk):
+            owner.setdefault(name, index)
+    groups: dict[int, list[tuple[int, str]]] = {}
+    for number, (name, item) in enumerate(notes, start=1):
+        groups.setdefault(owner.get(name, len(pieces) - 1), []).append((number, item))
+    result = []
+    for index, (tier, chunk) in enumerate(pieces):
+        if index in groups:
+            first = groups[index][0][0]
+            start = f' start="{first}"' if first > 1 else ""
+            items = "\n".join(item for _, item in groups[index])
+            chunk = f'{chunk.rstrip()}\n<div class="footnote">\n<hr />\n<ol{start}>\n{items}\n</ol>\n</div>\n'
+        result.append((tier, chunk))
+    return result
+
+
 def split_html(html: str, ladder: Ladder, start: str | None, count_words) -> TierSplit:
     """Split rendered HTML at its dividers. `start` is the Tier metadata, if any."""
     current = ladder.public.id
@@ -81,6 +107,11 @@ def split_html(html: str, ladder: Ladder, start: str | None, count_words) -> Tie
         if tier is None:
             raise TierError(f"palier inconnu « {start} » (paliers : {ladder.names()})", None)
         current = tier.id
+    notes: list[tuple[str, str]] = []
+    footnotes = _FOOTNOTES.search(html) if "<!--" in html else None
+    if footnotes:
+        notes = [(m.group(1), m.group(0)) for m in _NOTE.finditer(footnotes.group(1))]
+        html = html[: footnotes.start()]
     pieces: list[tuple[str, str]] = []
     cursor = 0
     for index, (begin, end, depth, name) in enumerate(_dividers(html) if "<!--" in html else ()):
@@ -95,6 +126,8 @@ def split_html(html: str, ladder: Ladder, start: str | None, count_words) -> Tie
         pieces.append((current, html[cursor:begin]))
         current, cursor = tier.id, end
     pieces.append((current, html[cursor:]))
+    if notes:
+        pieces = _with_own_notes(pieces, notes)
     parts: list[Part] = []
     for tier_id, chunk in pieces:
         if not chunk.strip():
