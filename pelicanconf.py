@@ -170,6 +170,18 @@ TIERS = [
      "url": "s-abonner/#rejoindre-le-cercle", "cta": "Rejoindre le Cercle"},
 ]
 
+# newsletter: the email editions (`invoke newsletter`, `invoke send`). The URL
+# templates take {token} (the subscriber's), {issue} and, for feedback, {answer}
+# ("oui" or "non"); they point to whatever endpoint the author uses, and its pages
+# should ask for confirmation, since link scanners open every link of a message.
+NEWSLETTER_FROM = "Claire Morvan <claire@nenufar.example>"
+NEWSLETTER_REPLY_TO = "Claire Morvan <claire@nenufar.example>"
+NEWSLETTER_LIST_ID = "lettre.nenufar.example"
+NEWSLETTER_UNSUBSCRIBE_MAILTO = "desabonnement@nenufar.example"
+NEWSLETTER_UNSUBSCRIBE_URL = "https://nenufar.example/desabonnement/?jeton={token}"
+NEWSLETTER_FEEDBACK_URL = "https://nenufar.example/avis/?numero={issue}&reponse={answer}&jeton={token}"
+NEWSLETTER_POSTAL_ADDRESS = "Claire Morvan, 12 rue des Nénuphars, 44000 Nantes, France"
+
 # publishing writes sitemap.xml; these output paths stay out of it.
 SITEMAP_EXCLUDE = [r"^404\.html$", r"^recherche/", r"^brouillons/"]
 

@@ -141,6 +141,30 @@ def new(c, title, newsletter=False):
     console.print(f"Créé : {path.relative_to(ROOT)} (statut brouillon : retirez « Status: draft » pour publier)")
 
 
+@task(help={"issue": "numéro à rendre (par défaut : le dernier)",
+            "conf": "réglages (publishconf.py par défaut : les liens des courriels doivent être publics)"})
+def newsletter(c, issue="latest", conf="publishconf.py"):
+    """Rend les éditions d’un numéro de la lettre, une par palier, dans private/newsletter/."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="nenufar-lettre-") as scratch:
+        # The web pages of this build are thrown away: output/ stays as it was.
+        settings = _settings(conf, OUTPUT_PATH=str(Path(scratch) / "site"), PAGEFIND=False,
+                             NEWSLETTER_EDITION=str(issue))
+        with console.status("Rendu des éditions…", spinner="dots"):
+            try:
+                result = building.build(settings)
+            except building.BuildError as error:
+                _fail("le rendu de la lettre a échoué.", error.problems)
+    for warning in result.warnings:
+        err.print(f"[yellow]Avertissement[/] : {warning}", markup=True, highlight=False)
+    for tier, size, folder in result.editions:
+        shown = Path(folder)
+        if shown.is_relative_to(ROOT):
+            shown = shown.relative_to(ROOT)
+        kilo = f"{size / 1024:.1f}".replace(".", ",")
+        console.print(f"Édition « {tier} » : {shown}/{tier}.html, .txt, .eml ({kilo}\u00a0Ko)")
+
 @task
 def audit(c):
     """Cherche dans output/ tout texte réservé à un palier (fichiers compressés compris)."""

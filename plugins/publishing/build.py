@@ -41,6 +41,7 @@ class BuildResult:
     issues: int
     seconds: float
     warnings: tuple
+    editions: tuple = ()  # (tier, bytes, folder) of the newsletter editions rendered, if asked
 
     def summary(self) -> str:
         """French summary line: "3 articles, 1 lettre, 2 pages, aucun brouillon"."""
@@ -138,6 +139,7 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
         output_path=output,
         seconds=time.perf_counter() - started,
         warnings=tuple(collector.warnings),
+        editions=tuple(pelican.settings.get("NEWSLETTER_EDITIONS_WRITTEN") or ()),
         **counter.counts,
     )
 

@@ -1,0 +1,203 @@
+"""Email editions of a newsletter issue, one per tier.
+
+Each edition is rendered once, from the same tier split as the site: the free
+edition holds the public part and the teaser, each member edition everything
+up to its tier. Per-subscriber values (address, token) are placeholders that
+`send` substitutes, so ten thousand messages cost ten thousand string
+replacements, not ten thousand renderings.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import logging
+import re
+import textwrap
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+from urllib.parse import quote
+
+import css_inline
+import html2text
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+log = logging.getLogger(__name__)
+
+TOKEN = "NENUFAR-JETON-ABONNE"  # replaced by the subscriber's token at sending time
+GMAIL_CLIP = 102 * 1024
+# On the wire: CRLF, and long headers (List-Unsubscribe URIs) kept whole rather
+# than turned into encoded words; bodies stay quoted-printable at 76 columns.
+WIRE = email.policy.SMTP.clone(max_line_length=998)
+_NBSP, _NNBSP = "\u00a0", "\u202f"
+_KEEP = {_NBSP: "\ue000", _NNBSP: "\ue001"}  # html2text would turn them into spaces
+_REF_LINK = re.compile(r"\[([^\]]+)\]\[(\d+)\]")
+_REF_DEF = re.compile(r"^ {0,4}\[(\d+)\]: (\S+)\s*$", re.M)
+
+
+@dataclass
+class Edition:
+    issue: int
+    tier: str
+    subject: str
+    html: str
+    text: str
+    message: EmailMessage
+
+    @property
+    def size(self) -> int:
+        return len(self.html.encode("utf-8"))
+
+
+def absolute(siteurl: str, url: str) -> str:
+    if re.match(r"^[a-z]+:", url):
+        return url
+    return f"{siteurl.rstrip('/')}/{url.lstrip('/')}"
+
+
+_PREHEADER = re.compile(r'<div class="preheader"[^>]*>.*?</div>', re.S)
+_PERMALINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
+
+
+_WIDTH = 76
+_LIST_ITEM = re.compile(r"^(\s*(?:[*+-]|\d+\.)\s+)")
+
+
+def _wrap(line: str) -> str:
+    """Wrap one unwrapped line at spaces only, keeping list and quote prefixes."""
+    if len(line) <= _WIDTH or line.startswith("#") or re.fullmatch(r"\[\d+\] \S+", line):
+        return line
+    match = _LIST_ITEM.match(line)
+    if match:
+        first, rest = match.group(1), " " * len(match.group(1))
+    elif line.startswith(">"):
+        first = rest = "> "
+        line = line.lstrip("> ")
+    else:
+        first = rest = ""
+    return "\n".join(textwrap.wrap(line[len(first):] if match else line, _WIDTH, initial_indent=first,
+                                   subsequent_indent=rest, break_long_words=False, break_on_hyphens=False))
+
+
+def plain_text(html: str) -> str:
+    """Plain-text alternative: under 78 columns, links as numbered references,
+    French spaces kept."""
+    html = _PREHEADER.sub("", html)
+    for char, stand_in in _KEEP.items():
+        html = html.replace(char, stand_in)
+    converter = html2text.HTML2Text()
+    converter.body_width = 0  # wrapped below, never at a hyphen ("penses-tu")
+    converter.inline_links = False
+    converter.ignore_emphasis = True
+    converter.ignore_images = True
+    converter.unicode_snob = True
+    converter.wrap_links = False
+    converter.ignore_tables = True  # the layout tables, not content
+    converter.wrap_list_items = True
+    text = converter.handle(html)
+    text = _REF_LINK.sub(r"\1 [\2]", text)
+    text = _REF_DEF.sub(r"[\1] \2", text)
+    text = "\n".join(_wrap(line.rstrip()) for line in text.splitlines())
+    text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    for char, stand_in in _KEEP.items():
+        text = text.replace(stand_in, char)
+    return text
+
+
+def _environment(theme: Path) -> Environment:
+    env = Environment(loader=FileSystemLoader(str(theme / "templates" / "email")),
+                      autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+    return env
+
+
+def _body(issue, ladder, tier, siteurl: str) -> tuple[str, dict | None]:
+    """The issue's text for `tier`, and the teaser for what lies deeper, if anything."""
+    split = getattr(issue, "tier_split", None)
+    if split is None:
+        return _PERMALINK.sub("", issue._update_content(issue._content, siteurl)), None
+    html = _PERMALINK.sub("", issue._update_content(split.up_to(ladder, tier.id), siteurl))
+    deeper = [p for p in split.gated if ladder.get(p.tier).rank > tier.rank]
+    if not deeper:
+        return html, None
+    from tiers.gates import remaining_label  # the same words as the site's teaser
+
+    next_tier = ladder.get(deeper[0].tier)
+    words = sum(p.words for p in deeper)
+    return html, {"tier": next_tier, "remaining": remaining_label(words, issue.settings.get("READING_SPEED_WPM", 220)),
+                  "url": absolute(siteurl, next_tier.url)}
+
+
+def render_editions(issue, articles, ladder, settings: dict, keys: dict) -> list[Edition]:
+    siteurl = settings["SITEURL"]
+    env = _environment(Path(settings["THEME"]))
+    template = env.get_template("edition.html")
+    css = (Path(settings["THEME"]) / "templates" / "email" / "edition.css").read_text(encoding="utf-8")
+    inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
+    sender = settings.get("NEWSLETTER_FROM") or f"{settings.get('AUTHOR', '')} <{settings.get('AUTHOR_EMAIL', '')}>"
+    reply_to = settings.get("NEWSLETTER_REPLY_TO") or sender
+    list_id = settings.get("NEWSLETTER_LIST_ID", "lettre.nenufar.example")
+    unsubscribe_mailto = settings.get("NEWSLETTER_UNSUBSCRIBE_MAILTO")
+    token = quote(TOKEN)
+    links = {
+        "unsubscribe": settings["NEWSLETTER_UNSUBSCRIBE_URL"].format(token=token, issue=issue.number),
+        "yes": settings["NEWSLETTER_FEEDBACK_URL"].format(token=token, issue=issue.number, answer="oui"),
+        "no": settings["NEWSLETTER_FEEDBACK_URL"].format(token=token, issue=issue.number, answer="non"),
+        "subscribe": absolute(siteurl, settings.get("NEWSLETTER_SUBSCRIBE_URL") or "s-abonner/"),
+        "online": absolute(siteurl, issue.url),
+    }
+    editions = []
+    for tier in ladder.tiers:
+        body, teaser = _body(issue, ladder, tier, siteurl)
+        key = keys.get(tier.id)  # members of a tier get that tier's key in their links
+        items = [{
+            "title": str(a.title), "summary": str(getattr(a, "summary", "") or ""),
+            # A member's link opens the whole article at once: it carries the tier's key.
+            "url": absolute(siteurl, a.url) + (f"#cle={quote(key)}" if key and getattr(a, "tier_gates", None) else ""),
+            "reserved": bool(getattr(a, "tier_gates", None)) and not key,
+        } for a in articles]
+        subject = f"Numéro {issue.number} — {issue.title}"
+        html = template.render(
+            issue=issue, tier=tier, body=body, teaser=teaser, articles=items, links=links,
+            subject=re.sub(r"<[^>]+>", "", subject), css=css, settings=settings,
+            preheader=re.sub(r"<[^>]+>", "", str(getattr(issue, "summary", "") or "")),
+            postal_address=settings.get("NEWSLETTER_POSTAL_ADDRESS", ""),
+        )
+        html = inliner.inline(html)
+        text = plain_text(html)
+        message = EmailMessage()
+        message["Subject"] = re.sub(r"<[^>]+>", "", subject)
+        message["From"] = sender
+        message["Reply-To"] = reply_to
+        message["Date"] = format_datetime(issue.date)
+        message["Message-ID"] = make_msgid(idstring=f"numero-{issue.number}-{tier.id}",
+                                           domain=parseaddr(sender)[1].rpartition("@")[2] or None)
+        message["List-Id"] = f"{settings.get('SITENAME', 'Lettre')} <{list_id}>"
+        unsubscribe = [f"<{links['unsubscribe']}>"]
+        if unsubscribe_mailto:
+            unsubscribe.insert(0, f"<mailto:{unsubscribe_mailto}?subject=desabonnement%20{TOKEN}>")
+        message["List-Unsubscribe"] = ", ".join(unsubscribe)
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message["X-Nenufar-Tier"] = tier.id
+        message.set_content(text, charset="utf-8", cte="quoted-printable")
+        message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+        edition = Edition(issue.number, tier.id, message["Subject"], html, text, message)
+        if edition.size > GMAIL_CLIP:
+            log.warning("lettre %s, édition « %s » : %s Ko, Gmail coupe les messages au-delà de 102 Ko",
+                        issue.number, tier.id, round(edition.size / 1024))
+        editions.append(edition)
+    return editions
+
+
+def write_editions(editions: list[Edition], folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for edition in editions:
+        for suffix, data in ((".html", edition.html.encode("utf-8")), (".txt", edition.text.encode("utf-8")),
+                             (".eml", edition.message.as_bytes(policy=WIRE))):
+            path = folder / f"{edition.tier}{suffix}"
+            temporary = path.with_suffix(suffix + ".tmp")
+            temporary.write_bytes(data)
+            temporary.replace(path)
+            written.append(path)
+    return written
