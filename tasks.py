@@ -158,12 +158,12 @@ def newsletter(c, issue="latest", conf="publishconf.py"):
                 _fail("le rendu de la lettre a échoué.", error.problems)
     for warning in result.warnings:
         err.print(f"[yellow]Avertissement[/] : {warning}", markup=True, highlight=False)
-    for tier, size, folder in result.editions:
-        shown = Path(folder)
+    for edition in result.editions:
+        shown = Path(edition.folder)
         if shown.is_relative_to(ROOT):
             shown = shown.relative_to(ROOT)
-        kilo = f"{size / 1024:.1f}".replace(".", ",")
-        console.print(f"Édition « {tier} » : {shown}/{tier}.html, .txt, .eml ({kilo}\u00a0Ko)")
+        kilo = f"{edition.size / 1024:.1f}".replace(".", ",")
+        console.print(f"Édition « {edition.tier} » : {shown}/{edition.tier}.html, .txt, .eml ({kilo}\u00a0Ko)")
 
 @task
 def audit(c):

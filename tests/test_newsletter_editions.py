@@ -52,7 +52,7 @@ def editions(tmp_path_factory):
         result = build(site_settings(root, root / "content", SITEURL=SITE, FEED_DOMAIN=SITE,
                                      NEWSLETTER_EDITION="latest"))
     folder = root / "private" / "newsletter" / "2"
-    assert [e[0] for e in result.editions] == list(TIERS)
+    assert [e.tier for e in result.editions] == list(TIERS)
     return {tier: {kind: (folder / f"{tier}.{kind}").read_bytes() for kind in ("html", "txt", "eml")}
             for tier in TIERS}
 

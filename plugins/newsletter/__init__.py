@@ -55,7 +55,7 @@ def render_requested_editions(generators):
     editions = render_editions(issue, fresh, ladder, settings, keys)
     folder = Path(settings.get("PRIVATE_OUTPUT_PATH") or "private") / "newsletter" / str(issue.number)
     write_editions(editions, folder)
-    settings["NEWSLETTER_EDITIONS_WRITTEN"] = [(e.tier, e.size, str(folder)) for e in editions]
+    settings["NEWSLETTER_EDITIONS_WRITTEN"] = editions  # handed to the CLI by BuildResult
 
 
 def register():

@@ -44,6 +44,7 @@ class Edition:
     html: str
     text: str
     message: EmailMessage
+    folder: str = ""  # where write_editions put its files
 
     @property
     def size(self) -> int:
@@ -193,6 +194,7 @@ def write_editions(editions: list[Edition], folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for edition in editions:
+        edition.folder = str(folder)
         for suffix, data in ((".html", edition.html.encode("utf-8")), (".txt", edition.text.encode("utf-8")),
                              (".eml", edition.message.as_bytes(policy=WIRE))):
             path = folder / f"{edition.tier}{suffix}"

@@ -41,7 +41,7 @@ class BuildResult:
     issues: int
     seconds: float
     warnings: tuple
-    editions: tuple = ()  # (tier, bytes, folder) of the newsletter editions rendered, if asked
+    editions: tuple = ()  # the newsletter editions rendered, if the build was asked for them
 
     def summary(self) -> str:
         """French summary line: "3 articles, 1 lettre, 2 pages, aucun brouillon"."""
