@@ -145,10 +145,19 @@ def new(c, title, newsletter=False):
             "conf": "réglages (publishconf.py par défaut : les liens des courriels doivent être publics)"})
 def newsletter(c, issue="latest", conf="publishconf.py"):
     """Rend les éditions d’un numéro de la lettre, une par palier, dans private/newsletter/."""
+    _, editions = _render_editions(conf, issue)
+    for edition in editions:
+        shown = Path(edition.folder)
+        if shown.is_relative_to(ROOT):
+            shown = shown.relative_to(ROOT)
+        kilo = f"{edition.size / 1024:.1f}".replace(".", ",")
+        console.print(f"Édition « {edition.tier} » : {shown}/{edition.tier}.html, .txt, .eml ({kilo}\u00a0Ko)")
+
+def _render_editions(conf: str, issue) -> list:
+    """Render one issue's editions in memory (and in private/), output/ untouched."""
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="nenufar-lettre-") as scratch:
-        # The web pages of this build are thrown away: output/ stays as it was.
         settings = _settings(conf, OUTPUT_PATH=str(Path(scratch) / "site"), PAGEFIND=False,
                              NEWSLETTER_EDITION=str(issue))
         with console.status("Rendu des éditions…", spinner="dots"):
@@ -158,12 +167,89 @@ def newsletter(c, issue="latest", conf="publishconf.py"):
                 _fail("le rendu de la lettre a échoué.", error.problems)
     for warning in result.warnings:
         err.print(f"[yellow]Avertissement[/] : {warning}", markup=True, highlight=False)
-    for edition in result.editions:
-        shown = Path(edition.folder)
-        if shown.is_relative_to(ROOT):
-            shown = shown.relative_to(ROOT)
-        kilo = f"{edition.size / 1024:.1f}".replace(".", ",")
-        console.print(f"Édition « {edition.tier} » : {shown}/{edition.tier}.html, .txt, .eml ({kilo}\u00a0Ko)")
+    return settings, list(result.editions)
+
+
+@task(help={"issue": "numéro à envoyer",
+            "subscribers": "fichier CSV des abonnés (colonnes email,name,tier,token)",
+            "dry_run": "vérifie et compte sans rien envoyer",
+            "rate": "messages par seconde au plus (sans limite par défaut)",
+            "conf": "réglages (publishconf.py par défaut)"})
+def send(c, issue, subscribers, dry_run=False, rate=0.0, conf="publishconf.py"):
+    """Envoie un numéro à chaque abonné dans l’édition de son palier, une seule fois."""
+    import signal
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from newsletter import send as sending
+
+    settings, editions = _render_editions(conf, issue)
+    tiers = {e.tier for e in editions}
+    try:
+        people, problems = sending.read_subscribers(Path(subscribers), tiers)
+    except sending.SendError as error:
+        _fail(str(error))
+    for problem in problems:
+        err.print(f"[yellow]Ignoré[/] : {problem}", markup=True, highlight=False)
+    private = Path(settings["PRIVATE_OUTPUT_PATH"])
+    unsubscribed = sending.read_unsubscribed(private / "unsubscribed.csv")
+    counts = {tier: sum(1 for p in people if p.tier == tier and p.email.lower() not in unsubscribed)
+              for tier in sorted(tiers, key=[e.tier for e in editions].index)}
+    number = editions[0].issue
+    listing = ", ".join(f"{tier} {n}" for tier, n in counts.items())
+    if dry_run:
+        console.print(f"Essai à blanc, numéro {number}\u00a0: {sum(counts.values())} destinataires ({listing})"
+                      f", {len(problems)} ligne{'s' if len(problems) > 1 else ''} ignorée"
+                      f"{'s' if len(problems) > 1 else ''}, "
+                      f"{sum(1 for p in people if p.email.lower() in unsubscribed)} désabonné(s). Rien n’a été envoyé.")
+        return
+    try:
+        config = sending.SmtpConfig.from_settings(settings)
+    except sending.SendError as error:
+        _fail(str(error))
+    journal = sending.Journal(private / "envois.sqlite3")
+    stopping = []
+
+    def on_interrupt(signum, frame):
+        if stopping:  # a second Ctrl-C: stop now; the message in flight is reported next time
+            raise KeyboardInterrupt
+        stopping.append(True)
+        err.print("Arrêt demandé : le message en cours se termine, puis l’envoi s’arrête "
+                  "(relancez la même commande pour reprendre).")
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    columns = (TextColumn("Envoi"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    try:
+        with Progress(*columns, console=err, transient=True) as progress:
+            task_id = progress.add_task("envoi", total=len(people))
+            report = sending.send_issue(
+                editions, people, journal, sending.Mailer(config), issue=number,
+                sender=settings["NEWSLETTER_FROM"], unsubscribed=unsubscribed, rate=float(rate) or None,
+                retry_delays=settings.get("SMTP_RETRY_DELAYS", (2, 5, 15, 30)),
+                stop=lambda: bool(stopping),
+                on_progress=lambda subscriber, outcome: progress.advance(task_id))
+    except sending.SendError as error:
+        _fail(f"envoi interrompu : {error} (relancez la même commande pour reprendre).")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        journal.close()
+    console.print(f"Numéro {number}\u00a0: {len(report.sent)} envoyé(s), {len(report.already)} déjà envoyé(s), "
+                  f"{len(report.unsubscribed)} désabonné(s), {len(problems)} ligne(s) ignorée(s), "
+                  f"{len(report.failed)} en échec, {len(report.deferred)} à reprendre, "
+                  f"{len(report.ambiguous)} incertain(s).")
+    for address, error in report.failed:
+        err.print(f"  • échec définitif pour {address} : {error}", markup=False)
+    for address, error in report.deferred:
+        err.print(f"  • échec temporaire pour {address} : {error} (sera retenté à la prochaine reprise)",
+                  markup=False)
+    for address in report.ambiguous:
+        err.print(f"  • incertain : {address} était en cours d’envoi quand l’envoi précédent s’est arrêté "
+                  "brutalement ; il n’est pas renvoyé, vérifiez s’il l’a reçu.", markup=False)
+    if report.stopped:
+        console.print("Envoi arrêté à la demande : relancez la même commande pour reprendre.")
+        sys.exit(130)
+    if report.failed or report.deferred:
+        sys.exit(1)
 
 @task
 def audit(c):

@@ -236,6 +236,7 @@ class Mailer:
             smtp = smtplib.SMTP(c.host, c.port, timeout=self.timeout)
             if c.tls == "starttls":
                 smtp.starttls()
+        smtp.ehlo_or_helo_if_needed()  # to know the server's extensions (8BITMIME)
         if c.user:
             smtp.login(c.user, c.password or "")
         self.smtp = smtp
@@ -250,6 +251,10 @@ class Mailer:
             self.smtp.sendmail(sender, [recipient], data, mail_options=options)
         except (smtplib.SMTPServerDisconnected, ConnectionError, socket.timeout):
             self.close()
+            raise
+        except smtplib.SMTPException:
+            if getattr(self.smtp, "sock", None) is None:  # a 421 closes the session: reopen next time
+                self.smtp = None
             raise
 
     def close(self) -> None:

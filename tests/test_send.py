@@ -1,0 +1,277 @@
+"""Sending against a real SMTP server (aiosmtpd on 127.0.0.1): once per address, always."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from conftest import free_port, site_settings, write_content
+from newsletter import send as sending
+from publishing.build import build
+from test_newsletter_editions import ABONNES_WORD, CERCLE_WORD, FILES, PUBLIC_WORD
+
+HEADER = "email,name,tier,token\n"
+
+
+class Recorder:
+    """Keeps what it accepts; `script` gives scripted replies per recipient; `delay`
+    slows DATA down so a sender can be stopped mid-send."""
+
+    def __init__(self):
+        self.messages: list[tuple[str, bytes]] = []
+        self.script: dict[str, list[str]] = {}
+        self.delay = 0.0
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        recipient = envelope.rcpt_tos[0]
+        replies = self.script.get(recipient)
+        if replies:
+            return replies.pop(0)
+        with self.lock:
+            self.messages.append((recipient, envelope.original_content or envelope.content))
+        return "250 Message accepté"
+
+    def received(self, address: str) -> int:
+        return sum(1 for rcpt, _ in self.messages if rcpt == address)
+
+
+@pytest.fixture
+def smtp():
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield recorder, controller.port
+    controller.stop()
+
+
+def subscribers_file(folder: Path, rows: list[str], name: str = "abonnes.csv") -> Path:
+    path = folder / name
+    path.write_text(HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+PEOPLE = ["alice@exemple.fr,Alice Martin,public,jeton-alice",
+          "bruno@exemple.fr,Bruno Le Goff,abonnes,jeton-bruno",
+          "chloe@exemple.fr,Chloé Hervé,cercle,jeton-chloe"]
+
+
+@pytest.fixture(scope="module")
+def editions(tmp_path_factory):
+    root = tmp_path_factory.mktemp("envoi")
+    write_content(root / "content", FILES)
+    result = build(site_settings(root, root / "content", SITEURL="https://lettre.exemple.fr",
+                                 NEWSLETTER_EDITION="latest"))
+    return list(result.editions)
+
+
+def run_send(editions, smtp_port, tmp_path, rows, retry_delays=(0.05,), unsubscribed=()):
+    people, problems = sending.read_subscribers(subscribers_file(tmp_path, rows), {e.tier for e in editions})
+    journal = sending.Journal(tmp_path / "envois.sqlite3")
+    config = sending.SmtpConfig("127.0.0.1", smtp_port, "none", None, None)
+    try:
+        return sending.send_issue(editions, people, journal, sending.Mailer(config), issue=2,
+                                  sender="Claire Morvan <claire@nenufar.example>",
+                                  unsubscribed=set(unsubscribed), retry_delays=retry_delays)
+    finally:
+        journal.close()
+
+
+def test_each_subscriber_gets_their_tier_edition_with_their_token(editions, smtp, tmp_path):
+    recorder, port = smtp
+    report = run_send(editions, port, tmp_path, PEOPLE)
+    assert sorted(report.sent) == ["alice@exemple.fr", "bruno@exemple.fr", "chloe@exemple.fr"]
+    words = {"alice@exemple.fr": 0, "bruno@exemple.fr": 1, "chloe@exemple.fr": 2}
+    ids = set()
+    for rcpt, data in recorder.messages:
+        message = email.message_from_bytes(data, policy=email.policy.default)
+        assert message.get_content_type() == "multipart/alternative"
+        assert message["To"].addresses[0].addr_spec == rcpt
+        assert message["Reply-To"].addresses[0].addr_spec == "claire@nenufar.example"
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        token = "jeton-" + rcpt.split("@")[0]
+        assert f"jeton={token}" in str(message["List-Unsubscribe"])
+        assert f"subject=desabonnement%20{token}" in str(message["List-Unsubscribe"])
+        ids.add(message["Message-ID"])
+        body = "".join(p.get_content() for p in message.walk() if not p.is_multipart())
+        assert "NENUFAR-" not in body and "NENUFAR-" not in str(message["List-Unsubscribe"])
+        assert body.count(f"jeton={token}") >= 2  # text and HTML
+        for rank, word in enumerate((PUBLIC_WORD, ABONNES_WORD, CERCLE_WORD)):
+            assert (word in body) == (rank <= words[rcpt]), (rcpt, word)
+    assert len(ids) == 3
+    chloe = next(d for r, d in recorder.messages if r == "chloe@exemple.fr")
+    to = email.message_from_bytes(chloe, policy=email.policy.default)["To"]
+    assert to.addresses[0].display_name == "Chloé Hervé"  # encoded, decoded back
+
+
+def test_a_rerun_sends_to_nobody_twice(editions, smtp, tmp_path):
+    recorder, port = smtp
+    run_send(editions, port, tmp_path, PEOPLE)
+    again = run_send(editions, port, tmp_path, PEOPLE)
+    assert again.sent == [] and len(again.already) == 3
+    assert len(recorder.messages) == 3
+
+
+def test_temporary_refusal_is_retried_then_delivered(editions, smtp, tmp_path):
+    recorder, port = smtp
+    recorder.script["bruno@exemple.fr"] = ["451 4.3.0 Réessayez plus tard"]
+    report = run_send(editions, port, tmp_path, PEOPLE)
+    assert "bruno@exemple.fr" in report.sent and report.deferred == [] and report.failed == []
+    assert recorder.received("bruno@exemple.fr") == 1
+
+
+def test_permanent_refusal_is_recorded_listed_and_not_retried(editions, smtp, tmp_path):
+    recorder, port = smtp
+    recorder.script["bruno@exemple.fr"] = ["550 5.1.1 Boîte inconnue"]
+    report = run_send(editions, port, tmp_path, PEOPLE)
+    assert [a for a, _ in report.failed] == ["bruno@exemple.fr"]
+    assert report.failed[0][1].startswith("550")
+    assert sorted(report.sent) == ["alice@exemple.fr", "chloe@exemple.fr"]
+    again = run_send(editions, port, tmp_path, PEOPLE)
+    assert [a for a, _ in again.failed] == ["bruno@exemple.fr"] and again.sent == []
+    assert recorder.received("bruno@exemple.fr") == 0
+
+
+def test_temporary_refusals_that_last_are_deferred_to_the_next_run(editions, smtp, tmp_path):
+    recorder, port = smtp
+    recorder.script["bruno@exemple.fr"] = ["421 4.7.0 Trop de messages"] * 2
+    report = run_send(editions, port, tmp_path, PEOPLE, retry_delays=(0.05,))
+    assert [a for a, _ in report.deferred] == ["bruno@exemple.fr"]
+    later = run_send(editions, port, tmp_path, PEOPLE)
+    assert later.sent == ["bruno@exemple.fr"], (later, recorder.script)
+    assert recorder.received("bruno@exemple.fr") == 1
+
+
+def test_unsubscribed_addresses_are_never_written_to(editions, smtp, tmp_path):
+    recorder, port = smtp
+    report = run_send(editions, port, tmp_path, PEOPLE, unsubscribed={"bruno@exemple.fr"})
+    assert report.unsubscribed == ["bruno@exemple.fr"]
+    assert recorder.received("bruno@exemple.fr") == 0
+
+
+def test_subscriber_file_problems_are_named_and_skipped(tmp_path):
+    rows = ["alice@exemple.fr,Alice,public,j1", "pas-une-adresse,Bob,public,j2",
+            "carla@exemple.fr,Carla,premium,j3", "ALICE@exemple.fr,Alice bis,abonnes,j4",
+            "dora@exemple.fr,Dora,cercle,", "eve@exemple.fr,Eve,cercle"]
+    people, problems = sending.read_subscribers(subscribers_file(tmp_path, rows), {"public", "abonnes", "cercle"})
+    assert [p.email for p in people] == ["alice@exemple.fr"]
+    assert problems == [
+        "abonnes.csv:3 : adresse invalide « pas-une-adresse », ligne ignorée",
+        "abonnes.csv:4 : palier inconnu « premium » pour carla@exemple.fr (paliers : abonnes, cercle, public), ligne ignorée",
+        "abonnes.csv:5 : ALICE@exemple.fr figure déjà ligne 2, ligne ignorée",
+        "abonnes.csv:6 : jeton manquant pour dora@exemple.fr (il personnalise le lien de désabonnement), ligne ignorée",
+        "abonnes.csv:7 : 3 colonnes au lieu de 4, ligne ignorée",
+    ]
+    bad = tmp_path / "mauvais.csv"
+    bad.write_text("adresse;nom\n", encoding="utf-8")
+    with pytest.raises(sending.SendError, match="mauvais.csv:1 : la première ligne doit être « email,name,tier,token »"):
+        sending.read_subscribers(bad, {"public"})
+
+
+def test_smtp_settings_come_from_the_environment_first():
+    settings = {"SMTP_HOST": "smtp.reglages.fr", "SMTP_PORT": 25, "SMTP_TLS": "none"}
+    config = sending.SmtpConfig.from_settings(settings, {"NENUFAR_SMTP_HOST": "smtp.env.fr",
+                                                         "NENUFAR_SMTP_TLS": "ssl",
+                                                         "NENUFAR_SMTP_USER": "claire",
+                                                         "NENUFAR_SMTP_PASSWORD": "secret"})
+    assert (config.host, config.port, config.tls, config.user, config.password) == \
+        ("smtp.env.fr", 25, "ssl", "claire", "secret")
+    with pytest.raises(sending.SendError, match="« tls13 » inconnu"):
+        sending.SmtpConfig.from_settings({"SMTP_HOST": "x", "SMTP_TLS": "tls13"}, {})
+
+
+# The CLI, as the author runs it, stopped by Ctrl-C or killed outright.
+
+def send_command(project, port, subscribers, *extra):
+    env = {**os.environ, "PYTHONUTF8": "1", "NENUFAR_SMTP_HOST": "127.0.0.1",
+           "NENUFAR_SMTP_PORT": str(port), "NENUFAR_SMTP_TLS": "none",
+           "NENUFAR_KEY_ABONNES": "", "NENUFAR_KEY_CERCLE": ""}
+    return [sys.executable, "-m", "invoke", "send", "--issue", "2", "--subscribers", str(subscribers),
+            *extra], env
+
+
+def many(n: int) -> list[str]:
+    tiers = ["public", "abonnes", "cercle"]
+    return [f"lecteur{i}@exemple.fr,Lecteur {i},{tiers[i % 3]},jeton{i}" for i in range(n)]
+
+
+def wait_for(condition, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError
+        time.sleep(0.05)
+
+
+def test_cli_dry_run_counts_and_sends_nothing(project, smtp):
+    recorder, port = smtp
+    write_content(project / "content", FILES)
+    path = subscribers_file(project, many(6) + ["faux,Faux,public,j"])
+    command, env = send_command(project, port, path, "--dry-run")
+    done = subprocess.run(command, cwd=project, env=env, capture_output=True, encoding="utf-8", timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Essai à blanc, numéro 2\u00a0: 6 destinataires (public 2, abonnes 2, cercle 2)" in done.stdout
+    assert "abonnes.csv:8 : adresse invalide « faux »" in done.stderr
+    assert recorder.messages == []
+
+
+def test_cli_interrupted_with_ctrl_c_then_resumed_delivers_exactly_once(project, smtp):
+    recorder, port = smtp
+    recorder.delay = 0.3
+    write_content(project / "content", FILES)
+    path = subscribers_file(project, many(8))
+    command, env = send_command(project, port, path)
+    process = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, encoding="utf-8")
+    wait_for(lambda: len(recorder.messages) >= 2)
+    process.send_signal(signal.SIGINT)
+    out, errors = process.communicate(timeout=60)
+    assert process.returncode == 130, errors
+    assert "Arrêt demandé" in errors and "relancez la même commande" in out
+    first = len(recorder.messages)
+    assert 2 <= first < 8
+    recorder.delay = 0
+    resumed = subprocess.run(command, cwd=project, env=env, capture_output=True, encoding="utf-8", timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{8 - first} envoyé(s), {first} déjà envoyé(s)" in resumed.stdout
+    assert "0 incertain(s)" in resumed.stdout  # a Ctrl-C leaves nothing ambiguous
+    assert all(recorder.received(f"lecteur{i}@exemple.fr") == 1 for i in range(8))
+
+
+def test_cli_killed_outright_leaves_at_most_one_ambiguous_and_reports_it(project, smtp):
+    recorder, port = smtp
+    recorder.delay = 0.5
+    write_content(project / "content", FILES)
+    path = subscribers_file(project, many(8))
+    command, env = send_command(project, port, path)
+    process = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, encoding="utf-8")
+    wait_for(lambda: len(recorder.messages) >= 2)
+    time.sleep(0.2)  # the next message is now in flight
+    process.kill()
+    process.communicate(timeout=30)
+    time.sleep(recorder.delay + 0.3)  # let the server finish what it was given
+    recorder.delay = 0
+    resumed = subprocess.run(command, cwd=project, env=env, capture_output=True, encoding="utf-8", timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    counts = [recorder.received(f"lecteur{i}@exemple.fr") for i in range(8)]
+    assert max(counts) == 1  # nobody twice
+    missing = counts.count(0)
+    assert missing <= 1  # nobody skipped, but for the one in flight...
+    if "1 incertain(s)" in resumed.stdout:
+        assert "incertain : lecteur" in resumed.stderr  # ...which is reported by name
+    else:
+        assert "0 incertain(s)" in resumed.stdout and missing == 0
