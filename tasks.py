@@ -181,7 +181,7 @@ def send(c, issue, subscribers, dry_run=False, rate=0.0, conf="publishconf.py"):
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from newsletter import send as sending
+    from newsletter import send as sending, unsubscribes
 
     settings, editions = _render_editions(conf, issue)
     tiers = {e.tier for e in editions}
@@ -192,8 +192,12 @@ def send(c, issue, subscribers, dry_run=False, rate=0.0, conf="publishconf.py"):
     for problem in problems:
         err.print(f"[yellow]Ignoré[/] : {problem}", markup=True, highlight=False)
     private = Path(settings["PRIVATE_OUTPUT_PATH"])
-    unsubscribed = sending.read_unsubscribed(private / "unsubscribed.csv")
-    counts = {tier: sum(1 for p in people if p.tier == tier and p.email.lower() not in unsubscribed)
+    unsubscribed, tokens = unsubscribes.unsubscribed(private / "unsubscribed.csv")
+
+    def gone(person) -> bool:
+        return person.email.lower() in unsubscribed or person.token in tokens
+
+    counts = {tier: sum(1 for p in people if p.tier == tier and not gone(p))
               for tier in sorted(tiers, key=[e.tier for e in editions].index)}
     number = editions[0].issue
     listing = ", ".join(f"{tier} {n}" for tier, n in counts.items())
@@ -201,7 +205,7 @@ def send(c, issue, subscribers, dry_run=False, rate=0.0, conf="publishconf.py"):
         console.print(f"Essai à blanc, numéro {number}\u00a0: {sum(counts.values())} destinataires ({listing})"
                       f", {len(problems)} ligne{'s' if len(problems) > 1 else ''} ignorée"
                       f"{'s' if len(problems) > 1 else ''}, "
-                      f"{sum(1 for p in people if p.email.lower() in unsubscribed)} désabonné(s). Rien n’a été envoyé.")
+                      f"{sum(1 for p in people if gone(p))} désabonné(s). Rien n’a été envoyé.")
         return
     try:
         config = sending.SmtpConfig.from_settings(settings)
@@ -224,7 +228,8 @@ def send(c, issue, subscribers, dry_run=False, rate=0.0, conf="publishconf.py"):
             task_id = progress.add_task("envoi", total=len(people))
             report = sending.send_issue(
                 editions, people, journal, sending.Mailer(config), issue=number,
-                sender=settings["NEWSLETTER_FROM"], unsubscribed=unsubscribed, rate=float(rate) or None,
+                sender=settings["NEWSLETTER_FROM"], unsubscribed=unsubscribed, unsubscribed_tokens=tokens,
+                rate=float(rate) or None,
                 retry_delays=settings.get("SMTP_RETRY_DELAYS", (2, 5, 15, 30)),
                 stop=lambda: bool(stopping),
                 on_progress=lambda subscriber, outcome: progress.advance(task_id))
@@ -250,6 +255,23 @@ def send(c, issue, subscribers, dry_run=False, rate=0.0, conf="publishconf.py"):
         sys.exit(130)
     if report.failed or report.deferred:
         sys.exit(1)
+
+
+@task(help={"mailbox": "boîte aux lettres où arrivent les demandes : fichier mbox ou dossier Maildir"})
+def unsubscribes(c, mailbox):
+    """Relève les demandes de désabonnement d’une boîte (mbox, Maildir) dans private/unsubscribed.csv."""
+    from newsletter import unsubscribes as gathering
+
+    settings = _settings()
+    target = Path(settings["PRIVATE_OUTPUT_PATH"]) / "unsubscribed.csv"
+    try:
+        requests, others = gathering.read_requests(Path(mailbox))
+    except gathering.MailboxError as error:
+        _fail(str(error))
+    added, total = gathering.merge(requests, target)
+    shown = target.relative_to(ROOT) if target.is_relative_to(ROOT) else target
+    console.print(f"{added} nouvelle(s) demande(s) de désabonnement, {total} au total dans {shown}\u202f; "
+                  f"{others} autre(s) message(s) laissé(s) de côté.")
 
 @task
 def audit(c):

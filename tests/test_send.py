@@ -275,3 +275,53 @@ def test_cli_killed_outright_leaves_at_most_one_ambiguous_and_reports_it(project
         assert "incertain : lecteur" in resumed.stderr  # ...which is reported by name
     else:
         assert "0 incertain(s)" in resumed.stdout and missing == 0
+
+
+def _request(sender: str, subject: str) -> email.message.EmailMessage:
+    message = email.message.EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, "desabonnement@nenufar.example", subject
+    message["Date"] = "Mon, 23 Nov 2026 09:00:00 +0100"
+    message.set_content("")
+    return message
+
+
+@pytest.mark.parametrize("kind", ["mbox", "maildir"])
+def test_unsubscribe_requests_are_gathered_from_a_mailbox(project, kind):
+    import mailbox
+
+    from test_cli import invoke
+
+    path = project / ("boite.mbox" if kind == "mbox" else "Maildir")
+    box = mailbox.mbox(str(path)) if kind == "mbox" else mailbox.Maildir(str(path))
+    box.add(_request("Bruno <bruno@exemple.fr>", "desabonnement jeton-bruno"))  # the mailto link
+    box.add(_request("chloe.perso@exemple.fr", "=?utf-8?q?D=C3=A9sabonnement?= s'il vous plaît"))
+    box.add(_request("ami@exemple.fr", "Une réponse à la lettre"))
+    box.close()
+    done = invoke(project, "unsubscribes", str(path))
+    assert done.returncode == 0, done.stderr
+    assert "2 nouvelle(s) demande(s) de désabonnement, 2 au total" in done.stdout
+    assert "1 autre(s) message(s) laissé(s) de côté" in done.stdout
+    again = invoke(project, "unsubscribes", str(path))
+    assert "0 nouvelle(s) demande(s) de désabonnement, 2 au total" in again.stdout
+    rows = (project / "private" / "unsubscribed.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "email,token,date,source"
+    assert rows[1].startswith("bruno@exemple.fr,jeton-bruno,2026-11-23T09:00:00+01:00,")
+    assert rows[2].startswith("chloe.perso@exemple.fr,,")  # by hand: the address, no token
+
+
+def test_missing_mailbox_is_named(project):
+    from test_cli import invoke
+
+    done = invoke(project, "unsubscribes", "nulle-part.mbox")
+    assert done.returncode == 1 and "nulle-part.mbox : boîte aux lettres introuvable" in done.stderr
+
+
+def test_a_token_seen_in_an_unsubscribe_request_stops_delivery(editions, smtp, tmp_path):
+    recorder, port = smtp
+    people, _ = sending.read_subscribers(subscribers_file(tmp_path, PEOPLE), {e.tier for e in editions})
+    journal = sending.Journal(tmp_path / "envois.sqlite3")
+    report = sending.send_issue(editions, people, journal, sending.Mailer(sending.SmtpConfig(
+        "127.0.0.1", port, "none", None, None)), issue=2, sender="claire@nenufar.example",
+        unsubscribed=set(), unsubscribed_tokens={"jeton-bruno"})
+    journal.close()
+    assert report.unsubscribed == ["bruno@exemple.fr"] and recorder.received("bruno@exemple.fr") == 0

@@ -44,13 +44,6 @@ class Subscriber:
     line: int
 
 
-def read_unsubscribed(path: Path) -> set[str]:
-    if not path.exists():
-        return set()
-    with path.open(encoding="utf-8", newline="") as handle:
-        return {row["email"].strip().lower() for row in csv.DictReader(handle) if row.get("email")}
-
-
 def read_subscribers(path: Path, tiers: set[str]) -> tuple[list[Subscriber], list[str]]:
     """Valid subscribers, and one French problem per line skipped (file:line)."""
     shown = path.name
@@ -267,7 +260,8 @@ class Mailer:
 
 
 def send_issue(editions, subscribers, journal: Journal, mailer: Mailer, *, issue: int, sender: str,
-               unsubscribed: set[str], rate: float | None = None, retry_delays=(2, 5, 15, 30),
+               unsubscribed: set[str], unsubscribed_tokens: set[str] = frozenset(),
+               rate: float | None = None, retry_delays=(2, 5, 15, 30),
                stop=lambda: False, on_progress=lambda subscriber, outcome: None) -> Report:
     templates = {e.tier: wire_template(e) for e in editions}  # each edition rendered once
     domain = parseaddr(sender)[1].rpartition("@")[2] or None
@@ -280,7 +274,7 @@ def send_issue(editions, subscribers, journal: Journal, mailer: Mailer, *, issue
         for subscriber in subscribers:
             key = subscriber.email.lower()
             status = states.get(key, (None, None))[0]
-            if key in unsubscribed:
+            if key in unsubscribed or subscriber.token in unsubscribed_tokens:
                 report.unsubscribed.append(subscriber.email)
                 on_progress(subscriber, "unsubscribed")
                 continue
