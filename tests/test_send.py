@@ -305,8 +305,9 @@ def test_unsubscribe_requests_are_gathered_from_a_mailbox(project, kind):
     assert "0 nouvelle(s) demande(s) de désabonnement, 2 au total" in again.stdout
     rows = (project / "private" / "unsubscribed.csv").read_text(encoding="utf-8").splitlines()
     assert rows[0] == "email,token,date,source"
-    assert rows[1].startswith("bruno@exemple.fr,jeton-bruno,2026-11-23T09:00:00+01:00,")
-    assert rows[2].startswith("chloe.perso@exemple.fr,,")  # by hand: the address, no token
+    found = sorted(",".join(row.split(",")[:3]) for row in rows[1:])  # a Maildir has no order
+    assert found == ["bruno@exemple.fr,jeton-bruno,2026-11-23T09:00:00+01:00",
+                     "chloe.perso@exemple.fr,,2026-11-23T09:00:00+01:00"]  # by hand: no token
 
 
 def test_missing_mailbox_is_named(project):
