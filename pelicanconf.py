@@ -176,14 +176,18 @@ TIERS = [
 # should ask for confirmation, since link scanners open every link of a message.
 NEWSLETTER_FROM = "Claire Morvan <claire@nenufar.example>"
 NEWSLETTER_REPLY_TO = "Claire Morvan <claire@nenufar.example>"
+AUTHOR_EMAIL = "claire@nenufar.example"  # receives the confirmed feedback
 NEWSLETTER_LIST_ID = "lettre.nenufar.example"
 NEWSLETTER_UNSUBSCRIBE_MAILTO = "desabonnement@nenufar.example"
-NEWSLETTER_UNSUBSCRIBE_URL = "https://nenufar.example/desabonnement/?jeton={token}"
-NEWSLETTER_FEEDBACK_URL = "https://nenufar.example/avis/?numero={issue}&reponse={answer}&jeton={token}"
+# Relative ones are taken from SITEURL. By default they lead to the site's own
+# pages (desabonnement/, avis/), which ask for confirmation and then prepare an
+# email: no server needed.
+NEWSLETTER_UNSUBSCRIBE_URL = "desabonnement/?jeton={token}"
+NEWSLETTER_FEEDBACK_URL = "avis/?numero={issue}&reponse={answer}&jeton={token}"
 NEWSLETTER_POSTAL_ADDRESS = "Claire Morvan, 12 rue des Nénuphars, 44000 Nantes, France"
 
 # publishing writes sitemap.xml; these output paths stay out of it.
-SITEMAP_EXCLUDE = [r"^404\.html$", r"^recherche/", r"^brouillons/"]
+SITEMAP_EXCLUDE = [r"^404\.html$", r"^recherche/", r"^brouillons/", r"^desabonnement/", r"^avis/"]
 
 # longform: reading time, table of contents, French dates.
 READING_SPEED_WPM = 220

@@ -144,7 +144,7 @@ def test_mime_structure_and_headers(editions):
     assert message["List-Id"].endswith("<lettre.nenufar.example>")
     unsubscribe = str(message["List-Unsubscribe"])
     assert "<mailto:desabonnement@nenufar.example?subject=" in unsubscribe
-    assert "<https://nenufar.example/desabonnement/?jeton=" in unsubscribe
+    assert f"<{SITE}/desabonnement/?jeton=" in unsubscribe
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
@@ -175,3 +175,32 @@ def test_invoke_newsletter_writes_the_editions_and_leaves_output_alone(project):
     assert not (project / "output").exists()
     missing = invoke(project, "newsletter", "--issue", "9", "--conf", "pelicanconf.py")
     assert missing.returncode == 1 and "la lettre n’a pas de numéro 9" in missing.stderr
+
+
+def test_unsubscribe_and_feedback_pages_ask_before_acting(tmp_path):
+    """Mail scanners open every link: the pages behind them change nothing by themselves."""
+    write_content(tmp_path / "content", FILES)
+    build(site_settings(tmp_path, tmp_path / "content", SITEURL=SITE))
+    for page, button in (("desabonnement/index.html", "Confirmer le désabonnement"),
+                         ("avis/index.html", "Confirmer mon avis")):
+        soup = BeautifulSoup((tmp_path / "output" / page).read_text(encoding="utf-8"), "lxml")
+        assert soup.select_one('meta[name="robots"]')["content"] == "noindex"
+        link = soup.find("a", string=button)
+        assert link["href"].startswith("mailto:")  # acting is the reader's own gesture
+        assert not soup.find("form")
+    sitemap = (tmp_path / "output" / "sitemap.xml").read_text(encoding="utf-8")
+    assert "desabonnement" not in sitemap and "/avis/" not in sitemap
+
+
+@pytest.mark.browser
+def test_unsubscribe_page_puts_the_token_in_the_prepared_email(demo_site, browser):
+    page = browser.new_page()
+    try:
+        page.goto(demo_site.url + "/desabonnement/?jeton=jeton-alice")
+        href = page.get_by_role("link", name="Confirmer le désabonnement").get_attribute("href")
+        assert href == "mailto:desabonnement@nenufar.example?subject=desabonnement%20jeton-alice"
+        page.goto(demo_site.url + "/avis/?numero=2&reponse=oui&jeton=jeton-alice")
+        href = page.get_by_role("link", name="Confirmer mon avis").get_attribute("href")
+        assert href == "mailto:claire@nenufar.example?subject=avis%20oui%20numero%202%20jeton-alice"
+    finally:
+        page.close()

@@ -141,9 +141,9 @@ def render_editions(issue, articles, ladder, settings: dict, keys: dict) -> list
     unsubscribe_mailto = settings.get("NEWSLETTER_UNSUBSCRIBE_MAILTO")
     token = quote(TOKEN)
     links = {
-        "unsubscribe": settings["NEWSLETTER_UNSUBSCRIBE_URL"].format(token=token, issue=issue.number),
-        "yes": settings["NEWSLETTER_FEEDBACK_URL"].format(token=token, issue=issue.number, answer="oui"),
-        "no": settings["NEWSLETTER_FEEDBACK_URL"].format(token=token, issue=issue.number, answer="non"),
+        "unsubscribe": absolute(siteurl, settings["NEWSLETTER_UNSUBSCRIBE_URL"].format(token=token, issue=issue.number)),
+        "yes": absolute(siteurl, settings["NEWSLETTER_FEEDBACK_URL"].format(token=token, issue=issue.number, answer="oui")),
+        "no": absolute(siteurl, settings["NEWSLETTER_FEEDBACK_URL"].format(token=token, issue=issue.number, answer="non")),
         "subscribe": absolute(siteurl, settings.get("NEWSLETTER_SUBSCRIBE_URL") or "s-abonner/"),
         "online": absolute(siteurl, issue.url),
     }

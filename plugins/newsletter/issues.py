@@ -22,6 +22,10 @@ DEFAULTS = {
     "NEWSLETTER_INDEX_URL": "lettre/",
     "NEWSLETTER_INDEX_SAVE_AS": "lettre/index.html",
     "NEWSLETTER_FEED_ATOM": "feeds/lettre.atom.xml",
+    # Pages behind the unsubscribe and feedback links of the editions: they ask
+    # before acting, since mail scanners open every link of a message.
+    "NEWSLETTER_UNSUBSCRIBE_SAVE_AS": "desabonnement/index.html",
+    "NEWSLETTER_FEEDBACK_SAVE_AS": "avis/index.html",
 }
 
 
@@ -132,6 +136,12 @@ class NewsletterGenerator(CachingGenerator):
                 relative_urls=relative,
                 url=setting(self.settings, "NEWSLETTER_INDEX_URL"),
             )
+        for key, template in (("NEWSLETTER_UNSUBSCRIBE_SAVE_AS", "unsubscribe"),
+                              ("NEWSLETTER_FEEDBACK_SAVE_AS", "feedback")):
+            save_as = setting(self.settings, key)
+            if save_as:
+                writer.write_file(save_as, self.get_template(template), self.context,
+                                  relative_urls=relative, url=save_as.removesuffix("index.html"))
         feed = setting(self.settings, "NEWSLETTER_FEED_ATOM")
         if feed and self.issues:
             writer.write_feed(
