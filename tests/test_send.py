@@ -326,3 +326,61 @@ def test_a_token_seen_in_an_unsubscribe_request_stops_delivery(editions, smtp, t
         unsubscribed=set(), unsubscribed_tokens={"jeton-bruno"})
     journal.close()
     assert report.unsubscribed == ["bruno@exemple.fr"] and recorder.received("bruno@exemple.fr") == 0
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_starttls_certificate_is_verified(editions, tmp_path, monkeypatch):
+    import ssl
+
+    cert, key = _self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=free_port(), tls_context=context,
+                            require_starttls=True)
+    controller.start()
+    try:
+        people, _ = sending.read_subscribers(subscribers_file(tmp_path, PEOPLE[:1]), {e.tier for e in editions})
+        config = sending.SmtpConfig("127.0.0.1", controller.port, "starttls", None, None)
+
+        def attempt():
+            journal = sending.Journal(tmp_path / "envois.sqlite3")
+            try:
+                return sending.send_issue(editions, people, journal, sending.Mailer(config), issue=2,
+                                          sender="claire@nenufar.example", unsubscribed=set())
+            finally:
+                journal.close()
+
+        with pytest.raises(sending.SendError, match="certificat du serveur SMTP 127.0.0.1 n’a pas pu être vérifié"):
+            attempt()  # an unknown certificate: nothing is sent, no password would leave
+        assert recorder.messages == []
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # now trusted, as a real CA would be
+        assert attempt().sent == ["alice@exemple.fr"]
+        assert recorder.received("alice@exemple.fr") == 1
+    finally:
+        controller.stop()
