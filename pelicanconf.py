@@ -185,6 +185,14 @@ NEWSLETTER_UNSUBSCRIBE_MAILTO = "desabonnement@nenufar.example"
 NEWSLETTER_UNSUBSCRIBE_URL = "desabonnement/?jeton={token}"
 NEWSLETTER_FEEDBACK_URL = "avis/?numero={issue}&reponse={answer}&jeton={token}"
 NEWSLETTER_POSTAL_ADDRESS = "Claire Morvan, 12 rue des Nénuphars, 44000 Nantes, France"
+# `invoke send`: the SMTP server. Each of these is overridden by NENUFAR_SMTP_HOST,
+# NENUFAR_SMTP_PORT, NENUFAR_SMTP_TLS, NENUFAR_SMTP_USER, NENUFAR_SMTP_PASSWORD; the
+# password belongs in the environment only.
+SMTP_HOST = None
+SMTP_PORT = 587
+SMTP_TLS = "starttls"  # none, starttls or ssl
+SMTP_USER = None
+SMTP_RETRY_DELAYS = (2, 5, 15, 30)  # seconds between tries after a temporary refusal
 
 # publishing writes sitemap.xml; these output paths stay out of it.
 SITEMAP_EXCLUDE = [r"^404\.html$", r"^recherche/", r"^brouillons/", r"^desabonnement/", r"^avis/"]
