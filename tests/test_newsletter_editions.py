@@ -95,6 +95,8 @@ def test_html_is_email_safe(editions):
     online = soup.find("a", string="Consulter en ligne")
     assert online["href"] == f"{SITE}/lettre/2/"
     assert soup.select_one(".headerlink") is None
+    button = BeautifulSoup(editions["public"]["html"], "lxml").select_one(".teaser a.button")
+    assert "color: #ffffff" in button["style"] and "background: #24613f" in button["style"]  # legible
 
 
 def test_footer_feedback_subscribe_unsubscribe_and_address(editions):
