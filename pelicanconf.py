@@ -148,6 +148,7 @@ PLUGINS = [
     "tiers",  # before longform: reading time and contents see the public part only
     "longform",
     "newsletter",
+    "discussion",
     "publishing",
     "search",
 ]
@@ -193,6 +194,10 @@ SMTP_PORT = 587
 SMTP_TLS = "starttls"  # none, starttls or ssl
 SMTP_USER = None
 SMTP_RETRY_DELAYS = (2, 5, 15, 30)  # seconds between tries after a temporary refusal
+
+# discussion: approved comments live in content/conversations/<article-slug>/<id>.md.
+MOST_COMMENTED = 5  # articles in « Les plus commentés » on the home page
+WEBMENTION_ENDPOINT = None  # e.g. "https://webmention.io/nenufar.example/webmention"
 
 # publishing writes sitemap.xml; these output paths stay out of it.
 SITEMAP_EXCLUDE = [r"^404\.html$", r"^recherche/", r"^brouillons/", r"^desabonnement/", r"^avis/"]

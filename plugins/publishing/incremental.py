@@ -113,7 +113,7 @@ class IncrementalWriter(Writer):
                 for item in context.get(key) or ():
                     cards.append([item.url, str(getattr(item, "summary", "")),
                                   getattr(item, "reading_time_label", ""),
-                                  getattr(item, "locale_date", "")])
+                                  getattr(item, "locale_date", ""), getattr(item, "comment_count", 0)])
             self.listing_key = _digest([self._site(context), cards])
         return self.listing_key
 

@@ -1,0 +1,52 @@
+"""Discussion: each article ends with its question and the ways to answer, and
+the approved comments (content/conversations/, see comments.py) are rendered
+under it, threaded. Also sets `comment_count` for listings and the context's
+`most_commented` for the home page.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pelican import signals
+
+from .comments import FOLDER, count, load, thread
+
+log = logging.getLogger(__name__)
+
+
+def _articles(generator):
+    for name in ("articles", "translations", "drafts", "drafts_translations", "hidden_articles",
+                 "hidden_translations"):
+        yield from getattr(generator, name, None) or ()
+
+
+def attach_comments(generator):
+    settings = generator.settings
+    timezone = ZoneInfo(settings.get("TIMEZONE") or "UTC")
+    root = os.path.basename(os.path.normpath(settings["PATH"]))
+    comments, problems = load(Path(settings["PATH"]), timezone, root)
+    slugs = {a.slug: a for a in _articles(generator)}
+    for comment in comments:
+        if comment.article not in slugs:
+            problems.append(f"{comment.source} : aucun article n’a l’adresse « {comment.article} » "
+                            f"(le dossier de {FOLDER}/ doit porter l’adresse de l’article)")
+    roots, orphans = thread([c for c in comments if c.article in slugs])
+    problems.extend(orphans)
+    for problem in problems:
+        log.error("%s", problem)
+    author, author_email = settings.get("AUTHOR"), (settings.get("AUTHOR_EMAIL") or "").lower()
+    for comment in comments:
+        comment.by_author = bool(comment.author == author or (comment.email and comment.email.lower() == author_email))
+    for article in _articles(generator):  # every one, even two sharing a slug (reported elsewhere)
+        article.comments = roots.get(article.slug, [])
+        article.comment_count = count(article.comments)
+    ranked = sorted((a for a in generator.articles if a.comment_count), key=lambda a: (-a.comment_count, a.title))
+    generator.context["most_commented"] = ranked[: settings.get("MOST_COMMENTED", 5)]
+
+
+def register():
+    signals.article_generator_finalized.connect(attach_comments)

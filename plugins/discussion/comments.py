@@ -1,0 +1,143 @@
+"""Static comments: approved comments are files in the repository.
+
+content/conversations/<article-slug>/<id>.md holds one comment: header lines
+(`Author:`, `Date:`, optional `Reply-To:` the parent's id, `Website:`, `Email:`
+kept for the author and never published), a blank line, then Markdown. Every
+word of it is untrusted: the Markdown is rendered, then cleaned by nh3 with an
+allowlist; links get rel="nofollow ugc".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import markdown
+import nh3
+
+FOLDER = "conversations"
+KEYS = {"author", "date", "reply-to", "website", "email"}
+TAGS = {"p", "br", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li"}
+_LINE = re.compile(r"^([A-Za-z-]+):\s*(.*)$")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+class CommentError(ValueError):
+    """A comment file is wrong; the message names the file and line, in French."""
+
+
+@dataclass
+class Comment:
+    id: str
+    article: str  # the article's slug
+    author: str
+    date: dt.datetime
+    html: str
+    website: str | None = None
+    email: str | None = None  # kept for the author, never rendered
+    parent: str | None = None
+    source: str = ""
+    by_author: bool = False
+    replies: list["Comment"] = field(default_factory=list)
+
+    @property
+    def anchor(self) -> str:
+        return f"commentaire-{self.id}"
+
+
+def clean(markdown_text: str) -> str:
+    """Untrusted Markdown to safe HTML: no raw HTML, scripts, handlers, styles or
+    javascript: links survive."""
+    rendered = markdown.markdown(markdown_text, extensions=["sane_lists"], output_format="html")
+    return nh3.clean(rendered, tags=TAGS, attributes={"a": {"href"}}, url_schemes={"http", "https", "mailto"},
+                     link_rel="nofollow ugc", strip_comments=True)
+
+
+def _safe_url(url: str | None) -> str | None:
+    if url and re.match(r"^https?://[^\s\"'<>]+$", url):
+        return url
+    return None
+
+
+def parse(path: Path, shown: str, timezone) -> Comment:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise CommentError(f"{shown} : le fichier n’est pas en UTF-8 ({error.reason})") from None
+    header, _, body = text.partition("\n\n")
+    fields: dict[str, tuple[str, int]] = {}
+    for number, line in enumerate(header.splitlines(), start=1):
+        match = _LINE.match(line)
+        if not match:
+            raise CommentError(f"{shown}:{number} : « {line.strip()[:60]} » n’est pas une ligne « Clé: valeur » "
+                               "(l’en-tête s’arrête à la première ligne vide)")
+        key = match.group(1).lower()
+        if key not in KEYS:
+            raise CommentError(f"{shown}:{number} : clé inconnue « {match.group(1)} » "
+                               "(clés : Author, Date, Reply-To, Website, Email)")
+        fields[key] = (match.group(2).strip(), number)
+    for key in ("author", "date"):
+        if not fields.get(key, ("",))[0]:
+            raise CommentError(f"{shown} : « {key.capitalize()}: » manquant")
+    if not body.strip():
+        raise CommentError(f"{shown} : le commentaire est vide")
+    value, number = fields["date"]
+    try:
+        date = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise CommentError(f"{shown}:{number} : date illisible « {value} » (format : 2026-11-22 18:30)") from None
+    if date.tzinfo is None:
+        date = date.replace(tzinfo=timezone)
+    parent = fields.get("reply-to", (None,))[0] or None
+    return Comment(
+        id=path.stem, article=path.parent.name, author=fields["author"][0], date=date, html=clean(body),
+        website=_safe_url(fields.get("website", (None,))[0]), email=fields.get("email", (None,))[0] or None,
+        parent=parent, source=shown,
+    )
+
+
+def load(content: Path, timezone, shown_root: str) -> tuple[list[Comment], list[str]]:
+    """Every comment under content/conversations/, and the French problems found."""
+    comments, problems = [], []
+    base = content / FOLDER
+    if not base.is_dir():
+        return comments, problems
+    for path in sorted(base.glob("*/*")):
+        shown = f"{shown_root}/{FOLDER}/{path.parent.name}/{path.name}"
+        if path.is_dir() or path.name.startswith("."):
+            continue
+        if path.suffix != ".md" or not _ID.match(path.stem):
+            problems.append(f"{shown} : un commentaire est un fichier <id>.md (lettres, chiffres, tirets)")
+            continue
+        try:
+            comments.append(parse(path, shown, timezone))
+        except CommentError as error:
+            problems.append(str(error))
+    for path in sorted(p for p in base.iterdir() if p.is_file() and not p.name.startswith(".")):
+        problems.append(f"{shown_root}/{FOLDER}/{path.name} : un commentaire va dans le dossier de son article, "
+                        f"{FOLDER}/<adresse-de-l-article>/")
+    return comments, problems
+
+
+def thread(comments: list[Comment]) -> tuple[dict[str, list[Comment]], list[str]]:
+    """{article slug: top-level comments with their replies}, and problems with parents."""
+    by_key = {(c.article, c.id): c for c in comments}
+    roots: dict[str, list[Comment]] = {}
+    problems = []
+    for comment in sorted(comments, key=lambda c: c.date):
+        if comment.parent:
+            parent = by_key.get((comment.article, comment.parent))
+            if parent is None:
+                problems.append(f"{comment.source} : « Reply-To: {comment.parent} » ne désigne aucun commentaire "
+                                f"de {FOLDER}/{comment.article}/")
+                continue
+            parent.replies.append(comment)
+        else:
+            roots.setdefault(comment.article, []).append(comment)
+    return roots, problems
+
+
+def count(comments: list[Comment]) -> int:
+    return sum(1 + count(c.replies) for c in comments)
