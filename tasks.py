@@ -330,3 +330,115 @@ def publish(c, dry_run=False):
     changes = [line for line in done.stdout.splitlines() if line.strip()]
     verb = "seraient envoyés" if dry_run else "envoyés"
     console.print(f"[green]Publié[/] vers {target} : {len(changes)} changement(s) {verb}.")
+
+
+def _article_titles(settings) -> dict[str, str]:
+    """{folded title: slug} of the articles, to tell which one a "Re: <titre>" answers."""
+    from pelican.utils import slugify
+
+    from discussion.intake import _fold
+    from publishing.checks import _files, read_header
+
+    root = Path(settings["PATH"])
+    titles = {}
+    for path in _files(root, settings.get("ARTICLE_PATHS", ["articles"])):
+        fields = read_header(path, str(path)).fields
+        title = fields.get("title", ("",))[0]
+        if title:
+            slug = fields.get("slug", ("",))[0] or slugify(
+                title, regex_subs=settings.get("SLUG_REGEX_SUBSTITUTIONS", []),
+                preserve_case=settings.get("SLUGIFY_PRESERVE_CASE", False),
+                use_unicode=settings.get("SLUGIFY_USE_UNICODE", False))
+            titles[_fold(title)] = slug
+    return titles
+
+
+@task(name="import", help={"source": "boîte mbox ou Maildir, export JSON d’un formulaire, ou base Isso"})
+def comments_import(c, source):
+    """Range les commentaires reçus dans la file d’attente de modération (rien n’est publié)."""
+    from discussion import intake
+
+    settings = _settings()
+    try:
+        found = intake.read_source(Path(source), _article_titles(settings))
+    except intake.IntakeError as error:
+        _fail(str(error))
+    queue = intake.Queue(Path(settings["PRIVATE_OUTPUT_PATH"]) / "commentaires.sqlite3")
+    added = queue.add(found)
+    waiting = len(queue.pending())
+    queue.close()
+    unknown = sum(1 for s in found if not s.article)
+    console.print(f"{added} nouveau(x) commentaire(s) en attente ({len(found) - added} déjà connu(s))"
+                  f"{f', dont {unknown} sans article reconnu' if unknown else ''}\u202f; "
+                  f"{waiting} en attente de modération. Suite\u00a0: invoke comments.review")
+
+
+@task(name="review", iterable=["approve", "reject"],
+      help={"approve": "numéro à approuver (répétable)", "reject": "numéro à rejeter (répétable)",
+            "article": "adresse de l’article, pour un commentaire qui n’en désigne pas"})
+def comments_review(c, approve=None, reject=None, article=None):
+    """Montre les commentaires en attente, puis les approuve ou les rejette (un à un, ou avec --approve/--reject)."""
+    from discussion import intake
+
+    settings = _settings()
+    queue = intake.Queue(Path(settings["PRIVATE_OUTPUT_PATH"]) / "commentaires.sqlite3")
+    content = Path(settings["PATH"])
+
+    def approve_one(row, slug=None):
+        try:
+            path = intake.approve(row, content, queue, slug or article)
+        except intake.IntakeError as error:
+            err.print(f"[yellow]Non approuvé[/] : {error}", markup=True, highlight=False)
+            return
+        queue.set(row["id"], "approved", str(path))
+        shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        console.print(f"Approuvé : n°{row['id']} → {shown}")
+
+    try:
+        if approve or reject:
+            for ident in [*approve, *reject]:
+                row = queue.get(int(ident)) if str(ident).isdigit() else None
+                if row is None or row["status"] != "pending":
+                    _fail(f"aucun commentaire en attente ne porte le numéro {ident}.")
+            for ident in approve:
+                approve_one(queue.get(int(ident)))
+            for ident in reject:
+                queue.set(int(ident), "rejected")
+                console.print(f"Rejeté : n°{ident}")
+            return
+        rows = queue.pending()
+        if not rows:
+            console.print("Aucun commentaire en attente.")
+            return
+        for row in rows:
+            where = row["article"] or "article inconnu"
+            console.print(f"\n[bold]n°{row['id']}[/] — {row['author']} <{row['email']}> — {where} — {row['date']}",
+                          highlight=False)
+            console.print(row["body"], markup=False, highlight=False)
+            answer = input("[a]pprouver, [r]ejeter, [p]asser ? ").strip().lower()[:1]
+            if answer == "a":
+                slug = None
+                if not row["article"] and not article:
+                    slug = input("Adresse de l’article : ").strip() or None
+                approve_one(row, slug)
+            elif answer == "r":
+                queue.set(row["id"], "rejected")
+                console.print(f"Rejeté : n°{row['id']}")
+    except EOFError:
+        console.print("\nFin de la saisie : les autres commentaires restent en attente.")
+    finally:
+        queue.close()
+
+
+def _namespace():
+    from invoke import Collection
+
+    comments = Collection("comments")
+    comments.add_task(comments_import)
+    comments.add_task(comments_review)
+    root = Collection(build, serve, livereload, new, clean, publish, test, newsletter, send, unsubscribes, audit)
+    root.add_collection(comments)
+    return root
+
+
+ns = _namespace()

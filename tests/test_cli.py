@@ -13,7 +13,7 @@ import pytest
 from conftest import free_port, write_content
 from sample import basic_site
 
-TASKS = ["build", "serve", "livereload", "new", "clean", "publish", "audit", "newsletter"]
+TASKS = ["build", "serve", "livereload", "new", "clean", "publish", "audit", "newsletter", "send", "unsubscribes", "comments.import", "comments.review"]
 
 
 def invoke(project, *args, env=None, timeout=120):
