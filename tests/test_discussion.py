@@ -147,3 +147,39 @@ def test_a_new_comment_reaches_the_listing_on_a_cached_rebuild(build_site):
     site = build_site(files, LOAD_CONTENT_CACHE=True)
     assert "4\u00a0commentaires" in site.soup("index.html").select_one(".entry-meta").get_text()
     assert "Zoé" in site.text(f"{SLUG}/index.html")
+
+
+WEBMENTIONS = {"type": "feed", "children": [
+    {"type": "entry", "wm-property": "in-reply-to", "wm-target": f"https://nenufar.example/{SLUG}/",
+     "url": "https://blog.exemple.fr/reponse", "published": "2026-11-22T10:00:00+01:00",
+     "author": {"name": "Lena <script>", "url": "https://blog.exemple.fr/"},
+     "content": {"html": "<p>Je réponds <script>alert(1)</script><a href='javascript:x'>ici</a></p>"}},
+    {"type": "entry", "wm-property": "like-of", "wm-target": f"https://nenufar.example/{SLUG}/",
+     "author": {"name": "Paul", "url": "javascript:alert(2)"}},
+    {"type": "entry", "wm-property": "repost-of", "wm-target": f"https://nenufar.example/{SLUG}/",
+     "url": "https://social.exemple/@rose/1", "author": {"name": "Rose"}},
+    {"type": "entry", "wm-property": "like-of", "wm-target": "https://nenufar.example/",
+     "author": {"name": "Accueil"}},
+]}
+
+
+def test_received_webmentions_show_as_replies_likes_and_reposts(build_site):
+    import json
+
+    site = build_site({"articles/avenir.md": ARTICLE, "webmentions/export.json": json.dumps(WEBMENTIONS)})
+    soup = site.soup(f"{SLUG}/index.html")
+    section = soup.select_one("section.discussion")
+    assert "Ailleurs sur le Web" in section.get_text()
+    summaries = [p.get_text() for p in section.select(".mention-summary")]
+    assert summaries == ["1\u00a0mention «\u202fj’aime\u202f»\u00a0: Paul.", "1\u00a0partage\u00a0: Rose."]
+    reply = section.select_one("ol.webmentions li.h-cite")
+    assert reply.select_one(".p-name").get_text() == "Lena <script>"  # shown as text
+    assert reply.select_one("a.u-url[href='https://blog.exemple.fr/reponse']")
+    html = str(section)
+    assert "<script" not in html and "javascript:" not in html
+    assert any("1 mention(s) visent des pages qui ne sont pas des articles" in w for w in site.result.warnings)
+
+
+def test_unreadable_webmention_export_fails_naming_it(build_site):
+    with pytest.raises(BuildError, match="content/webmentions/casse.json : export de webmentions illisible"):
+        build_site({"articles/avenir.md": ARTICLE, "webmentions/casse.json": "{"})

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from pelican import signals
 
+from . import webmentions
 from .comments import FOLDER, count, load, thread
 
 log = logging.getLogger(__name__)
@@ -36,14 +37,28 @@ def attach_comments(generator):
                             f"(le dossier de {FOLDER}/ doit porter l’adresse de l’article)")
     roots, orphans = thread([c for c in comments if c.article in slugs])
     problems.extend(orphans)
+    mentions, unreadable = webmentions.load(Path(settings["PATH"]), root)
+    problems.extend(unreadable)
     for problem in problems:
         log.error("%s", problem)
+    by_path = {}
+    for article in _articles(generator):
+        by_path.setdefault(article.url.strip("/"), article)
+    elsewhere = sorted({m.target_path or "/" for m in mentions if m.target_path not in by_path})
+    if elsewhere:
+        log.warning("webmentions : %s mention(s) visent des pages qui ne sont pas des articles (%s), "
+                    "elles ne sont pas affichées", sum(m.target_path not in by_path for m in mentions),
+                    ", ".join(elsewhere[:5]))
     author, author_email = settings.get("AUTHOR"), (settings.get("AUTHOR_EMAIL") or "").lower()
     for comment in comments:
         comment.by_author = bool(comment.author == author or (comment.email and comment.email.lower() == author_email))
     for article in _articles(generator):  # every one, even two sharing a slug (reported elsewhere)
         article.comments = roots.get(article.slug, [])
         article.comment_count = count(article.comments)
+        received = [m for m in mentions if by_path.get(m.target_path) is article]
+        article.webmentions = {kind: sorted((m for m in received if m.kind == kind),
+                                            key=lambda m: (m.date is None, m.date or 0))
+                               for kind in ("reply", "like", "repost")}
     ranked = sorted((a for a in generator.articles if a.comment_count), key=lambda a: (-a.comment_count, a.title))
     generator.context["most_commented"] = ranked[: settings.get("MOST_COMMENTED", 5)]
 
