@@ -198,6 +198,7 @@ SMTP_RETRY_DELAYS = (2, 5, 15, 30)  # seconds between tries after a temporary re
 # discussion: approved comments live in content/conversations/<article-slug>/<id>.md.
 MOST_COMMENTED = 5  # articles in « Les plus commentés » on the home page
 WEBMENTION_ENDPOINT = None  # e.g. "https://webmention.io/nenufar.example/webmention"
+ISSO_URL = None  # optional live comments: the address of your Isso server, e.g. "https://commentaires.nenufar.example/"
 
 # publishing writes sitemap.xml; these output paths stay out of it.
 SITEMAP_EXCLUDE = [r"^404\.html$", r"^recherche/", r"^brouillons/", r"^desabonnement/", r"^avis/"]

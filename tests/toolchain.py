@@ -30,7 +30,27 @@ def _missing_debian_packages() -> list[str]:
     return missing
 
 
+ISSO_VENV = ROOT / ".venv-isso"
+ISSO_REQUIREMENTS = ROOT / "tests" / "isso" / "requirements.txt"
+
+
+def ensure_isso(say=print) -> None:
+    """A real Isso server for the live-comments test, in a virtual environment of its own."""
+    stamp = ISSO_VENV / ".requirements.txt"
+    if stamp.exists() and stamp.read_text() == ISSO_REQUIREMENTS.read_text():
+        return
+    say("Installation d’Isso pour le test des commentaires en direct…")
+    try:
+        subprocess.run([shutil.which("python3") or "python3", "-m", "venv", str(ISSO_VENV)], check=True)
+        subprocess.run([str(ISSO_VENV / "bin" / "pip"), "install", "-q", "-r", str(ISSO_REQUIREMENTS)], check=True)
+    except (OSError, subprocess.CalledProcessError) as error:
+        say(f"Isso n’a pas pu être installé ({error}) : le test des commentaires en direct sera ignoré.")
+        return
+    stamp.write_text(ISSO_REQUIREMENTS.read_text())
+
+
 def ensure_toolchain(say=print) -> None:
+    ensure_isso(say)
     lock = ROOT / "package-lock.json"
     stamp = ROOT / "node_modules" / ".package-lock.json"
     if shutil.which("npm") and (not stamp.exists() or stamp.stat().st_mtime < lock.stat().st_mtime):
