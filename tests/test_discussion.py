@@ -126,6 +126,8 @@ def test_hostile_comment_is_neutralised(build_site):
      "content/conversations/article-inconnu/e.md : aucun article n’a l’adresse « article-inconnu »"),
     (f"conversations/{SLUG}/f.md", "Author: X\nDate: 2026-11-21\nCouleur: rouge\n\nTexte.\n",
      "clé inconnue « Couleur »"),
+    (f"conversations/{SLUG}/g.md", "Author: X\nDate: 2026-11-21\nReply-To: g\n\nTexte.\n",
+     f"content/conversations/{SLUG}/g.md : « Reply-To: g » forme une boucle de réponses"),
 ])
 def test_bad_comment_files_fail_the_build_naming_the_file(build_site, path, text, message):
     with pytest.raises(BuildError) as failure:

@@ -136,6 +136,18 @@ def thread(comments: list[Comment]) -> tuple[dict[str, list[Comment]], list[str]
             parent.replies.append(comment)
         else:
             roots.setdefault(comment.article, []).append(comment)
+    shown = set()
+
+    def walk(items):
+        for item in items:
+            shown.add(id(item))
+            walk(item.replies)
+
+    for items in roots.values():
+        walk(items)
+    for comment in comments:  # replies that lead back to themselves would vanish silently
+        if id(comment) not in shown and (comment.article, comment.parent) in by_key:
+            problems.append(f"{comment.source} : « Reply-To: {comment.parent} » forme une boucle de réponses")
     return roots, problems
 
 
