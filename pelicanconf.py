@@ -149,6 +149,7 @@ PLUGINS = [
     "longform",
     "newsletter",
     "discussion",
+    "reactions",
     "publishing",
     "search",
 ]
@@ -199,6 +200,12 @@ SMTP_RETRY_DELAYS = (2, 5, 15, 30)  # seconds between tries after a temporary re
 MOST_COMMENTED = 5  # articles in « Les plus commentés » on the home page
 WEBMENTION_ENDPOINT = None  # e.g. "https://webmention.io/nenufar.example/webmention"
 ISSO_URL = None  # optional live comments: the address of your Isso server, e.g. "https://commentaires.nenufar.example/"
+
+# reactions: what the community says (reactions/sources.opml, `invoke reactions.fetch`,
+# `invoke digest`). Keywords and hashtags that count as mentions of the brand:
+REACTIONS_KEYWORDS = ["Nénufar", "#nenufar"]
+REACTIONS_STORE = "reactions/reactions.sqlite3"
+REACTIONS_DATA = "echos.json"  # in content/, written by `invoke digest`, read by the build
 
 # publishing writes sitemap.xml; these output paths stay out of it.
 SITEMAP_EXCLUDE = [r"^404\.html$", r"^recherche/", r"^brouillons/", r"^desabonnement/", r"^avis/"]

@@ -430,14 +430,153 @@ def comments_review(c, approve=None, reject=None, article=None):
         queue.close()
 
 
+
+def _reactions_store(settings):
+    from reactions.store import Store
+
+    return Store(ROOT / settings.get("REACTIONS_STORE", "reactions/reactions.sqlite3"))
+
+
+def _article_index(settings) -> list[dict]:
+    """[{slug, title, url, path}] of the articles, from their headers (no build needed)."""
+    from pelican.utils import slugify
+
+    from publishing.checks import _files, read_header
+
+    root = Path(settings["PATH"])
+    found = []
+    for path in _files(root, settings.get("ARTICLE_PATHS", ["articles"])):
+        fields = read_header(path, str(path)).fields
+        title = fields.get("title", ("",))[0]
+        if not title:
+            continue
+        slug = fields.get("slug", ("",))[0] or slugify(
+            title, regex_subs=settings.get("SLUG_REGEX_SUBSTITUTIONS", []),
+            preserve_case=settings.get("SLUGIFY_PRESERVE_CASE", False),
+            use_unicode=settings.get("SLUGIFY_USE_UNICODE", False))
+        url = settings.get("ARTICLE_URL", "{slug}/").format(slug=slug)
+        found.append({"slug": slug, "title": title, "path": str(path.relative_to(root)),
+                      "url": f"{settings['SITEURL'].rstrip('/')}/{url}"})
+    return found
+
+
+@task(name="import-opml", help={"file": "fichier OPML exporté d’un lecteur de flux"})
+def reactions_import_opml(c, file):
+    """Ajoute les sources d’un fichier OPML à reactions/sources.opml."""
+    from reactions import opml
+
+    target = ROOT / "reactions" / "sources.opml"
+    try:
+        incoming = opml.read(Path(file))
+        current = opml.read(target) if target.exists() else []
+    except opml.OpmlError as error:
+        _fail(str(error))
+    known = {f.url for f in current}
+    added = [f for f in incoming if f.url not in known]
+    opml.write(target, current + added)
+    console.print(f"{len(added)} source(s) ajoutée(s), {len(current) + len(added)} au total dans reactions/sources.opml.")
+
+
+@task(name="export-opml", help={"file": "fichier OPML à écrire"})
+def reactions_export_opml(c, file):
+    """Écrit les sources suivies dans un fichier OPML, pour un lecteur de flux."""
+    from reactions import opml
+
+    try:
+        feeds = opml.read(ROOT / "reactions" / "sources.opml")
+    except opml.OpmlError as error:
+        _fail(str(error))
+    opml.write(Path(file), feeds)
+    console.print(f"{len(feeds)} source(s) écrite(s) dans {file}.")
+
+
+@task(name="fetch")
+def reactions_fetch(c):
+    """Relève les sources de reactions/sources.opml et range les réactions dans la base."""
+    import asyncio
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from reactions import opml
+    from reactions.fetch import fetch_all
+    from reactions.match import Matcher
+
+    settings = _settings("publishconf.py")  # reactions link to the public addresses of the articles
+    try:
+        feeds = opml.read(ROOT / "reactions" / "sources.opml")
+    except opml.OpmlError as error:
+        _fail(str(error))
+    store = _reactions_store(settings)
+    listed = {f.url for f in feeds}
+    for feed in feeds:
+        if not any(s.url == feed.url for s in store.sources()):
+            store.upsert_source(feed.url, feed.name, feed.kind, feed.html_url)
+    matcher = Matcher(_article_index(settings), settings.get("REACTIONS_KEYWORDS", []))
+    sources = [s for s in store.sources() if s.url in listed or s.fetches]
+    with Progress(TextColumn("Relève"), BarColumn(), MofNCompleteColumn(), console=err, transient=True) as progress:
+        task_id = progress.add_task("relève", total=len(sources))
+        results = asyncio.run(fetch_all(store, matcher, on_done=lambda r: progress.advance(task_id)))
+    store.close()
+    counts = {k: sum(1 for r in results if r.status == k) for k in ("ok", "not-modified", "skipped", "error")}
+    console.print(f"{len(results)} source(s) : {counts['ok']} lue(s), {counts['not-modified']} inchangée(s), "
+                  f"{counts['skipped']} en attente ou désactivée(s), {counts['error']} en erreur ; "
+                  f"{sum(r.added for r in results)} nouvelle(s) entrée(s).")
+    for result in sorted(results, key=lambda r: r.source.name):
+        if result.status == "error":
+            err.print(f"  • {result.source.name} ({result.source.url}) : {result.error}", markup=False)
+
+
+@task(name="status")
+def reactions_status(c):
+    """Liste les sources suivies : dernière relève réussie, dernière erreur."""
+    settings = _settings()
+    store = _reactions_store(settings)
+    sources = store.sources()
+    store.close()
+    if not sources:
+        console.print("Aucune source relevée : lancez « invoke reactions.fetch ».")
+        return
+    for s in sources:
+        state = f"désactivée ({s.disabled})" if s.disabled else (f"en attente jusqu’à {s.retry_after}" if s.retry_after else "active")
+        line = f"{s.name} [{s.kind}] — {state} — dernière relève réussie : {s.last_ok_at or 'jamais'}"
+        if s.last_error:
+            line += f" — dernière erreur ({s.last_error_at}) : {s.last_error}"
+        console.print(line, markup=False, highlight=False)
+
+
+@task(help={"since": "période couverte, en jours (7d par défaut)"})
+def digest(c, since="7d"):
+    """Écrit l’article « Échos de la communauté » de la semaine et les échos de chaque article."""
+    import datetime as dt
+
+    from reactions.digest import write_data, write_digest
+
+    if not since.rstrip("d").isdigit():
+        _fail(f"--since « {since} » : attendu un nombre de jours, par exemple 7d")
+    settings = _settings()
+    articles = {a["slug"]: (a["title"], a["path"]) for a in _article_index(settings)}
+    store = _reactions_store(settings)
+    content = Path(settings["PATH"])
+    path, reactions, mentions = write_digest(store, articles, content, dt.timedelta(days=int(since.rstrip("d"))))
+    data = write_data(store, articles, content)
+    store.close()
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    console.print(f"Écrit : {shown} ({reactions} réaction(s), {mentions} mention(s), en brouillon) et "
+                  f"{data.name} pour « Ils en parlent ».")
+
 def _namespace():
     from invoke import Collection
 
     comments = Collection("comments")
     comments.add_task(comments_import)
     comments.add_task(comments_review)
-    root = Collection(build, serve, livereload, new, clean, publish, test, newsletter, send, unsubscribes, audit)
+    reactions = Collection("reactions")
+    for item in (reactions_fetch, reactions_status, reactions_import_opml, reactions_export_opml):
+        reactions.add_task(item)
+    root = Collection(build, serve, livereload, new, clean, publish, test, newsletter, send, unsubscribes, audit,
+                      digest)
     root.add_collection(comments)
+    root.add_collection(reactions)
     return root
 
 

@@ -110,3 +110,10 @@ def test_code_content_is_never_changed(text):
     escaped = text.replace("&", "&amp;").replace("<", "&lt;")
     fragment = f"<pre><code>{escaped}</code></pre>"
     assert fix_html(fragment) == fragment
+
+
+def test_quotes_hidden_behind_inner_quotes_are_paired_in_one_pass():
+    """Found by Hypothesis: the outer pair only appears once the inner one is typeset."""
+    once = fix_text('"."0"."')
+    assert once == "«\u202f.«\u202f0\u202f».\u202f»"
+    assert fix_text(once) == once

@@ -112,8 +112,11 @@ def _plain(text: str) -> str:
         text = _ELLIPSIS.sub("…", text)
     if "'" in text:
         text = _APOSTROPHE.sub("’", text)
-    if '"' in text:
-        text = _STRAIGHT_QUOTES.sub(r"«\1»", text)
+    while '"' in text:  # inner pairs first, then the pairs they were hiding: idempotent
+        paired = _STRAIGHT_QUOTES.sub(r"«\1»", text)
+        if paired == text:
+            break
+        text = paired
     if "«" in text:
         text = _OPEN_GUILLEMET.sub("«" + NNBSP, text)
     if "»" in text:

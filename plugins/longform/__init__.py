@@ -7,7 +7,7 @@ TOC_MIN_HEADINGS (3).
 
 from pelican import signals
 
-from .dates import date_fr, ordinal
+from .dates import date_fr, iso_date_fr, ordinal
 from .reading import reading_label, reading_minutes, table_of_contents, word_count
 from .series import link_series
 from .structured_data import blog_posting, plain
@@ -69,7 +69,8 @@ def link_articles(generator):
 
 def add_filters(generator):
     generator.env.filters.update(
-        {"date_fr": date_fr, "ordinal": ordinal, "plain": plain, "blog_posting": blog_posting}
+        {"date_fr": date_fr, "ordinal": ordinal, "plain": plain, "blog_posting": blog_posting,
+         "iso_date_fr": iso_date_fr}
     )
 
 

@@ -38,3 +38,11 @@ def ordinal(text: str) -> Markup:
     if text.startswith("1er"):
         return Markup("1<sup>er</sup>") + escape(text[3:])
     return escape(text)
+
+
+def iso_date_fr(value: str) -> str:
+    """An ISO 8601 string (from a data file) as a French date; unreadable: empty."""
+    try:
+        return date_fr(dt.datetime.fromisoformat(str(value)))
+    except ValueError:
+        return ""

@@ -1,0 +1,66 @@
+"""reactions/sources.opml: the sources, in the feed readers' exchange format.
+
+Each source is an <outline type="rss" text="name" xmlUrl="…" htmlUrl="…"
+category="blog|mastodon|forum|webmentions|other">.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+KINDS = ("blog", "mastodon", "forum", "webmentions", "other")
+
+
+class OpmlError(ValueError):
+    """The OPML file is wrong; French message naming the file (and the outline)."""
+
+
+@dataclass(frozen=True)
+class Feed:
+    url: str
+    name: str
+    kind: str
+    html_url: str | None = None
+
+
+def read(path: Path) -> list[Feed]:
+    try:
+        root = ET.parse(path).getroot()
+    except (ET.ParseError, OSError) as error:
+        raise OpmlError(f"{path} : OPML illisible ({error})") from None
+    feeds, seen = [], set()
+    for number, outline in enumerate(root.iter("outline"), start=1):
+        url = (outline.get("xmlUrl") or "").strip()
+        if not url:
+            continue  # a folder of outlines
+        if not url.startswith(("http://", "https://")):
+            raise OpmlError(f"{path} : source n°{number} : adresse « {url} » invalide (http ou https)")
+        kind = (outline.get("category") or "other").strip().lower()
+        if kind not in KINDS:
+            raise OpmlError(f"{path} : source n°{number} ({url}) : genre « {kind} » inconnu "
+                            f"(genres : {', '.join(KINDS)})")
+        if url in seen:
+            continue
+        seen.add(url)
+        name = (outline.get("text") or outline.get("title") or url).strip()
+        feeds.append(Feed(url, name, kind, (outline.get("htmlUrl") or "").strip() or None))
+    return feeds
+
+
+def write(path: Path, feeds: list[Feed], title: str = "Sources de Nénufar") -> None:
+    root = ET.Element("opml", version="2.0")
+    head = ET.SubElement(root, "head")
+    ET.SubElement(head, "title").text = title
+    body = ET.SubElement(root, "body")
+    for feed in sorted(feeds, key=lambda f: (f.kind, f.name.casefold())):
+        attributes = {"type": "rss", "text": feed.name, "title": feed.name, "xmlUrl": feed.url, "category": feed.kind}
+        if feed.html_url:
+            attributes["htmlUrl"] = feed.html_url
+        ET.SubElement(body, "outline", attributes)
+    ET.indent(root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    ET.ElementTree(root).write(temporary, encoding="utf-8", xml_declaration=True)
+    temporary.replace(path)
