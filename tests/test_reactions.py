@@ -333,3 +333,15 @@ def test_cli_opml_fetch_status_and_digest(project, httpserver):
     bad.write_text('<opml><body><outline xmlUrl="ftp://x" /></body></opml>', encoding="utf-8")
     refused = invoke(project, "reactions.import-opml", str(bad))
     assert refused.returncode == 1 and "adresse « ftp://x » invalide" in refused.stderr
+
+
+def test_parsing_in_worker_processes_gives_the_same_entries(store, httpserver):
+    """Large sets of sources are parsed in worker processes; the result must not change."""
+    for number in range(3):
+        httpserver.expect_request(f"/w{number}").respond_with_data(rss(
+            item(f"Entrée {number}", f"https://f.exemple/{number}", "<p>Texte accentué é</p>", guid=f"w{number}")),
+            content_type="application/rss+xml")
+        add(store, httpserver, f"W{number}", f"/w{number}")
+    results = fetch(store, workers=2)
+    assert all(r.status == "ok" for r in results.values())
+    assert sorted(e["excerpt"] for e in store.entries()) == ["Texte accentué é"] * 3

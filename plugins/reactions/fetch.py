@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import os
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
@@ -72,19 +73,22 @@ class Fetcher:
         return self.hosts.setdefault(host, asyncio.Semaphore(PER_HOST))
 
     async def _get(self, client: httpx.AsyncClient, url: str, headers: dict) -> tuple[httpx.Response, bytes]:
-        async with self.limit, self._host(url):
-            async with client.stream("GET", url, headers=headers) as response:
-                body = bytearray()
-                if response.status_code == 200:
-                    declared = response.headers.get("content-length")
-                    if declared and declared.isdigit() and int(declared) > self.max_bytes:
-                        raise FetchError(f"réponse trop volumineuse ({int(declared) // 1024} Ko annoncés, "
-                                         f"limite {self.max_bytes // 1024} Ko)")
-                    async for chunk in response.aiter_bytes():
-                        body.extend(chunk)
-                        if len(body) > self.max_bytes:
-                            raise FetchError(f"réponse trop volumineuse (plus de {self.max_bytes // 1024} Ko)")
-                return response, bytes(body)
+        async with self.limit, self._host(url):  # waiting for a turn does not count against the timeout
+            return await asyncio.wait_for(self._request(client, url, headers), self.timeout)
+
+    async def _request(self, client: httpx.AsyncClient, url: str, headers: dict) -> tuple[httpx.Response, bytes]:
+        async with client.stream("GET", url, headers=headers) as response:
+            body = bytearray()
+            if response.status_code == 200:
+                declared = response.headers.get("content-length")
+                if declared and declared.isdigit() and int(declared) > self.max_bytes:
+                    raise FetchError(f"réponse trop volumineuse ({int(declared) // 1024} Ko annoncés, "
+                                     f"limite {self.max_bytes // 1024} Ko)")
+                async for chunk in response.aiter_bytes():
+                    body.extend(chunk)
+                    if len(body) > self.max_bytes:
+                        raise FetchError(f"réponse trop volumineuse (plus de {self.max_bytes // 1024} Ko)")
+            return response, bytes(body)
 
     async def fetch(self, client: httpx.AsyncClient, source: Source) -> Fetched:
         if source.disabled:
@@ -99,7 +103,7 @@ class Fetcher:
         url, seen, permanent, browser_tried = source.url, set(), True, False
         try:
             while True:
-                response, body = await asyncio.wait_for(self._get(client, url, headers), self.timeout)
+                response, body = await self._get(client, url, headers)
                 status = response.status_code
                 if status in (301, 302, 303, 307, 308):
                     seen.add(url)
@@ -156,7 +160,7 @@ def _week(entry: dict, first_fetch: bool) -> str | None:
     return None if first_fetch else now().isoformat()
 
 
-def store_result(store: Store, result: Fetched, matcher: Matcher) -> Fetched:
+def store_result(store: Store, result: Fetched, matcher: Matcher, parsed=None) -> Fetched:
     source, stamp = result.source, now().isoformat()
     if result.status == "skipped":
         return result
@@ -166,7 +170,7 @@ def store_result(store: Store, result: Fetched, matcher: Matcher) -> Fetched:
     if result.status == "not-modified":
         store.update_source(source.id, last_ok_at=stamp, last_error=None, **result.fields)
         return result
-    entries, problem = parse(result.data, result.fields.get("url", source.url), result.content_type)
+    entries, problem = parsed or parse(result.data, result.fields.get("url", source.url), result.content_type)
     if problem:
         result.status, result.error = "error", problem
         store.update_source(source.id, last_error=problem, last_error_at=stamp,
@@ -179,20 +183,49 @@ def store_result(store: Store, result: Fetched, matcher: Matcher) -> Fetched:
         entry["key"] = _key(entry, reused)
         entry["week"] = _week(entry, first_fetch)
         entry["published"] = entry["published"].isoformat() if entry["published"] else None
-        entry["articles"] = matcher.articles(entry)
-        entry["keywords"] = matcher.mentions(entry)
+        folded = matcher.folded(entry)  # once for both questions
+        entry["articles"] = matcher.articles(entry, folded)
+        entry["keywords"] = matcher.mentions(entry, folded)
     result.added = store.save_entries(source, entries, {**result.fields, "last_ok_at": stamp, "last_error": None,
                                                         "fetches": source.fetches + 1})
     return result
 
 
-async def fetch_all(store: Store, matcher: Matcher, on_done=lambda result: None, **options) -> list[Fetched]:
+PARSE_WORKERS_FROM = 20  # sources; below, parsing in this process costs less than starting workers
+
+
+async def fetch_all(store: Store, matcher: Matcher, on_done=lambda result: None, workers: int | None = None,
+                    **options) -> list[Fetched]:
+    """Fetch every source; parse in worker processes (feedparser is pure Python:
+    the cores, not the network, are the limit) and store as each one finishes."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     fetcher = Fetcher(**options)
-    async with httpx.AsyncClient(follow_redirects=False, timeout=options.get("timeout", TIMEOUT)) as client:
-        tasks = [asyncio.create_task(fetcher.fetch(client, s)) for s in store.sources()]
-        results = []
-        for task in asyncio.as_completed(tasks):
-            result = store_result(store, await task, matcher)  # stored as each source finishes
-            on_done(result)
-            results.append(result)
+    sources = store.sources()
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(sources) >= PARSE_WORKERS_FROM else 0
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) if workers else None
+    loop = asyncio.get_running_loop()
+
+    async def one(client, source):
+        result = await fetcher.fetch(client, source)
+        parsed = None
+        if result.status == "ok" and pool is not None:
+            parsed = await loop.run_in_executor(pool, parse, result.data,
+                                                result.fields.get("url", source.url), result.content_type)
+        return result, parsed
+
+    try:
+        async with httpx.AsyncClient(follow_redirects=False, timeout=options.get("timeout", TIMEOUT)) as client:
+            tasks = [asyncio.create_task(one(client, s)) for s in sources]
+            results = []
+            for task in asyncio.as_completed(tasks):
+                result, parsed = await task
+                result = store_result(store, result, matcher, parsed)  # stored as each source finishes
+                on_done(result)
+                results.append(result)
+    finally:
+        if pool is not None:
+            pool.shutdown()
     return results

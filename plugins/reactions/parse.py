@@ -80,7 +80,7 @@ def parse(data: bytes, url: str, content_type: str = "") -> tuple[list[dict], st
     else:
         parsed = feedparser.parse(data, response_headers={"content-type": content_type or "application/xml",
                                                           "content-location": url},
-                                  sanitize_html=False, resolve_relative_uris=True)
+                                  sanitize_html=False, resolve_relative_uris=False)  # links resolved below
         if parsed.bozo and not parsed.entries:
             return [], f"flux illisible ({type(parsed.bozo_exception).__name__} : {parsed.bozo_exception})"
         raw = []
