@@ -206,3 +206,21 @@ def test_unsubscribe_page_puts_the_token_in_the_prepared_email(demo_site, browse
         assert href == "mailto:claire@nenufar.example?subject=avis%20oui%20numero%202%20jeton-alice"
     finally:
         page.close()
+
+
+def test_the_community_section_comes_from_the_digest_data(tmp_path):
+    import json
+
+    data = {"un-article-recent": [
+        {"author": "Lena <b>", "source": "Blog de Lena", "date": "2026-11-03T10:00:00+01:00", "title": "Réponse",
+         "excerpt": "Très juste <script>", "link": "https://lena.exemple/r"},
+        {"author": "Trop tôt", "source": "Blog", "date": "2026-09-01T10:00:00+01:00", "title": "Avant",
+         "excerpt": "Avant le numéro 1", "link": "https://x.exemple/"}]}
+    write_content(tmp_path / "content", {**FILES, "echos.json": json.dumps(data)})
+    result = build(site_settings(tmp_path, tmp_path / "content", SITEURL=SITE, NEWSLETTER_EDITION="2"))
+    html = next(e.html for e in result.editions if e.tier == "public")
+    soup = BeautifulSoup(html, "lxml")
+    section = next(td for td in soup.select("td.articles") if "Ils en parlent" in td.get_text())
+    assert "Lena <b>" in section.get_text() and "<script" not in html
+    assert "Avant le numéro 1" not in section.get_text()  # only since the previous issue
+    assert section.find("a", string="Lire")["href"] == "https://lena.exemple/r"

@@ -52,7 +52,15 @@ def render_requested_editions(generators):
         ladder, keys = _ladder_and_keys(settings)
     except Exception:  # the tiers plugin reports its own configuration errors
         return
-    editions = render_editions(issue, fresh, ladder, settings, keys)
+    # « Ils en parlent »: reactions gathered by `invoke digest` since the previous issue.
+    echoes = []
+    for article in articles:
+        for reaction in getattr(article, "reactions", None) or ():
+            if reaction.get("date") and (since is None or reaction["date"] > since.isoformat()) \
+                    and reaction["date"] <= issue.date.isoformat():
+                echoes.append({**reaction, "article": str(article.title)})
+    echoes.sort(key=lambda r: r["date"], reverse=True)
+    editions = render_editions(issue, fresh, ladder, settings, keys, echoes[: settings.get("NEWSLETTER_ECHOES", 8)])
     folder = Path(settings.get("PRIVATE_OUTPUT_PATH") or "private") / "newsletter" / str(issue.number)
     write_editions(editions, folder)
     settings["NEWSLETTER_EDITIONS_WRITTEN"] = editions  # handed to the CLI by BuildResult

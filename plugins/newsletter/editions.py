@@ -129,7 +129,7 @@ def _body(issue, ladder, tier, siteurl: str) -> tuple[str, dict | None]:
                   "url": absolute(siteurl, next_tier.url)}
 
 
-def render_editions(issue, articles, ladder, settings: dict, keys: dict) -> list[Edition]:
+def render_editions(issue, articles, ladder, settings: dict, keys: dict, echoes=()) -> list[Edition]:
     siteurl = settings["SITEURL"]
     env = _environment(Path(settings["THEME"]))
     template = env.get_template("edition.html")
@@ -159,7 +159,7 @@ def render_editions(issue, articles, ladder, settings: dict, keys: dict) -> list
         } for a in articles]
         subject = f"Numéro {issue.number} — {issue.title}"
         html = template.render(
-            issue=issue, tier=tier, body=body, teaser=teaser, articles=items, links=links,
+            issue=issue, tier=tier, body=body, teaser=teaser, articles=items, links=links, echoes=echoes,
             subject=re.sub(r"<[^>]+>", "", subject), css=css, settings=settings,
             preheader=re.sub(r"<[^>]+>", "", str(getattr(issue, "summary", "") or "")),
             postal_address=settings.get("NEWSLETTER_POSTAL_ADDRESS", ""),
