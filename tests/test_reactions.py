@@ -345,3 +345,14 @@ def test_parsing_in_worker_processes_gives_the_same_entries(store, httpserver):
     results = fetch(store, workers=2)
     assert all(r.status == "ok" for r in results.values())
     assert sorted(e["excerpt"] for e in store.entries()) == ["Texte accentué é"] * 3
+
+
+def test_gzip_responses_are_read(store, httpserver):
+    import gzip
+
+    body = gzip.compress(rss(item("Entrée compressée, accentuée", "https://f.exemple/g", "Texte", guid="g")))
+    httpserver.expect_request("/gz").respond_with_data(body, content_type="application/rss+xml",
+                                                       headers={"Content-Encoding": "gzip"})
+    add(store, httpserver, "Compressé", "/gz")
+    assert fetch(store)["Compressé"].status == "ok"
+    assert [e["title"] for e in store.entries()] == ["Entrée compressée, accentuée"]
