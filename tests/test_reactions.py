@@ -356,3 +356,16 @@ def test_gzip_responses_are_read(store, httpserver):
     add(store, httpserver, "Compressé", "/gz")
     assert fetch(store)["Compressé"].status == "ok"
     assert [e["title"] for e in store.entries()] == ["Entrée compressée, accentuée"]
+
+
+def test_a_webmention_endpoint_export_is_a_source_too(store, httpserver):
+    export = {"type": "feed", "children": [{"type": "entry", "wm-id": 7, "wm-property": "in-reply-to",
+              "wm-target": "https://nenufar.example/l-avenir-est-aux-communautes/",
+              "url": "https://lena.exemple/r", "published": "2026-11-21T10:00:00+01:00",
+              "author": {"name": "Lena"}, "content": {"text": "Je réponds <script>."}}]}
+    httpserver.expect_request("/wm").respond_with_data(json.dumps(export), content_type="application/json")
+    add(store, httpserver, "Webmentions", "/wm", kind="webmentions")
+    assert fetch(store)["Webmentions"].status == "ok"
+    entry = store.entries()[0]
+    assert entry["author"] == "Lena" and entry["articles"] == ["l-avenir-est-aux-communautes"]
+    assert entry["excerpt"] == "Je réponds <script>."  # plain text: escaped where it is shown

@@ -47,8 +47,33 @@ def _date(struct) -> dt.datetime | None:
     return dt.datetime.fromtimestamp(calendar.timegm(struct), dt.timezone.utc)
 
 
+def _jf2(feed: dict, base: str) -> list[dict]:
+    """A webmention endpoint's jf2 export (webmention.io): the target counts as a link."""
+    items = []
+    for child in feed.get("children") or []:
+        if not isinstance(child, dict):
+            continue
+        content = child.get("content") if isinstance(child.get("content"), dict) else {}
+        body = content.get("html") or html.escape(content.get("text") or "")
+        target = child.get("wm-target") or ""
+        if target:
+            body += f' <a href="{html.escape(target)}"></a>'
+        try:
+            published = dt.datetime.fromisoformat(str(child.get("published") or child.get("wm-received"))
+                                                  .replace("Z", "+00:00"))
+        except ValueError:
+            published = None
+        author = child.get("author") if isinstance(child.get("author"), dict) else {}
+        items.append({"guid": str(child.get("wm-id") or child.get("url") or "") or None,
+                      "link": http_url(child.get("url"), base), "title": plain(child.get("name") or ""),
+                      "author": plain(author.get("name") or ""), "published": published, "html": body})
+    return items
+
+
 def _json_feed(data: bytes, base: str) -> list[dict]:
     feed = json.loads(data.decode("utf-8"))
+    if isinstance(feed, dict) and "children" in feed:
+        return _jf2(feed, base)
     items = []
     for item in feed.get("items") or []:
         if not isinstance(item, dict):
