@@ -549,7 +549,7 @@ def digest(c, since="7d"):
     """Écrit l’article « Échos de la communauté » de la semaine et les échos de chaque article."""
     import datetime as dt
 
-    from reactions.digest import write_data, write_digest
+    from reactions.digest import DigestError, write_data, write_digest
 
     if not since.rstrip("d").isdigit():
         _fail(f"--since « {since} » : attendu un nombre de jours, par exemple 7d")
@@ -557,7 +557,11 @@ def digest(c, since="7d"):
     articles = {a["slug"]: (a["title"], a["path"]) for a in _article_index(settings)}
     store = _reactions_store(settings)
     content = Path(settings["PATH"])
-    path, reactions, mentions = write_digest(store, articles, content, dt.timedelta(days=int(since.rstrip("d"))))
+    try:
+        path, reactions, mentions = write_digest(store, articles, content, dt.timedelta(days=int(since.rstrip("d"))))
+    except DigestError as error:
+        store.close()
+        _fail(str(error))
     data = write_data(store, articles, content)
     store.close()
     shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path

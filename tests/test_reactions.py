@@ -271,6 +271,13 @@ def test_digest_groups_by_article_and_is_replaced_the_same_week(store, httpserve
     assert "## Réactions aux articles" in text and "{filename}/articles/ecouter-avant-de-parler.md" in text
     assert "## On parle de nous" in text and "Bravo Nénufar" in text
     assert (reactions, mentions) == (1, 1)
+    published = text.replace("Status: draft\n", "")  # the author published it: never rewritten
+    first.write_text(published, encoding="utf-8")
+    from reactions.digest import DigestError
+
+    with pytest.raises(DigestError, match="est déjà publié"):
+        write_digest(store, INDEX, content, since=dt.timedelta(days=7))
+    assert first.read_text(encoding="utf-8") == published
 
 
 def test_the_build_shows_ils_en_parlent_from_the_data_file(build_site):

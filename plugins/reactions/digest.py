@@ -19,6 +19,10 @@ from longform.dates import date_fr
 from .store import Store, now
 
 DATA_FILE = "echos.json"
+
+
+class DigestError(Exception):
+    """The digest cannot be written; French message."""
 PER_ARTICLE = 10
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|~])")
 
@@ -89,10 +93,13 @@ def write_digest(store: Store, articles: dict[str, str], content: Path, since: d
     if not by_article and not mentions:
         lines += ["Rien de neuf cette semaine dans les sources suivies.", ""]
     path = content / "articles" / f"{slug}.md"
+    if path.exists() and not re.search(r"(?im)^status:\s*draft\s*$", path.read_text(encoding="utf-8").split("\n\n", 1)[0]):
+        raise DigestError(f"{path.name} est déjà publié (plus de « Status: draft ») : il n’est pas réécrit ; "
+                          "modifiez-le à la main")
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     temporary.write_text("\n".join(lines), encoding="utf-8")
-    temporary.replace(path)  # the same week again replaces it: no second digest
+    temporary.replace(path)  # the same week again replaces the draft: no second digest
     return path, reactions, brand
 
 
