@@ -334,23 +334,9 @@ def publish(c, dry_run=False):
 
 def _article_titles(settings) -> dict[str, str]:
     """{folded title: slug} of the articles, to tell which one a "Re: <titre>" answers."""
-    from pelican.utils import slugify
-
     from discussion.intake import _fold
-    from publishing.checks import _files, read_header
 
-    root = Path(settings["PATH"])
-    titles = {}
-    for path in _files(root, settings.get("ARTICLE_PATHS", ["articles"])):
-        fields = read_header(path, str(path)).fields
-        title = fields.get("title", ("",))[0]
-        if title:
-            slug = fields.get("slug", ("",))[0] or slugify(
-                title, regex_subs=settings.get("SLUG_REGEX_SUBSTITUTIONS", []),
-                preserve_case=settings.get("SLUGIFY_PRESERVE_CASE", False),
-                use_unicode=settings.get("SLUGIFY_USE_UNICODE", False))
-            titles[_fold(title)] = slug
-    return titles
+    return {_fold(a["title"]): a["slug"] for a in _article_index(settings)}
 
 
 @task(name="import", help={"source": "boîte mbox ou Maildir, export JSON d’un formulaire, ou base Isso"})

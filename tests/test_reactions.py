@@ -51,6 +51,17 @@ def fetch(store, **options):
     return {r.source.name: r for r in results}
 
 
+def in_turn(feeds: list[bytes]):
+    """A handler serving each feed in turn, then the last one again."""
+    served = []
+
+    def handler(request):
+        served.append(1)
+        return Response(feeds[min(len(served), len(feeds)) - 1], content_type="application/rss+xml")
+
+    return handler
+
+
 def add(store, httpserver, name, path, kind="blog"):
     store.upsert_source(httpserver.url_for(path), name, kind)
 
@@ -156,14 +167,7 @@ def test_dedupe_by_guid_then_by_link_and_title_and_updates(store, httpserver):
                  + item("B", "https://f.exemple/b", guid="same")),
              rss(item("Sans guid", "https://f.exemple/s", "v2 corrigée") + item("A", "https://f.exemple/a", guid="same")
                  + item("B", "https://f.exemple/b", guid="same"))]
-    state = {"n": 0}
-
-    def handler(request):
-        data = feeds[min(state["n"], 1)]
-        state["n"] += 1
-        return Response(data, content_type="application/rss+xml")
-
-    httpserver.expect_request("/d").respond_with_handler(handler)
+    httpserver.expect_request("/d").respond_with_handler(in_turn(feeds))
     add(store, httpserver, "Doublons", "/d")
     fetch(store)
     fetch(store)
@@ -235,14 +239,7 @@ def test_a_new_source_does_not_flood_the_digest_with_undated_entries(store, http
     feeds = [rss(item("Ancienne", "https://nenufar.example/l-avenir-est-aux-communautes/", guid="old", date=None)),
              rss(item("Ancienne", "https://nenufar.example/l-avenir-est-aux-communautes/", guid="old", date=None)
                  + item("Nouvelle", "https://nenufar.example/l-avenir-est-aux-communautes/", guid="new", date=None))]
-    state = {"n": 0}
-
-    def handler(request):
-        data = feeds[min(state["n"], 1)]
-        state["n"] += 1
-        return Response(data, content_type="application/rss+xml")
-
-    httpserver.expect_request("/n").respond_with_handler(handler)
+    httpserver.expect_request("/n").respond_with_handler(in_turn(feeds))
     add(store, httpserver, "Neuf", "/n")
     fetch(store)
     fetch(store)

@@ -216,6 +216,16 @@ def wait_for(condition, timeout=60.0):
         time.sleep(0.05)
 
 
+def start_sending(project, recorder, port, count=8):
+    """`invoke send` in the background, once two messages have arrived."""
+    write_content(project / "content", FILES)
+    command, env = send_command(project, port, subscribers_file(project, many(count)))
+    process = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, encoding="utf-8")
+    wait_for(lambda: len(recorder.messages) >= 2)
+    return command, env, process
+
+
 def test_cli_dry_run_counts_and_sends_nothing(project, smtp):
     recorder, port = smtp
     write_content(project / "content", FILES)
@@ -231,12 +241,7 @@ def test_cli_dry_run_counts_and_sends_nothing(project, smtp):
 def test_cli_interrupted_with_ctrl_c_then_resumed_delivers_exactly_once(project, smtp):
     recorder, port = smtp
     recorder.delay = 0.3
-    write_content(project / "content", FILES)
-    path = subscribers_file(project, many(8))
-    command, env = send_command(project, port, path)
-    process = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, encoding="utf-8")
-    wait_for(lambda: len(recorder.messages) >= 2)
+    command, env, process = start_sending(project, recorder, port)
     process.send_signal(signal.SIGINT)
     out, errors = process.communicate(timeout=60)
     assert process.returncode == 130, errors
@@ -254,12 +259,7 @@ def test_cli_interrupted_with_ctrl_c_then_resumed_delivers_exactly_once(project,
 def test_cli_killed_outright_leaves_at_most_one_ambiguous_and_reports_it(project, smtp):
     recorder, port = smtp
     recorder.delay = 0.5
-    write_content(project / "content", FILES)
-    path = subscribers_file(project, many(8))
-    command, env = send_command(project, port, path)
-    process = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, encoding="utf-8")
-    wait_for(lambda: len(recorder.messages) >= 2)
+    command, env, process = start_sending(project, recorder, port)
     time.sleep(0.2)  # the next message is now in flight
     process.kill()
     process.communicate(timeout=30)

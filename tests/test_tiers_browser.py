@@ -99,14 +99,19 @@ def test_key_link_opens_every_tier_it_covers_and_leaves_the_address_bar(sealed_s
     assert CERCLE_CANARY not in body_text(page)
 
 
-def test_remember_checkbox_keeps_the_key_for_the_next_visit(sealed_site, page):
-    url, _, _ = sealed_site
-    page.goto(url + PAGE)
+def unlock_and_remember(page) -> None:
+    """The abonnés key typed in the form, « remember » ticked, the part opened."""
     gate = page.locator("#suite-abonnes")
     gate.get_by_label("Votre clé").fill(KEYS["NENUFAR_KEY_ABONNES"])
     gate.get_by_label("Se souvenir de la clé sur cet appareil").check()
     gate.get_by_role("button", name="Lire la suite").click()
     page.locator(".tier-opened[data-tier='abonnes']").wait_for(timeout=20_000)
+
+
+def test_remember_checkbox_keeps_the_key_for_the_next_visit(sealed_site, page):
+    url, _, _ = sealed_site
+    page.goto(url + PAGE)
+    unlock_and_remember(page)
     page.reload()
     page.locator(".tier-opened[data-tier='abonnes']").wait_for(timeout=20_000)
     assert ABONNES_CANARY in body_text(page)
@@ -161,11 +166,7 @@ def test_unlocking_form_and_opened_text_are_accessible(sealed_site, browser, sch
 def test_a_remembered_key_survives_a_page_it_cannot_open(sealed_site, page):
     url, _, _ = sealed_site
     page.goto(url + PAGE)
-    gate = page.locator("#suite-abonnes")
-    gate.get_by_label("Votre clé").fill(KEYS["NENUFAR_KEY_ABONNES"])
-    gate.get_by_label("Se souvenir de la clé sur cet appareil").check()
-    gate.get_by_role("button", name="Lire la suite").click()
-    page.locator(".tier-opened[data-tier='abonnes']").wait_for(timeout=20_000)
+    unlock_and_remember(page)
     page.goto(url + "/pour-le-cercle-seulement/")
     page.locator("#suite-cercle .tier-unlock").wait_for(timeout=10_000)
     page.wait_for_timeout(1500)  # let the remembered key be tried (and fail to open) here

@@ -55,8 +55,9 @@ def clean(markdown_text: str) -> str:
                      link_rel="nofollow ugc", strip_comments=True)
 
 
-def _safe_url(url: str | None) -> str | None:
-    if url and re.match(r"^https?://[^\s\"'<>]+$", url):
+def safe_url(url) -> str | None:
+    """An http(s) address with nothing that could break out of an attribute; else None."""
+    if isinstance(url, str) and re.match(r"^https?://[^\s\"'<>]+$", url):
         return url
     return None
 
@@ -93,7 +94,7 @@ def parse(path: Path, shown: str, timezone) -> Comment:
     parent = fields.get("reply-to", (None,))[0] or None
     return Comment(
         id=path.stem, article=path.parent.name, author=fields["author"][0], date=date, html=clean(body),
-        website=_safe_url(fields.get("website", (None,))[0]), email=fields.get("email", (None,))[0] or None,
+        website=safe_url(fields.get("website", (None,))[0]), email=fields.get("email", (None,))[0] or None,
         parent=parent, source=shown,
     )
 

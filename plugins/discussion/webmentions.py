@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import nh3
+
+from .comments import safe_url
 
 FOLDER = "webmentions"
 KINDS = {"in-reply-to": "reply", "mention-of": "reply", "like-of": "like", "repost-of": "repost",
@@ -32,10 +33,6 @@ class Mention:
     date: dt.datetime | None
     html: str  # cleaned
     target_path: str
-
-
-def _safe(url) -> str | None:
-    return url if isinstance(url, str) and re.match(r"^https?://[^\s\"'<>]+$", url) else None
 
 
 def _entries(data):
@@ -77,6 +74,6 @@ def load(content: Path, shown_root: str) -> tuple[list[Mention], list[str]]:
                 date = None
             mentions.append(Mention(kind, str(author.get("name") or urlsplit(entry.get("url") or "").netloc
                                                or "Quelqu’un"),
-                                    _safe(author.get("url")), _safe(entry.get("url")), date, html,
+                                    safe_url(author.get("url")), safe_url(entry.get("url")), date, html,
                                     urlsplit(target).path.strip("/")))
     return mentions, problems
