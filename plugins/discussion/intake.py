@@ -19,6 +19,8 @@ from email.header import decode_header, make_header
 from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
 
+from publishing.files import write_atomic
+
 from .comments import FOLDER
 
 
@@ -248,7 +250,5 @@ def approve(row, content: Path, queue: "Queue", article: str | None = None) -> P
     if row["email"]:
         lines.append(f"Email: {_header_value(row['email'])}")
     body = row["body"].strip()
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text("\n".join(lines) + "\n\n" + body + "\n", encoding="utf-8")
-    temporary.replace(path)
+    write_atomic(path, "\n".join(lines) + "\n\n" + body + "\n")
     return path

@@ -23,6 +23,8 @@ import css_inline
 import html2text
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from publishing.files import write_atomic
+
 log = logging.getLogger(__name__)
 
 TOKEN = "NENUFAR-JETON-ABONNE"  # replaced by the subscriber's token at sending time
@@ -198,8 +200,6 @@ def write_editions(editions: list[Edition], folder: Path) -> list[Path]:
         for suffix, data in ((".html", edition.html.encode("utf-8")), (".txt", edition.text.encode("utf-8")),
                              (".eml", edition.message.as_bytes(policy=WIRE))):
             path = folder / f"{edition.tier}{suffix}"
-            temporary = path.with_suffix(suffix + ".tmp")
-            temporary.write_bytes(data)
-            temporary.replace(path)
+            write_atomic(path, data)
             written.append(path)
     return written

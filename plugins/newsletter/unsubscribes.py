@@ -10,12 +10,15 @@ becomes a line of private/unsubscribed.csv (email, token, date, source), which
 from __future__ import annotations
 
 import csv
+import io
 import mailbox
 import re
 from dataclasses import dataclass
 from email.header import decode_header, make_header
 from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
+
+from publishing.files import write_atomic
 
 FIELDS = ["email", "token", "date", "source"]
 _REQUEST = re.compile(r"\b(?:d[ée]sabonnement|d[ée]sinscription|unsubscribe)\b", re.I)
@@ -89,13 +92,11 @@ def merge(requests: list[Request], csv_path: Path) -> tuple[int, int]:
             rows.append({"email": request.email, "token": request.token, "date": request.date,
                          "source": request.source})
             added += 1
-    csv_path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = csv_path.with_suffix(".tmp")
-    with temporary.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, FIELDS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-    temporary.replace(csv_path)
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    write_atomic(csv_path, text.getvalue())
     return added, len(rows)
 
 

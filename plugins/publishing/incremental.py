@@ -30,6 +30,8 @@ from pelican.contents import Content
 from pelican.urlwrappers import URLWrapper
 from pelican.writers import Writer
 
+from .files import write_atomic
+
 log = logging.getLogger(__name__)
 
 FINGERPRINTS = "page-fingerprints.json"
@@ -173,9 +175,7 @@ class IncrementalWriter(Writer):
 
     def save(self):
         self.store.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.store.with_suffix(".tmp")
-        temporary.write_text(json.dumps(self.new), encoding="utf-8")
-        temporary.replace(self.store)
+        write_atomic(self.store, json.dumps(self.new))
 
 
 # The writer of the build in progress, so `finalized` can save its fingerprints.

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from longform.dates import date_fr
+from publishing.files import write_atomic
 
 from .store import Store, now
 
@@ -96,10 +97,7 @@ def write_digest(store: Store, articles: dict[str, str], content: Path, since: d
     if path.exists() and not re.search(r"(?im)^status:\s*draft\s*$", path.read_text(encoding="utf-8").split("\n\n", 1)[0]):
         raise DigestError(f"{path.name} est déjà publié (plus de « Status: draft ») : il n’est pas réécrit ; "
                           "modifiez-le à la main")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text("\n".join(lines), encoding="utf-8")
-    temporary.replace(path)  # the same week again replaces the draft: no second digest
+    write_atomic(path, "\n".join(lines))  # the same week again replaces the draft: no second digest
     return path, reactions, brand
 
 
@@ -114,7 +112,5 @@ def write_data(store: Store, articles: dict[str, str], content: Path) -> Path:
             if slug in articles and len(data.setdefault(slug, [])) < PER_ARTICLE:
                 data[slug].append(_item(entry))
     path = content / DATA_FILE
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    temporary.replace(path)
+    write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1))
     return path

@@ -10,6 +10,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+from publishing.files import write_atomic
+
 KINDS = ("blog", "mastodon", "forum", "webmentions", "other")
 
 
@@ -60,7 +62,4 @@ def write(path: Path, feeds: list[Feed], title: str = "Sources de Nénufar") -> 
             attributes["htmlUrl"] = feed.html_url
         ET.SubElement(body, "outline", attributes)
     ET.indent(root)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    ET.ElementTree(root).write(temporary, encoding="utf-8", xml_declaration=True)
-    temporary.replace(path)
+    write_atomic(path, ET.tostring(root, encoding="utf-8", xml_declaration=True))

@@ -17,6 +17,8 @@ import unicodedata
 import zlib
 from pathlib import Path
 
+from publishing.files import write_atomic
+
 WINDOW = 6
 MIN_WORDS = 3  # a gated part shorter than this cannot be told from ordinary words
 _WORD = re.compile(r"\w+")
@@ -101,10 +103,7 @@ def scan(output: Path, probes: dict[str, str]) -> list[str]:
 
 
 def save_probes(path: Path, probes: dict[str, str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(probes, ensure_ascii=False), encoding="utf-8")
-    temporary.replace(path)
+    write_atomic(path, json.dumps(probes, ensure_ascii=False))
 
 
 def load_probes(path: Path) -> dict[str, str]:

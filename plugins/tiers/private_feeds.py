@@ -6,6 +6,8 @@ from pathlib import Path
 
 from feedgenerator import Atom1Feed, get_tag_uri
 
+from publishing.files import write_atomic
+
 from .ladder import Ladder
 
 
@@ -41,10 +43,6 @@ def write_feeds(articles, ladder: Ladder, settings: dict, private: Path) -> list
                 categories=[str(t) for t in getattr(article, "tags", [])],
             )
         path = feed_path(private, tier.id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        with temporary.open("w", encoding="utf-8") as handle:
-            feed.write(handle, "utf-8")
-        temporary.replace(path)  # a reader never sees half a feed
+        write_atomic(path, feed.writeString("utf-8"))  # a reader never sees half a feed
         written.append(path)
     return written
