@@ -117,3 +117,16 @@ def test_quotes_hidden_behind_inner_quotes_are_paired_in_one_pass():
     once = fix_text('"."0"."')
     assert once == "«\u202f.«\u202f0\u202f».\u202f»"
     assert fix_text(once) == once
+
+
+def test_a_number_after_a_lone_digit_stays_apart_once_typeset():
+    """Found by Hypothesis: "1 100000…" must not merge into one number on a second pass."""
+    once = fix_text("1 100000000000000000000000000000")
+    assert once == "1 " + "100\u202f" + "\u202f".join(["000"] * 9)
+    assert fix_text(once) == once
+
+
+def test_a_colon_after_an_inline_tag_sees_the_typeset_text_before_it():
+    """Found by Hypothesis: the context across a tag is the text as typeset (« … »), not as typed."""
+    once = fix_html("...<em>:")
+    assert fix_html(once) == once

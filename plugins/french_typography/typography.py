@@ -53,10 +53,12 @@ _SPACE_BEFORE_COLON = re.compile(r"(?<=\S)[ \u202f]+:(?=\s|$|«)")
 _MISSING_BEFORE_COLON = re.compile(rf"(?<={_WORDY}):(?=\s|$|«)")
 
 # An integer standing alone: "1200", "12000", "1 200", "1 000 000".
+# One separator throughout, and no digit after a further space: "1 100000" is 1 and
+# 100 000, and stays so once typeset (idempotence).
 _NUMBER = re.compile(
     r"(?<![\w.,/:#+\-\u00a0\u202f])"
-    r"(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d{4,})"
-    r"(?![\w/:\-]|[.,]\d{3}|\.\d)"
+    r"(\d{1,3}(?:([ \u00a0\u202f])\d{3})(?:\2\d{3})*|\d{4,})"
+    r"(?![\w/:\-]|[.,]\d{3}|\.\d|[ \u00a0\u202f]\d)"
 )
 _UNIT = re.compile(r"(?<=\d)[ \u00a0]*(?=[%€‰])")  # "30 %", "12 €"
 _HAS_DIGITS = re.compile(r"\d")
@@ -168,7 +170,7 @@ def fix_text(text: str, before: str = "") -> str:
         elif prefix:
             fixed = _plain(piece)  # a rule consumed the context character
         out.append(fixed)
-        before = piece[-1]
+        before = fixed[-1:] or piece[-1]
     return "".join(out)
 
 
@@ -200,7 +202,7 @@ def fix_html(fragment: str) -> str:
                 out.append(text)
             else:
                 out.append(_fix_html_text(text, before))
-            before = html.unescape(text)[-1:] or before
+            before = html.unescape(out[-1])[-1:] or before  # as typeset: a second pass sees the same
         tag = match.group(0)
         out.append(tag)
         name = _TAG_NAME.match(tag)
