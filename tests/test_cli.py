@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -106,6 +107,11 @@ def test_serve_answers_on_localhost(project):
         else:
             pytest.fail("invoke serve did not answer")
         assert "Pourquoi cette lettre existe".encode() in page
+        # A missing page gets the site's own 404 page, with a 404 status, as on a real host.
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"http://localhost:{port}/nulle-part/", timeout=2)
+        assert missing.value.code == 404
+        assert "Cette page n’existe pas".encode() in missing.value.read()
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -10,9 +10,37 @@ from urllib.parse import urlsplit
 from pelican.server import ComplexHTTPRequestHandler
 
 
+class SiteHandler(ComplexHTTPRequestHandler):
+    """Pelican's handler, but a missing page gets the site's own 404.html with a
+    404 status, as on a real host, instead of an empty reply and an English log."""
+
+    def get_path_that_exists(self, original_path):
+        for suffix in self.SUFFIXES:
+            if original_path.endswith("/") or suffix != "/":
+                candidate = original_path.rstrip("/") + suffix
+                if Path(self.translate_path(candidate)).exists():
+                    return candidate
+        return None
+
+    def do_GET(self):
+        if self.get_path_that_exists(self.path.split("?", 1)[0]) is None:
+            page = Path(self.base_path) / "404.html"
+            body = page.read_bytes() if page.exists() else "Page introuvable".encode()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
+
+    def log_message(self, format, *args):
+        pass  # one line per request would drown the author's terminal
+
+
 def make_server(output: Path, host: str = "localhost", port: int = 8000) -> ThreadingHTTPServer:
-    handler = partial(ComplexHTTPRequestHandler, directory=str(output))
-    ComplexHTTPRequestHandler.base_path = str(output)
+    handler = partial(SiteHandler, directory=str(output))
+    SiteHandler.base_path = str(output)
     return ThreadingHTTPServer((host, port), handler)
 
 
