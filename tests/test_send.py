@@ -384,3 +384,9 @@ def test_starttls_certificate_is_verified(editions, tmp_path, monkeypatch):
         assert recorder.received("alice@exemple.fr") == 1
     finally:
         controller.stop()
+
+
+
+def test_a_missing_subscriber_file_is_named_in_french(tmp_path):
+    with pytest.raises(sending.SendError, match="absent.csv : fichier des abonnés introuvable$"):
+        sending.read_subscribers(tmp_path / "absent.csv", {"public"})

@@ -50,8 +50,10 @@ def read_subscribers(path: Path, tiers: set[str]) -> tuple[list[Subscriber], lis
     shown = path.name
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
+    except FileNotFoundError:
+        raise SendError(f"{path} : fichier des abonnés introuvable") from None
     except OSError as error:
-        raise SendError(f"{path} : impossible de lire le fichier des abonnés ({error.strerror})") from error
+        raise SendError(f"{path} : impossible de lire le fichier des abonnés (erreur système {error.errno})") from error
     with handle:
         try:
             rows = list(csv.reader(handle))
@@ -213,7 +215,13 @@ def _describe(error: Exception) -> str:
     if isinstance(error, smtplib.SMTPResponseException):
         text = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
         return f"{error.smtp_code} {text}"
-    return f"{type(error).__name__} : {error}"
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return "connexion fermée par le serveur"
+    if isinstance(error, ConnectionRefusedError):
+        return "connexion refusée par le serveur"
+    if isinstance(error, (socket.timeout, TimeoutError)):
+        return "délai dépassé"
+    return f"erreur de connexion ({type(error).__name__})"
 
 
 class Mailer:

@@ -122,8 +122,10 @@ class Fetcher:
             return Fetched(source, "error", error=str(error), fields=error.state)
         except asyncio.TimeoutError:
             return Fetched(source, "error", error=f"délai dépassé ({self.timeout:g} s)")
+        except httpx.ConnectError:
+            return Fetched(source, "error", error="connexion impossible (serveur injoignable ou nom inconnu)")
         except httpx.HTTPError as error:
-            return Fetched(source, "error", error=f"{type(error).__name__} : {error}")
+            return Fetched(source, "error", error=f"erreur réseau ({type(error).__name__})")
         fields = {}
         if permanent and url != source.url:
             fields["url"] = url  # a permanent redirect: ask the new address next time
