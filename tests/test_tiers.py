@@ -373,8 +373,9 @@ def test_changing_the_ladder_reads_the_texts_again(tmp_path):
 
 
 def test_footnotes_stay_with_the_part_that_calls_them(build_site):
-    text = ("Title: Notes\nDate: 2026-11-20\n\nPublic[^a].\n\n<!-- tier: abonnes -->\n\n"
-            f"Réservé[^b] {ABONNES_CANARY}.\n\n[^a]: Une note publique.\n[^b]: Une note {CERCLE_CANARY}.\n")
+    text = ("Title: Notes\nDate: 2026-11-20\n\nPublic[^a].\n\n[^a]: Une note publique.\n\n"
+            "<!-- tier: abonnes -->\n\n"
+            f"Réservé[^b] {ABONNES_CANARY}, rappel[^a].\n\n[^b]: Une note {CERCLE_CANARY}.\n")
     site = build_site({"articles/notes.md": text})
     soup = site.soup("notes/index.html")
     notes = soup.select(".e-content .footnote li")
@@ -384,3 +385,9 @@ def test_footnotes_stay_with_the_part_that_calls_them(build_site):
     assert CERCLE_CANARY not in site.text("notes/index.html")
     feed = (site.root / "private" / "flux" / "abonnes.atom.xml").read_text(encoding="utf-8")
     assert CERCLE_CANARY in feed and 'start="2"' in feed  # numbered as in the whole text
+    # The reserved part's call to the public note points to it, with its number.
+    from lxml import etree
+
+    body = etree.fromstring(feed.encode()).find(".//{http://www.w3.org/2005/Atom}content").text
+    assert 'id="fnref:abonnes-a"><a class="footnote-ref" href="#fn:a">1</a>' in body
+    assert body.count('id="fn:a"') == 1 and 'id="fn:abonnes-b"' in body

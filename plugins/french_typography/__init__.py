@@ -23,7 +23,12 @@ class TypographicMarkdownReader(MarkdownReader):
     def read(self, source_path):
         content, metadata = super().read(source_path)
         if _is_french(metadata, self.settings):
-            content = fix_html(content)
+            split = metadata.get("tier_split")  # the tiers plugin's parts, typeset each
+            if split is not None and hasattr(split, "map_html"):
+                metadata["tier_split"] = split = split.map_html(fix_html)
+                content = split.public_html
+            else:
+                content = fix_html(content)
             for key in ("title", "summary"):
                 if isinstance(metadata.get(key), str):
                     metadata[key] = fix_html(metadata[key])

@@ -15,19 +15,16 @@ are then computed on the public part, plus the withheld word count.
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 from pelican import signals
-
-from longform.reading import word_count
 
 from .audit import make_probes, save_probes
 from .gates import feed_note, make_gates
 from .ladder import LadderError, load_ladder
 from .private_feeds import write_feeds
 from .seal import KeyError_, Vault, keys_from_env
-from .split import TierError, divider_lines, metadata_line, split_html
+from .reader import install_readers, shown_path
 
 log = logging.getLogger(__name__)
 
@@ -36,56 +33,6 @@ PROBES = ".audit-probes.json"
 
 def private_path(settings: dict) -> Path:
     return Path(settings.get("PRIVATE_OUTPUT_PATH") or "private")
-
-
-def _shown(settings: dict, source_path: str) -> str:
-    root = os.path.normpath(settings["PATH"])
-    return os.path.join(os.path.basename(root), os.path.relpath(source_path, root))
-
-
-def _tiered(reader_class):
-    class TieredReader(reader_class):
-        splits_tiers = True
-
-        def read(self, source_path):
-            content, metadata = super().read(source_path)
-            start = metadata.get("tier")
-            if start is None and "<!--" not in content:
-                return content, metadata
-            try:
-                ladder = load_ladder(self.settings)
-                split = split_html(content, ladder, start.strip().lower() if start else None, word_count)
-            except LadderError:
-                return "", metadata  # reported once, by check_settings
-            except TierError as error:
-                with open(source_path, encoding="utf-8") as handle:
-                    source = handle.read()
-                if error.divider is None:
-                    line = metadata_line(source)
-                else:
-                    lines = divider_lines(source)
-                    line = lines[error.divider] if error.divider < len(lines) else None
-                where = _shown(self.settings, source_path) + (f":{line}" if line else "")
-                log.error("%s : %s", where, error)
-                return "", metadata  # nothing of a text in error reaches the site
-            if not split.gated:
-                return split.public_html, metadata
-            metadata["tier_split"] = split
-            metadata["withheld_words"] = split.withheld_words
-            return split.public_html, metadata
-
-    TieredReader.__name__ = f"Tiered{reader_class.__name__}"
-    return TieredReader
-
-
-def wrap_readers(readers):
-    for extension, reader in list(readers.reader_classes.items()):
-        if reader is None or getattr(reader, "splits_tiers", False):
-            continue
-        if getattr(reader, "measures", False):
-            log.error("pelicanconf.py : dans PLUGINS, « tiers » doit précéder « longform » "
-                      "(sinon le sommaire et le temps de lecture verraient les parties réservées)")
-        readers.reader_classes[extension] = _tiered(reader)
 
 
 def check_settings(pelican):
@@ -150,7 +97,7 @@ def seal_and_publish(generators):
                        split.public_html if split else item._content or ""])
         if split is None:
             continue
-        where = _shown(settings, item.source_path)
+        where = shown_path(settings, item.source_path)
         gated.extend((f"{where} ({part.tier})", part.html) for part in split.gated)
         item.tier_gates = make_gates(split, ladder, vault, wpm)
         item.tier_envelope = vault.envelope() if any(g["sealed"] for g in item.tier_gates) else None
@@ -189,6 +136,6 @@ def note_in_feeds(context, feed):
 
 def register():
     signals.initialized.connect(check_settings)
-    signals.readers_init.connect(wrap_readers)
+    signals.readers_init.connect(install_readers)
     signals.all_generators_finalized.connect(seal_and_publish)
     signals.feed_generated.connect(note_in_feeds)
