@@ -276,15 +276,13 @@ def unsubscribes(c, mailbox):
 @task
 def audit(c):
     """Cherche dans output/ tout texte réservé à un palier (fichiers compressés compris)."""
-    from tiers import PROBES, private_path
-    from tiers.audit import load_probes, scan
+    from tiers.audit import audit as find_leaks
 
     settings = _settings()
     output = Path(settings["OUTPUT_PATH"])
-    probes = private_path(settings) / PROBES
-    if not (output / "index.html").exists() or not probes.exists():
+    if not (output / "index.html").exists():
         _fail("le site n’est pas construit : lancez d’abord « invoke build ».")
-    leaks = scan(output, load_probes(probes))
+    leaks = find_leaks(settings, output)
     if leaks:
         _fail(f"texte réservé trouvé dans {len(leaks)} fichier{'s' if len(leaks) > 1 else ''} "
               f"publics de {output.name}/ :", leaks)

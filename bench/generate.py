@@ -32,7 +32,7 @@ def paragraph(rng: random.Random) -> str:
     return " ".join(sentence(rng) for _ in range(rng.randint(3, 6)))
 
 
-def article(number: int, rng: random.Random, sections: int = 5) -> str:
+def article(number: int, rng: random.Random, sections: int = 5, gated: bool = False) -> str:
     day = 1 + number % 28
     month = 1 + (number // 28) % 12
     header = [
@@ -44,6 +44,10 @@ def article(number: int, rng: random.Random, sections: int = 5) -> str:
     ]
     body = [paragraph(rng), paragraph(rng)]
     for index in range(1, sections + 1):
+        if gated and index == 3:
+            body.append("<!-- tier: abonnes -->")
+        if gated and index == 5:
+            body.append("<!-- tier: cercle -->")
         body.append(f"## Partie {index} : {rng.choice(WORDS)}")
         body.extend(paragraph(rng) for _ in range(3))
         if index == 2:
@@ -54,20 +58,23 @@ def article(number: int, rng: random.Random, sections: int = 5) -> str:
     return "\n".join(header) + "\n\n" + "\n\n".join(body) + "\n"
 
 
-def generate(count: int, out: Path, seed: int = 7) -> None:
+def generate(count: int, out: Path, seed: int = 7, gated_every: int = 0) -> None:
     rng = random.Random(seed)
     folder = out / "articles"
     if out.exists():
         shutil.rmtree(out)
     folder.mkdir(parents=True)
     for number in range(1, count + 1):
-        (folder / f"article-{number:05d}.md").write_text(article(number, rng), encoding="utf-8")
+        gated = bool(gated_every) and number % gated_every == 0
+        (folder / f"article-{number:05d}.md").write_text(article(number, rng, gated=gated), encoding="utf-8")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--out", type=Path, default=Path("bench/corpus/content"))
+    parser.add_argument("--gated-every", type=int, default=0,
+                        help="one article in N has an abonnés part and a Cercle part (0: none)")
     args = parser.parse_args()
-    generate(args.count, args.out)
+    generate(args.count, args.out, gated_every=args.gated_every)
     print(f"{args.count} articles dans {args.out}")

@@ -249,15 +249,15 @@ def test_output_sources_is_refused(build_site):
 
 
 def test_audit_finds_a_leak_in_any_file_even_compressed(tiered):
-    from tiers import PROBES
-    from tiers.audit import load_probes, scan
+    from conftest import site_settings
+    from tiers.audit import audit
 
-    probes = load_probes(tiered.root / "private" / PROBES)
-    assert scan(tiered.output, probes) == []
+    settings = site_settings(tiered.root, tiered.root / "content")
+    assert audit(settings, tiered.output) == []
     leaked = " ".join(f"mot{CERCLE_CANARY}{i}" for i in range(20))  # only in the cercle part
     (tiered.output / "fuite.txt.gz").write_bytes(gzip.compress(json.dumps({"t": leaked}).encode()))
     (tiered.output / "autre.html").write_text(f"<p>{leaked[:200]}</p>", encoding="utf-8")
-    leaks = scan(tiered.output, probes)
+    leaks = [str(leak) for leak in audit(settings, tiered.output)]
     assert len(leaks) == 2
     assert any(l.startswith("fuite.txt.gz : ") and "(cercle)" in l for l in leaks)
 

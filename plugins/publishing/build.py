@@ -148,11 +148,9 @@ def _audit(settings: dict, output: Path) -> list:
     """The tiers leak audit over the freshly built public output."""
     if "tiers" not in (settings.get("PLUGINS") or []):
         return []
-    from tiers.audit import load_probes, scan
-    from tiers import PROBES, private_path
+    from tiers.audit import audit
 
-    probes = private_path(settings) / PROBES
-    return scan(output, load_probes(probes)) if probes.exists() else []
+    return [str(leak) for leak in audit(settings, output)]
 
 
 # Settings that change what the readers produce; the reader cache depends on them.

@@ -1,110 +1,545 @@
-"""The leak audit: no gated text may appear anywhere under OUTPUT_PATH.
+"""The leak audit: no reserved text may appear anywhere under OUTPUT_PATH.
 
-Gated text is cut into probes, runs of WINDOW consecutive words; a probe that
-also occurs in public text (the public opening, a title, a summary) is dropped,
-since the author published it. Every file of the output is then read as text,
-gzip files decompressed first (Pagefind's fragments), JSON and HTML escapes
-undone and tags removed, and its own word runs are looked up in the probes.
+It trusts nothing the split produced. The content sources are read again
+here, with a reading of their own: a text is reserved from the first comment
+that speaks of a tier (outside code) to its end, or whole under a `Tier:`
+header, and its `Question:` with it. The reserved text is broken into the
+units an author typed (paragraphs, headings, list items, link addresses and
+titles, image descriptions, abbreviation and footnote definitions, attribute
+values, comments, code); each unit gives runs of WINDOW words, or itself when
+shorter. A run that also occurs in public source (the public parts and
+metadata of every content file, the comments and other data in content/, the
+theme, the settings) is exempt: its author published it. Both sides are
+folded alike (case, accents, entities, typographic spaces and apostrophes,
+soft hyphens, zero-width characters, digit grouping).
+
+Every file of the output is then read, decompressed (Pagefind's fragments),
+unescaped (HTML, XML, JSON), tag names dropped but attribute values kept,
+folded, and scanned once with an Aho-Corasick automaton of all the runs.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import gzip
 import html
-import json
+import os
 import re
+import string
 import unicodedata
 import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from publishing.files import write_atomic
+import ahocorasick
 
-WINDOW = 6
-MIN_WORDS = 3  # a gated part shorter than this cannot be told from ordinary words
-_WORD = re.compile(r"\w+")
-_TAG = re.compile(r"<[^>]*>")
-_JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\([\\\"/nrt])")
+from .ladder import LadderError, load_ladder
 
+WINDOW = 6  # words in a run
+STRIDE = 3  # a leak of WINDOW + STRIDE - 1 words or more always holds a whole run
+MIN_WORDS = 2  # a shorter unit cannot be told from ordinary words
+MIN_LETTERS = 10  # nor a two-word unit shorter than this
 
-def words(text: str) -> list[str]:
-    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+# Folding -------------------------------------------------------------------
+# Both sides are reduced to their ASCII letters, lowercased: accents, case,
+# typographic spaces and apostrophes, soft hyphens, zero-width characters,
+# digits and their grouping, punctuation and inline markup all fall away, so
+# « l’avenir » typeset and « l'avenir » typed, or « 1<sup>er</sup> » and « 1er »,
+# fold alike. Three passes in C per file, whatever its size.
 
-
-def plain(text: str) -> str:
-    """Text as a reader would see it, whatever the escaping of the file."""
-    def unescape(match):
-        if match.group(1):
-            return chr(int(match.group(1), 16))
-        return {"n": " ", "r": " ", "t": " "}.get(match.group(2), match.group(2))
-
-    text = _JSON_ESCAPE.sub(unescape, text)
-    return html.unescape(_TAG.sub(" ", text))
-
-
-def windows(tokens: list[str]):
-    if len(tokens) < WINDOW:
-        if len(tokens) >= MIN_WORDS:
-            yield " ".join(tokens)
-        return
-    for i in range(len(tokens) - WINDOW + 1):
-        yield " ".join(tokens[i : i + WINDOW])
+BREAK = "|"  # a run never matches across it: sentences, lines, attribute values
+_LETTERS = string.ascii_letters.encode()
+_BREAKS = b".!?;\n\r" + BREAK.encode()
+_DROPPED = bytes(b for b in range(128) if b not in _LETTERS and b not in _BREAKS)
+_FOLD = bytes.maketrans(string.ascii_uppercase.encode() + _BREAKS,
+                        string.ascii_lowercase.encode() + BREAK.encode() * len(_BREAKS))
+_SPACED = bytes.maketrans(string.ascii_uppercase.encode() + _BREAKS + _DROPPED,
+                          string.ascii_lowercase.encode() + BREAK.encode() * len(_BREAKS)
+                          + b" " * len(_DROPPED))
 
 
-def make_probes(gated: list[tuple[str, str]], public_texts: list[str]) -> dict[str, str]:
-    """{probe: "where"} from (where, gated html) pairs, minus public word runs."""
-    public = set()
-    for text in public_texts:
-        public.update(windows(words(plain(text))))
-    probes: dict[str, str] = {}
-    for where, fragment in gated:
-        for probe in windows(words(plain(fragment))):
-            if probe not in public:
-                probes.setdefault(probe, where)
-    return probes
+def _ascii(text: str) -> bytes:
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)  # « é » becomes « e » and a mark, dropped below
+    return text.encode("ascii", "ignore")
 
 
-def _read(path: Path) -> str:
-    data = path.read_bytes()
-    for _ in range(3):  # nested compression
-        if data[:2] == b"\x1f\x8b":
-            try:
-                data = gzip.decompress(data)
+def fold(text: str) -> str:
+    """Lowercase letters, and a BREAK for each end of sentence or line:
+    « Le 1er Mai ! Oui. » gives « lermai|oui| »."""
+    return _ascii(text).translate(_FOLD, _DROPPED).decode("ascii")
+
+
+def pieces(text: str) -> list[list[str]]:
+    """The words of each sentence or line of a text, folded as above."""
+    spaced = _ascii(text).translate(_SPACED).decode("ascii")
+    return [piece.split() for piece in spaced.split(BREAK) if piece.strip()]
+
+
+# Reading the sources -------------------------------------------------------
+
+_META_LINE = re.compile(r"^([A-Za-z0-9_-]+)\s*:\s*(.*)$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_COMMENT = re.compile(r"<!--(.*?)(?:-->|\Z)", re.S)
+_RST_COMMENT = re.compile(r"^\.\.[ \t]+(?![\w-]+::)(.*)$", re.M)
+_TIER_WORD = re.compile(r"\b(?:tiers?|paliers?)\b")
+_CODE_SPAN = re.compile(r"(`+)[^`\n].*?\1")
+_NAMED_TIER = re.compile(r"<!--\s*tier\s*:\s*([\w-]+)", re.I)
+MARKDOWN = (".md", ".markdown", ".mkd", ".mdown")
+TEXTS = MARKDOWN + (".rst", ".html", ".htm")
+
+
+def _speaks_of_tiers(text: str) -> bool:
+    return any(_TIER_WORD.search(" ".join(piece)) for piece in pieces(text))
+
+
+@dataclass
+class Source:
+    """One content file as the audit reads it."""
+
+    path: str  # as shown to the author
+    public: list = field(default_factory=list)  # unit texts
+    reserved: list = field(default_factory=list)  # (unit text, line, tier)
+
+
+def _header(lines: list[str]) -> tuple[dict, int]:
+    """Markdown metadata {key: (value, line)} and the index of the first body line."""
+    fields: dict = {}
+    index = 1 if lines and lines[0].strip() == "---" else 0
+    key = None
+    while index < len(lines):
+        line = lines[index]
+        index += 1
+        if not line.strip() or line.strip() in ("---", "..."):
+            break
+        match = _META_LINE.match(line)
+        if match:
+            key = match.group(1).lower()
+            fields[key] = (match.group(2).strip(), index)
+        elif key and line[:1] in (" ", "\t"):
+            value, at = fields[key]
+            fields[key] = (f"{value} {line.strip()}", at)
+        else:
+            index -= 1
+            break
+    return fields, index
+
+
+def _fences(lines: list[str], first: int) -> set[int]:
+    """Indexes of lines inside closed fenced code blocks."""
+    inside: set[int] = set()
+    index = first
+    while index < len(lines):
+        match = _FENCE.match(lines[index])
+        if match:
+            fence = match.group(1)
+            closing = re.compile(rf"^ {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}\s*$")
+            end = next((j for j in range(index + 1, len(lines)) if closing.match(lines[j])), None)
+            if end is not None:
+                inside.update(range(index, end + 1))
+                index = end + 1
                 continue
-            except (OSError, EOFError, zlib.error):
-                break
-        break
-    return data.decode("utf-8", errors="ignore")
+        index += 1
+    return inside
 
 
-def scan(output: Path, probes: dict[str, str]) -> list[str]:
-    """French lines, one per leaking file, naming what leaked from where."""
+def _boundary(text: str, lines: list[str], first: int, rst: bool = False) -> int | None:
+    """Index of the first line that starts reserved text, by this module's own reading."""
+    if "<!--" not in text and not (rst and ".." in text):
+        return None
+    code = _fences(lines, first)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line) + 1)
+    for index in range(first, len(lines)):
+        line = lines[index]
+        if "<!--" not in line and not (rst and line.startswith("..")):
+            continue
+        if index in code or (len(line) - len(line.lstrip(" ")) >= 4) or line.startswith("\t"):
+            continue
+        masked = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
+        if "<!--" in masked:
+            comment = _COMMENT.match(text, offsets[index] + masked.index("<!--"))
+            if comment and _speaks_of_tiers(comment.group(1)):
+                return index
+        if rst and _RST_COMMENT.match(line) and _speaks_of_tiers(line):
+            return index
+    return None
+
+
+# Units of text -------------------------------------------------------------
+
+_BLOCK_MARKERS = re.compile(r"^\s*(?:>\s?)*\s*(?:(?:[-*+]|\d+[.)])\s+)?(?:#{1,6}\s+)?(?::\s+)?")
+_TRAILING_HASHES = re.compile(r"\s+#+\s*$")
+_REF_DEF = re.compile(r"""^ {0,3}\[[^\]^]+\]:\s*<?(\S+?)>?(?:\s+["'(](.*?)["')])?\s*$""")
+_ABBR_DEF = re.compile(r"^ {0,3}\*\[([^\]]+)\]:\s*(.*)$")
+_NOTE_DEF = re.compile(r"^ {0,3}\[\^[^\]]+\]:\s*")
+_IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'(](.*?)[\"')])?\s*\)")
+_LINK = re.compile(r"\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'(](.*?)[\"')])?\s*\)")
+_REF_IMAGE = re.compile(r"!\[([^\]]*)\]\s?\[[^\]]*\]")
+_NOTE_REF = re.compile(r"\[\^[^\]]+\]")
+_AUTOLINK = re.compile(r"<((?:https?|mailto|ftp):[^>\s]+)>")
+_ATTR_LIST = re.compile(r"\{:?([^{}\n]*)\}")
+_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+_QUOTED = re.compile(r"""=\s*"([^"]*)"|=\s*'([^']*)'""")
+_KV = re.compile(r"""(?:^|\s)[\w:-]+=([^\s"']+)""")
+
+
+def _quoted(fragment: str) -> list[str]:
+    values = [a or b for a, b in _QUOTED.findall(fragment)]
+    return values + _KV.findall(fragment)
+
+
+def _line_units(line: str) -> tuple[str, list[str]]:
+    """The prose of one source line and the units it holds apart from it."""
+    extra: list[str] = []
+    match = _REF_DEF.match(line)
+    if match:
+        return "", [v for v in match.groups() if v]
+    match = _ABBR_DEF.match(line)
+    if match:
+        return "", [match.group(2), f"{match.group(1)} {match.group(2)}"]
+    line = _NOTE_DEF.sub("", line)
+
+    def comment(m):
+        if not _speaks_of_tiers(m.group(1)):  # a divider is markup, not text
+            extra.append(m.group(1))
+        return " "
+
+    def image(m):
+        extra.extend(v for v in m.groups() if v)
+        return " "
+
+    def link(m):
+        extra.extend(v for v in m.groups()[1:] if v)
+        return f" {m.group(1)} "
+
+    def tag(m):
+        extra.extend(_quoted(m.group(0)))
+        return " "
+
+    def attributes(m):
+        extra.extend(_quoted(m.group(1)))
+        return " "
+
+    line = _COMMENT.sub(comment, line)
+    line = _IMAGE.sub(image, line)
+    line = _REF_IMAGE.sub(lambda m: (extra.append(m.group(1)), " ")[1], line)
+    line = _LINK.sub(link, line)
+    line = _AUTOLINK.sub(lambda m: (extra.append(m.group(1)), " ")[1], line)
+    line = _NOTE_REF.sub(" ", line)
+    line = _ATTR_LIST.sub(attributes, line)
+    line = _TAG.sub(tag, line)
+    line = _TRAILING_HASHES.sub("", _BLOCK_MARKERS.sub("", line))
+    return line, extra
+
+
+def units(lines: list[str], first_line: int = 1):
+    """(unit text, line) of a Markdown region: paragraphs, headings and
+    list items run on; code blocks are one unit each."""
+    paragraph: list[str] = []
+    start = first_line
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        number = first_line + index
+        fence = _FENCE.match(line)
+        if fence:
+            if paragraph:
+                yield "\n".join(paragraph), start
+                paragraph = []
+            closing = re.compile(rf"^ {{0,3}}{re.escape(fence.group(1)[0])}{{{len(fence.group(1))},}}\s*$")
+            end = next((j for j in range(index + 1, len(lines)) if closing.match(lines[j])), len(lines))
+            yield "\n".join(lines[index + 1:end]), number + 1
+            index = end + 1
+            continue
+        if not line.strip():
+            if paragraph:
+                yield "\n".join(paragraph), start
+                paragraph = []
+            index += 1
+            continue
+        prose, extra = _line_units(line)
+        for unit in extra:
+            yield unit, number
+        heading = line.lstrip().startswith("#")
+        if heading and paragraph:
+            yield "\n".join(paragraph), start
+            paragraph = []
+        if prose.strip():
+            if not paragraph:
+                start = number
+            paragraph.append(prose)
+        if heading and paragraph:
+            yield "\n".join(paragraph), start
+            paragraph = []
+        index += 1
+    if paragraph:
+        yield "\n".join(paragraph), start
+
+
+# Sources to units ------------------------------------------------------------
+
+_HTML_META = re.compile(r"""<meta\s+name=["']([\w-]+)["']\s+content=["']([^"']*)["']""", re.I)
+_RST_FIELD = re.compile(r"^:([\w-]+):\s*(.*)$", re.M)
+
+
+_RST_ADORNMENT = re.compile(r"^([=\-`:'\"~^_*+#<>.])\1+\s*$")
+
+
+def _rst_body(lines: list[str]) -> int:
+    """Index of the first body line of a reST text: after its title and field list."""
+    index = 0
+    while index < len(lines) and (not lines[index].strip() or _RST_ADORNMENT.match(lines[index])):
+        index += 1
+    if index + 1 < len(lines) and _RST_ADORNMENT.match(lines[index + 1]):
+        index += 2  # the title and its underline
+    while index < len(lines) and (not lines[index].strip() or lines[index].startswith(":")
+                                  or (lines[index][:1] in " \t" and index and lines[index - 1].startswith(":"))):
+        index += 1
+    return index
+
+
+def read_source(path: Path, shown: str, public_id: str) -> Source:
+    source = Source(shown)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (UnicodeDecodeError, OSError):
+        return source  # not text: an image, a font
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    suffix = path.suffix.lower()
+    lines = text.split("\n")
+    if suffix in MARKDOWN:
+        fields, first = _header(lines)
+    elif suffix == ".rst":
+        fields = {m.group(1).lower(): (m.group(2), text.count("\n", 0, m.start()) + 1)
+                  for m in _RST_FIELD.finditer(text)}
+        first = _rst_body(lines)
+    elif suffix in (".html", ".htm"):
+        fields = {m.group(1).lower(): (m.group(2), text.count("\n", 0, m.start()) + 1)
+                  for m in _HTML_META.finditer(text)}
+        body = re.search(r"<body\b", text, re.I)
+        first = text.count("\n", 0, body.start()) if body else 0
+    else:
+        source.public.append(text)
+        return source
+    tier = (fields.get("tier", ("", 0))[0] or public_id).strip().lower()
+    whole = tier != public_id
+    for key, (value, line) in fields.items():
+        if whole and key == "question":
+            source.reserved.append((value, line, tier))
+        else:
+            source.public.append(value)
+    cut = first if whole else _boundary(text, lines, first, rst=suffix == ".rst")
+    held = {fields["question"][1] - 1} if whole and "question" in fields else set()
+    shown_lines = lines[:cut] if cut is not None else lines
+    source.public.append("\n".join(l for i, l in enumerate(shown_lines) if i not in held))
+    if cut is not None:
+        # Which tier each line is in, for the messages only: dividers name it.
+        named = {index: m.group(1).lower() for index in range(cut, len(lines))
+                 for m in [_NAMED_TIER.search(lines[index])] if m}
+        for unit, line in units(lines[cut:], cut + 1):
+            label = tier if whole else next((named[i] for i in range(line - 1, cut - 1, -1) if i in named),
+                                            "réservé")
+            source.reserved.append((unit, line, label))
+    return source
+
+
+def _ignored(name: str, patterns) -> bool:
+    return any(fnmatch.fnmatch(name, p) for p in patterns)
+
+
+def read_sources(settings: dict, public_id: str) -> list[Source]:
+    root = Path(settings["PATH"])
+    patterns = settings.get("IGNORE_FILES") or []
+    found = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not _ignored(d, patterns) and not d.startswith("."))
+        for name in sorted(files):
+            if _ignored(name, patterns):
+                continue
+            path = Path(folder) / name
+            shown = os.path.join(root.name, os.path.relpath(path, root))
+            found.append(read_source(path, shown, public_id))
+    return found
+
+
+def _strings(value, depth: int = 0):
+    """Every string in the settings, nested ones too (the TIERS promises)."""
+    if isinstance(value, str):
+        yield value
+    elif depth < 4 and isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item, depth + 1)
+    elif depth < 4 and isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item, depth + 1)
+
+
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+
+
+def _theme_texts(settings: dict):
+    theme = Path(settings["THEME"]) / "templates"
+    for path in sorted(theme.rglob("*.html")) if theme.exists() else ():
+        yield from _JINJA.split(path.read_text(encoding="utf-8"))
+
+
+# Probes ----------------------------------------------------------------------
+
+
+@dataclass
+class Probes:
+    automaton: object | None
+    phrases: list  # index -> (run as words, where)
+
+    def __bool__(self):
+        return bool(self.phrases)
+
+
+def _runs(unit: str):
+    """Runs of WINDOW words of each sentence or line of a unit, every STRIDE
+    words and the last one; a shorter piece is its own run, unless too short
+    to mean anything alone."""
+    for found in pieces(unit):
+        if len(found) < MIN_WORDS or len("".join(found)) < MIN_LETTERS:
+            continue
+        if len(found) <= WINDOW:
+            yield found
+            continue
+        last = len(found) - WINDOW
+        for start in sorted(set(range(0, last + 1, STRIDE)) | {last}):
+            yield found[start:start + WINDOW]
+
+
+def make_probes(sources: list[Source], public_texts) -> Probes:
+    phrases: dict[str, tuple[str, str]] = {}
+    for source in sources:
+        for text, line, tier in source.reserved:
+            for run in _runs(text):
+                phrases.setdefault("".join(run), (" ".join(run), f"{source.path}:{line} ({tier})"))
+    if not phrases:
+        return Probes(None, [])
+    # What the public source says is exempt; its pieces are kept apart.
+    public = BREAK.join(fold(t) for t in public_texts)
+    exempt = set()
+    automaton = ahocorasick.Automaton()
+    for key in phrases:
+        automaton.add_word(key, key)
+    automaton.make_automaton()
+    exempt = {key for _, key in automaton.iter(public)}
+    kept = [value for key, value in phrases.items() if key not in exempt]
+    if not kept:
+        return Probes(None, [])
+    automaton = ahocorasick.Automaton()
+    for index, (key, value) in enumerate((k, v) for k, v in phrases.items() if k not in exempt):
+        automaton.add_word(key, index)
+    automaton.make_automaton()
+    return Probes(automaton, kept)
+
+
+def probes_for(settings: dict) -> Probes:
+    """The probes of a site: its reserved source text, minus what is public."""
+    try:
+        public_id = load_ladder(settings).public.id
+    except LadderError:
+        public_id = "public"
+    sources = read_sources(settings, public_id)
+    if not any(s.reserved for s in sources):
+        return Probes(None, [])
+    public = [t for s in sources for t in s.public]
+    public.extend(_strings({k: v for k, v in settings.items() if k.isupper()}))
+    public.extend(_theme_texts(settings))
+    return make_probes(sources, public)
+
+
+# Scanning the output -----------------------------------------------------------
+# A file is read as a reader or a crawler would get it: decompressed, JSON
+# escapes undone, then tags dropped (their attribute values kept, at the end)
+# and entities undone, twice, since feeds carry escaped HTML.
+
+_JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\([\\\"/nrtbf])")
+_TAG = re.compile(r"<[A-Za-z/!?][^>]*>")
+_ATTRIBUTE_VALUE = re.compile(r"""=\s*"([^"]*)"|=\s*'([^']*)'""")
+
+
+def _json_unescape(match) -> str:
+    if match.group(1):
+        return chr(int(match.group(1), 16))
+    return {"n": "\n", "r": "\n", "t": " ", "b": " ", "f": " "}.get(match.group(2), match.group(2))
+
+
+def readable(data: bytes) -> str:
+    """The text of a file and, after it, the values of its attributes."""
+    for _ in range(3):  # nested compression
+        if data[:2] != b"\x1f\x8b":
+            break
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error):
+            break
+    text = data.decode("utf-8", errors="replace")
+    if "\\" in text:
+        text = _JSON_ESCAPE.sub(_json_unescape, text)
+    values = []
+    for _ in range(2):
+        if "<" in text:
+            values.extend(a or b for a, b in _ATTRIBUTE_VALUE.findall(text))
+            text = _TAG.sub("", text)  # blocks are on lines of their own; inline tags join words
+        if "&" not in text:
+            break
+        text = html.unescape(text)
+    if values:
+        text = text + BREAK + html.unescape(BREAK.join(values))
+    return text
+
+
+@dataclass(frozen=True)
+class Leak:
+    path: str
+    phrase: str
+    where: str
+
+    def __str__(self) -> str:
+        return f"{self.path} : contient « {self.phrase} », texte réservé de {self.where}"
+
+
+def _folded(path: Path) -> str:
+    return fold(readable(path.read_bytes()))
+
+
+def _first(probes: Probes, text: str):
+    for _, index in probes.automaton.iter(text):
+        return probes.phrases[index]
+    return None
+
+
+def scan(output: Path, probes: Probes) -> list[Leak]:
+    """One leak per output file that holds reserved text.
+
+    Pages repeat one another (the same paragraph in a page, its feeds and its
+    search fragment; the same menus everywhere), and a run never crosses a
+    BREAK, so each block is looked at once. Should anything leak, every file
+    is scanned whole again, so that the list names each file at fault.
+    """
     if not probes:
         return []
-    lengths = {len(p.split()) for p in probes}
-    firsts = {p.split(" ", 1)[0] for p in probes}
+    files = sorted(p for p in output.rglob("*") if p.is_file())
+    seen: set[str] = set()
+    for path in files:
+        blocks = [b for b in _folded(path).split(BREAK) if b not in seen]
+        seen.update(blocks)
+        if _first(probes, BREAK.join(blocks)):
+            break
+    else:
+        return []
     leaks = []
-    for path in sorted(output.rglob("*")):
-        if not path.is_file():
-            continue
-        tokens = words(plain(_read(path)))
-        found = None
-        for size in lengths:
-            for i in range(len(tokens) - size + 1):
-                if tokens[i] in firsts:
-                    probe = " ".join(tokens[i : i + size])
-                    if probe in probes:
-                        found = (probe, probes[probe])
-                        break
-            if found:
-                break
+    for path in files:
+        found = _first(probes, _folded(path))
         if found:
-            leaks.append(f"{path.relative_to(output)} : contient « {found[0]} », texte réservé de {found[1]}")
+            leaks.append(Leak(str(path.relative_to(output)), found[0], found[1]))
     return leaks
 
 
-def save_probes(path: Path, probes: dict[str, str]) -> None:
-    write_atomic(path, json.dumps(probes, ensure_ascii=False))
-
-
-def load_probes(path: Path) -> dict[str, str]:
-    return json.loads(path.read_text(encoding="utf-8"))
+def audit(settings: dict, output: Path) -> list[Leak]:
+    return scan(output, probes_for(settings))

@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 from markdown import Markdown
 from markdown.extensions.abbr import AbbrExtension
 from markdown.extensions.footnotes import FootnoteExtension
-from markdown.extensions.toc import TocExtension, slugify as default_slugify
+from markdown.extensions.toc import slugify as default_slugify
 from markdown.treeprocessors import Treeprocessor
 
 from .dividers import comments_mentioning_tiers
