@@ -4,9 +4,20 @@
 imports everything from here and overrides what differs in production.
 """
 
+import os as _os
 import re as _re
+import sys as _sys
 
 from unidecode import unidecode as _unidecode
+
+_HERE = _os.path.dirname(_os.path.abspath(__file__))
+# The plugins import one another by name: their folder must be importable for the
+# plain `pelican` command too, not only for `invoke` (tasks.py adds it as well).
+if _os.path.join(_HERE, "plugins") not in _sys.path:
+    _sys.path.insert(0, _os.path.join(_HERE, "plugins"))
+# `pelican content -s pelicanconf.py` runs the same checked and audited build as
+# `invoke build`, and exits non-zero on any problem (plugins/publishing/command.py).
+PELICAN_CLASS = "publishing.NenufarPelican"
 
 AUTHOR = "Claire Morvan"
 SITENAME = "Nénufar"
@@ -22,7 +33,7 @@ RELATIVE_URLS = False
 PATH = "content"
 OUTPUT_PATH = "output/"
 # Member-only artefacts (private feeds, newsletter editions) live here, never in output/.
-PRIVATE_OUTPUT_PATH = "private/"
+PRIVATE_OUTPUT_PATH = _os.path.join(_HERE, "private")
 DELETE_OUTPUT_DIRECTORY = True
 # Publishing the Markdown sources would publish gated parts: keep it off.
 OUTPUT_SOURCES = False

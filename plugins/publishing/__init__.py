@@ -4,7 +4,8 @@ Pelican side: the metadata checks run when Pelican starts (so the plain
 `pelican` command reports them too), and after reading, every article file
 must have become an article, a draft or a hidden article.
 Also writes sitemap.xml (sitemap.py).
-CLI side (used by tasks.py): build.py, scaffold.py, serve.py, deploy.py.
+CLI side (used by tasks.py): build.py, scaffold.py, serve.py, deploy.py; and
+NenufarPelican (command.py), which the plain `pelican` command runs.
 """
 
 import logging
@@ -13,6 +14,7 @@ import os
 from pelican import signals
 
 from .checks import check_content
+from .command import NenufarPelican
 from .incremental import incremental_writer, save_fingerprints
 from .sitemap import collector as sitemap
 

@@ -69,6 +69,13 @@ class _Collector(logging.Handler):
         (self.errors if record.levelno >= logging.ERROR else self.warnings).append(message)
 
 
+def failure_lines(error: BuildError) -> list[str]:
+    """The French report of a failed build, one line per problem."""
+    count = len(error.problems)
+    return ([f"Erreur\u00a0: la construction a échoué ({count} problème{'s' if count > 1 else ''})\u202f; "
+             "le site précédent est resté en place."] + [f"  • {problem}" for problem in error.problems])
+
+
 def load_settings(path: str = "pelicanconf.py", overrides: dict | None = None) -> dict:
     settings = read_settings(path, override=overrides or {})
     # Pelican makes its own paths absolute from the settings file; ours too.
