@@ -16,3 +16,6 @@ DELETE_OUTPUT_DIRECTORY = True
 # Build from scratch for production: no stale cache.
 LOAD_CONTENT_CACHE = False
 PUBLISH_TARGET = os.environ.get("NENUFAR_PUBLISH_TARGET")
+# Drafts are previewed locally under brouillons/; production builds write none.
+DRAFT_SAVE_AS = ""
+DRAFT_PAGE_SAVE_AS = ""

@@ -50,6 +50,11 @@ def _build(settings) -> building.BuildResult:
         where = where.relative_to(ROOT)
     seconds = f"{result.seconds:.1f}".replace(".", ",")
     console.print(f"[green]Site construit[/] dans {where}/ : {result.summary()}, en {seconds}\u00a0s.")
+    if result.previews:
+        console.print("Brouillons à relire (hors des listes, des flux et de la recherche\u202f; "
+                      "jamais publiés par «\u202finvoke publish\u202f»)\u00a0:")
+        for address, source in result.previews:
+            console.print(f"  {address}  ← {source}", markup=False)
     _tiers_status(settings)
     return result
 

@@ -66,6 +66,8 @@ def test_scaffolds_build_as_drafts(project):
     assert "Site construit dans output/ : 2 articles, 2 lettres, 1 page, 1 brouillon, en " in done.stdout
     assert not (project / "output/un-brouillon").exists()
     assert (project / "output/brouillons/un-brouillon/index.html").exists()
+    assert "Brouillons à relire" in done.stdout
+    assert "http://localhost:8000/brouillons/un-brouillon/  ← content/articles/un-brouillon.md" in done.stdout
 
 
 def test_build_fails_on_bad_content_in_french_without_traceback(project):
@@ -120,8 +122,11 @@ def test_serve_answers_on_localhost(project):
 @pytest.mark.skipif(shutil.which("rsync") is None, reason="rsync is not installed (invoke test installs it as root)")
 def test_publish_copies_output_with_rsync(project, tmp_path_factory):
     write_content(project / "content", basic_site())
+    write_content(project / "content", {"articles/brouillon.md": "Title: Pas prêt\nDate: 2026-11-02\nStatus: draft\n\nÀ relire.\n"})
     target = tmp_path_factory.mktemp("www")
     (target / "stale.html").write_text("old")
+    (target / "brouillons" / "ancien").mkdir(parents=True)
+    (target / "brouillons" / "ancien" / "index.html").write_text("un brouillon publié par erreur", encoding="utf-8")
     missing = invoke(project, "publish")
     assert missing.returncode == 1 and "NENUFAR_PUBLISH_TARGET" in missing.stderr
     env = {"NENUFAR_PUBLISH_TARGET": f"{target}/", "NENUFAR_SITEURL": "https://claire.example"}
@@ -132,6 +137,7 @@ def test_publish_copies_output_with_rsync(project, tmp_path_factory):
     assert done.returncode == 0, done.stderr
     assert "Publié" in done.stdout
     assert not (target / "stale.html").exists()
+    assert not (target / "brouillons").exists()  # drafts never go online, old copies are removed
     page = (target / "l-avenir-est-au-marketing-des-communautes/index.html").read_text(encoding="utf-8")
     assert 'href="https://claire.example/l-avenir-est-au-marketing-des-communautes/"' in page
 

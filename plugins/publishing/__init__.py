@@ -51,6 +51,8 @@ def check_unique_addresses(generators):
         for attr in ("articles", "drafts", "hidden_articles", "pages", "hidden_pages", "draft_pages", "issues"):
             for content in getattr(generator, attr, ()):
                 source = os.path.relpath(content.source_path, os.path.dirname(generator.path))
+                if not content.save_as:  # not written (drafts in production)
+                    continue
                 if content.save_as in seen:
                     log.error("%s : l’adresse « %s » est déjà celle de %s "
                               "(changez le titre ou ajoutez une ligne « Slug: »)",

@@ -42,6 +42,7 @@ class BuildResult:
     seconds: float
     warnings: tuple
     editions: tuple = ()  # the newsletter editions rendered, if the build was asked for them
+    previews: tuple = ()  # (address, source) of each draft written for local review
 
     def summary(self) -> str:
         """French summary line: "3 articles, 1 lettre, 2 pages, aucun brouillon"."""
@@ -147,6 +148,7 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
         seconds=time.perf_counter() - started,
         warnings=tuple(collector.warnings),
         editions=tuple(pelican.settings.get("NEWSLETTER_EDITIONS_WRITTEN") or ()),
+        previews=tuple(counter.previews),
         **counter.counts,
     )
 
@@ -214,9 +216,15 @@ class _Counter:
 
     def __init__(self):
         self.counts = {"articles": 0, "drafts": 0, "pages": 0, "issues": 0}
+        self.previews: list[tuple[str, str]] = []
 
     def __call__(self, generators):
         for generator in generators:
+            for draft in list(getattr(generator, "drafts", ())) + list(getattr(generator, "draft_pages", ())):
+                if draft.save_as and not hasattr(generator, "issues"):  # issue drafts are not written
+                    siteurl = draft.settings.get("SITEURL", "").rstrip("/")
+                    source = os.path.relpath(draft.source_path, os.path.dirname(generator.path))
+                    self.previews.append((f"{siteurl}/{draft.url}", source))
             if hasattr(generator, "hidden_articles"):
                 self.counts["articles"] = len(generator.articles)
                 self.counts["drafts"] = len(generator.drafts)

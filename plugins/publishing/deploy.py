@@ -8,6 +8,9 @@ import subprocess
 from pathlib import Path
 
 
+DRAFTS = "brouillons"  # where pelicanconf.py previews drafts (DRAFT_SAVE_AS)
+
+
 class DeployError(Exception):
     pass
 
@@ -24,9 +27,10 @@ def publish_target(settings: dict) -> str:
 
 
 def rsync_command(output: Path, target: str, dry_run: bool = False) -> list[str]:
-    # output/ only: private/ and reactions/ never leave the machine.
-    command = ["rsync", "--archive", "--compress", "--checksum", "--delete",
-               "--human-readable", "--itemize-changes"]
+    # output/ only: private/ and reactions/ never leave the machine; nor do draft
+    # previews (publishconf.py writes none; a copy left on the host is removed).
+    command = ["rsync", "--archive", "--compress", "--checksum", "--delete", "--delete-excluded",
+               "--exclude", f"/{DRAFTS}/", "--human-readable", "--itemize-changes"]
     if dry_run:
         command.append("--dry-run")
     return command + [f"{str(output).rstrip('/')}/", target]
