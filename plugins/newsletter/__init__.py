@@ -66,6 +66,17 @@ def render_requested_editions(generators):
     settings["NEWSLETTER_EDITIONS_WRITTEN"] = editions  # handed to the CLI by BuildResult
 
 
+def keep_issues_out_of_articles(pelican):
+    """Issues are read by their own generator, even when ARTICLE_PATHS covers all of content/."""
+    from .issues import setting
+
+    folders = list(setting(pelican.settings, "NEWSLETTER_PATHS"))
+    for key in ("ARTICLE_EXCLUDES", "PAGE_EXCLUDES"):
+        current = list(pelican.settings.get(key) or [])
+        pelican.settings[key] = current + [f for f in folders if f not in current]
+
+
 def register():
+    signals.initialized.connect(keep_issues_out_of_articles)
     signals.get_generators.connect(newsletter_generator)
     signals.all_generators_finalized.connect(render_requested_editions)

@@ -8,13 +8,14 @@ CLI side (used by tasks.py): build.py, scaffold.py, serve.py, deploy.py; and
 NenufarPelican (command.py), which the plain `pelican` command runs.
 """
 
+import fnmatch
 import logging
 import os
 
 from pelican import signals
 
 from .checks import check_content
-from .command import NenufarPelican
+from .command import NenufarPelican  # noqa: F401 (PELICAN_CLASS in pelicanconf.py)
 from .incremental import incremental_writer, save_fingerprints
 from .sitemap import collector as sitemap
 
@@ -31,17 +32,62 @@ def check_sources(pelican):
         log.error("%s", problem)
 
 
-def check_every_article_read(generator):
-    settings = generator.settings
-    expected = set(generator.get_files(settings["ARTICLE_PATHS"], exclude=settings["ARTICLE_EXCLUDES"]))
-    read = {
-        os.path.relpath(article.source_path, generator.path)
-        for article in generator.articles + generator.translations + generator.drafts
-        + generator.drafts_translations + generator.hidden_articles + generator.hidden_translations
-    }
-    for path in sorted(expected - read):
-        log.error("%s : ce fichier n’a pas pu être publié (voir le message précédent)",
-                  os.path.join(os.path.basename(generator.path), path))
+_READ = ("articles", "translations", "drafts", "drafts_translations", "hidden_articles",
+         "hidden_translations", "pages", "hidden_pages", "draft_pages", "issues")
+
+
+def check_every_text_read(generators):
+    """Every Markdown, reST or HTML file under content/ is published, set aside
+    on purpose (IGNORE_FILES, *_EXCLUDES, STATIC_PATHS), or named in an error."""
+    if not generators:
+        return
+    settings = generators[0].settings
+    root = os.path.normpath(settings["PATH"])
+    shown_root = os.path.basename(root)
+    read = set()
+    for generator in generators:
+        for attr in _READ:
+            for content in getattr(generator, attr, ()) or ():
+                read.add(os.path.normpath(content.source_path))
+        read.update(os.path.normpath(d.source_path) for d in getattr(generator, "drafts", ()) or ())
+    readers = next((g.readers for g in generators if hasattr(g, "readers")), None)
+    extensions = {e for e in (readers.extensions if readers else ()) if e != "static"}
+    set_aside = [f for f in list(settings.get("STATIC_PATHS") or []) + list(settings.get("ARTICLE_EXCLUDES") or [])
+                 + list(settings.get("PAGE_EXCLUDES") or []) if f not in ("", ".")]
+    ignored = settings.get("IGNORE_FILES") or ()
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not any(fnmatch.fnmatch(d, p) for p in ignored))
+        for name in sorted(files):
+            path = os.path.normpath(os.path.join(folder, name))
+            relative = os.path.relpath(path, root)
+            if (name.rpartition(".")[2].lower() not in extensions or path in read
+                    or any(fnmatch.fnmatch(name, p) for p in ignored)
+                    or any(relative == f or relative.startswith(f.rstrip("/") + os.sep) for f in set_aside)):
+                continue
+            shown = os.path.join(shown_root, relative)
+            if _covered(relative, settings):
+                log.error("%s : ce fichier n’a pas pu être publié (voir l’erreur qui le nomme plus haut)", shown)
+            else:
+                log.error("%s : aucun dossier de contenu ne lit ce fichier : placez-le dans %s, "
+                          "ou écartez-le avec IGNORE_FILES ou ARTICLE_EXCLUDES", shown, _folders(settings))
+
+
+def _covered(relative: str, settings) -> bool:
+    for key, default in (("ARTICLE_PATHS", ["articles"]), ("PAGE_PATHS", ["pages"]),
+                         ("NEWSLETTER_PATHS", ["newsletter"])):
+        for folder in settings.get(key, default):
+            if folder in ("", ".") or relative.startswith(folder.rstrip("/") + os.sep):
+                return True
+    return False
+
+
+def _folders(settings) -> str:
+    names = []
+    for key, default, kind in (("ARTICLE_PATHS", ["articles"], "articles"), ("PAGE_PATHS", ["pages"], "pages"),
+                               ("NEWSLETTER_PATHS", ["newsletter"], "lettre")):
+        for folder in settings.get(key, default):
+            names.append(f"{os.path.basename(os.path.normpath(settings['PATH']))}/{folder.strip('/')}/ ({kind})")
+    return ", ".join(names)
 
 
 def check_unique_addresses(generators):
@@ -84,6 +130,6 @@ def register():
     signals.get_writer.connect(incremental_writer)
     signals.finalized.connect(save_fingerprints)
     signals.initialized.connect(check_sources)
-    signals.article_generator_finalized.connect(check_every_article_read)
+    signals.all_generators_finalized.connect(check_every_text_read)
     signals.all_generators_finalized.connect(check_unique_addresses)
     signals.all_generators_finalized.connect(freeze_urls)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import fnmatch
 import os
 import re
 from dataclasses import dataclass
@@ -156,24 +157,51 @@ def _files(root: Path, folders) -> list[Path]:
     return found
 
 
+def _under(relative: Path, folders) -> bool:
+    """Whether a path relative to content/ lies in one of these folders ("" is all)."""
+    for folder in folders:
+        parts = Path(folder).parts if folder not in ("", ".") else ()
+        if relative.parts[: len(parts)] == parts:
+            return True
+    return False
+
+
+def content_kinds(settings) -> dict[str, list[tuple[Path, Path]]]:
+    """The Markdown sources of each kind, as Pelican's generators share them out:
+    (path, path relative to content/) for articles, pages and newsletter issues."""
+    root = Path(settings["PATH"])
+    newsletter = settings.get("NEWSLETTER_PATHS", ["newsletter"])
+    pages = settings.get("PAGE_PATHS", ["pages"])
+    article_excludes = list(settings.get("ARTICLE_EXCLUDES", ())) + list(pages) + list(newsletter)
+    page_excludes = list(settings.get("PAGE_EXCLUDES", ())) + list(newsletter)
+    rules = {
+        "newsletter": (newsletter, []),
+        "pages": (pages, [f for f in page_excludes if f not in ("", ".")]),
+        "articles": (settings.get("ARTICLE_PATHS", ["articles"]), [f for f in article_excludes if f not in ("", ".")]),
+    }
+    ignored = settings.get("IGNORE_FILES") or ()
+    kinds: dict[str, list[tuple[Path, Path]]] = {}
+    for kind, (folders, excludes) in rules.items():
+        found = []
+        for path in _files(root, folders):
+            relative = path.relative_to(root)
+            if any(fnmatch.fnmatch(part, p) for part in relative.parts for p in ignored):
+                continue
+            if not _under(relative, excludes):
+                found.append((path, relative))
+        kinds[kind] = sorted(set(found))
+    return kinds
+
+
 def check_content(settings) -> list[Problem]:
     """Every metadata problem in the site's Markdown sources, in file order."""
     root = Path(settings["PATH"])
     known = KNOWN_KEYS | {k.lower() for k in settings.get("EXTRA_METADATA_KEYS", ())}
-    excludes = set(settings.get("ARTICLE_EXCLUDES", ()))
-    kinds = {
-        "articles": settings.get("ARTICLE_PATHS", ["articles"]),
-        "pages": settings.get("PAGE_PATHS", ["pages"]),
-        "newsletter": settings.get("NEWSLETTER_PATHS", ["newsletter"]),
-    }
     problems: list[Problem] = []
     numbers: dict[int, str] = {}
-    for kind, folders in kinds.items():
-        for path in _files(root, folders):
-            relative = path.relative_to(root)
-            if kind == "articles" and any(part in excludes for part in relative.parts):
-                continue
-            shown = os.path.join(os.path.basename(os.path.normpath(root)), str(relative))
+    for kind, files in content_kinds(settings).items():
+        for path, relative in files:
+            shown = os.path.normpath(os.path.join(os.path.basename(os.path.normpath(root)), str(relative)))
             found, fields = check_file(path, kind, shown, known)
             problems.extend(found)
             if kind == "newsletter" and fields.get("issue", ("",))[0].isdigit():
