@@ -26,7 +26,6 @@ import html
 import os
 import re
 import string
-import unicodedata
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,38 +40,55 @@ MIN_WORDS = 2  # a shorter unit cannot be told from ordinary words
 MIN_LETTERS = 10  # nor a two-word unit shorter than this
 
 # Folding -------------------------------------------------------------------
-# Both sides are reduced to their ASCII letters, lowercased: accents, case,
-# typographic spaces and apostrophes, soft hyphens, zero-width characters,
-# digits and their grouping, punctuation and inline markup all fall away, so
-# « l’avenir » typeset and « l'avenir » typed, or « 1<sup>er</sup> » and « 1er »,
-# fold alike. Three passes in C per file, whatever its size.
+# Both sides are reduced to their letters, lowercased and without accents, with
+# a BREAK at each end of sentence or line: case, accents, entities (undone
+# before), typographic spaces and apostrophes, soft hyphens, zero-width
+# characters, digits and their grouping, punctuation and inline markup all
+# fall away, so « l’avenir » typeset and « l'avenir » typed, « 1<sup>er</sup> »
+# and « 1er », or « Méthode » and its slug « methode », fold alike. Latin-1
+# holds every French letter; what lies beyond it (« ’ », « … », U+202F, marks
+# of decomposed letters) is dropped by the encoding. Two passes in C per file.
 
 BREAK = "|"  # a run never matches across it: sentences, lines, attribute values
-_LETTERS = string.ascii_letters.encode()
-_BREAKS = b".!?;\n\r" + BREAK.encode()
-_DROPPED = bytes(b for b in range(128) if b not in _LETTERS and b not in _BREAKS)
-_FOLD = bytes.maketrans(string.ascii_uppercase.encode() + _BREAKS,
-                        string.ascii_lowercase.encode() + BREAK.encode() * len(_BREAKS))
-_SPACED = bytes.maketrans(string.ascii_uppercase.encode() + _BREAKS + _DROPPED,
-                          string.ascii_lowercase.encode() + BREAK.encode() * len(_BREAKS)
-                          + b" " * len(_DROPPED))
+_BASE = {"àáâãäåª": "a", "ç": "c", "ð": "d", "èéêë": "e", "ìíîï": "i", "ñ": "n", "òóôõöøº": "o",
+         "ùúûü": "u", "ýÿ": "y", "æ": "a", "ß": "s", "þ": "t", "µ": "m"}
 
 
-def _ascii(text: str) -> bytes:
-    if not text.isascii():
-        text = unicodedata.normalize("NFKD", text)  # « é » becomes « e » and a mark, dropped below
-    return text.encode("ascii", "ignore")
+def _tables() -> tuple[bytes, bytes, bytes]:
+    joined, spaced = bytearray(range(256)), bytearray(range(256))
+    dropped = bytearray()
+    for code in range(256):
+        char = chr(code).lower()
+        letter = next((base for accented, base in _BASE.items() if char in accented), None)
+        if char in string.ascii_lowercase:
+            letter = char
+        if letter:
+            joined[code] = spaced[code] = ord(letter)
+        elif chr(code) in ".!?;\n\r" + BREAK:
+            joined[code] = spaced[code] = ord(BREAK)
+        else:
+            dropped.append(code)
+            spaced[code] = ord(" ")
+    return bytes(joined), bytes(dropped), bytes(spaced)
+
+
+_JOINED, _DROPPED, _SPACED = _tables()
+
+
+def _latin1(text: str) -> bytes:
+    if "\u2026" in text:  # « … » ends a sentence as « ... » does (typography writes one for the other)
+        text = text.replace("\u2026", ".")
+    return text.encode("latin-1", "ignore")
 
 
 def fold(text: str) -> str:
-    """Lowercase letters, and a BREAK for each end of sentence or line:
-    « Le 1er Mai ! Oui. » gives « lermai|oui| »."""
-    return _ascii(text).translate(_FOLD, _DROPPED).decode("ascii")
+    """Letters and BREAKs: « Le 1er Mai ! Oui. » gives « leermai|oui| »."""
+    return _latin1(text).translate(_JOINED, _DROPPED).decode("latin-1")
 
 
 def pieces(text: str) -> list[list[str]]:
     """The words of each sentence or line of a text, folded as above."""
-    spaced = _ascii(text).translate(_SPACED).decode("ascii")
+    spaced = _latin1(text).translate(_SPACED).decode("latin-1")
     return [piece.split() for piece in spaced.split(BREAK) if piece.strip()]
 
 
@@ -392,9 +408,10 @@ def _theme_texts(settings: dict):
 class Probes:
     automaton: object | None
     phrases: list  # index -> (run as words, where)
+    exempt: frozenset = frozenset()  # indexes of runs the public source says too
 
     def __bool__(self):
-        return bool(self.phrases)
+        return len(self.phrases) > len(self.exempt)
 
 
 def _runs(unit: str):
@@ -420,22 +437,15 @@ def make_probes(sources: list[Source], public_texts) -> Probes:
                 phrases.setdefault("".join(run), (" ".join(run), f"{source.path}:{line} ({tier})"))
     if not phrases:
         return Probes(None, [])
-    # What the public source says is exempt; its pieces are kept apart.
-    public = BREAK.join(fold(t) for t in public_texts)
-    exempt = set()
     automaton = ahocorasick.Automaton()
-    for key in phrases:
-        automaton.add_word(key, key)
-    automaton.make_automaton()
-    exempt = {key for _, key in automaton.iter(public)}
-    kept = [value for key, value in phrases.items() if key not in exempt]
-    if not kept:
-        return Probes(None, [])
-    automaton = ahocorasick.Automaton()
-    for index, (key, value) in enumerate((k, v) for k, v in phrases.items() if k not in exempt):
+    ordered = list(phrases.values())
+    for index, key in enumerate(phrases):
         automaton.add_word(key, index)
     automaton.make_automaton()
-    return Probes(automaton, kept)
+    # What the public source says is exempt; its pieces are kept apart.
+    public = BREAK.join(fold(t) for t in public_texts)
+    exempt = {index for _, index in automaton.iter(public)}
+    return Probes(automaton, ordered, frozenset(exempt))
 
 
 def probes_for(settings: dict) -> Probes:
@@ -478,6 +488,8 @@ def readable(data: bytes) -> str:
             data = gzip.decompress(data)
         except (OSError, EOFError, zlib.error):
             break
+    if b"\x00" in data[:4096]:  # binary (search index, images): no markup to undo
+        return data.decode("latin-1")
     text = data.decode("utf-8", errors="replace")
     if "\\" in text:
         text = _JSON_ESCAPE.sub(_json_unescape, text)
@@ -508,9 +520,18 @@ def _folded(path: Path) -> str:
     return fold(readable(path.read_bytes()))
 
 
+def _unique_blocks(paths: list[Path]) -> str:
+    """The folded blocks of these files, each once."""
+    seen: dict[str, None] = {}
+    for path in paths:
+        seen.update(dict.fromkeys(_folded(path).split(BREAK)))
+    return BREAK.join(seen)
+
+
 def _first(probes: Probes, text: str):
     for _, index in probes.automaton.iter(text):
-        return probes.phrases[index]
+        if index not in probes.exempt:
+            return probes.phrases[index]
     return None
 
 
@@ -525,13 +546,7 @@ def scan(output: Path, probes: Probes) -> list[Leak]:
     if not probes:
         return []
     files = sorted(p for p in output.rglob("*") if p.is_file())
-    seen: set[str] = set()
-    for path in files:
-        blocks = [b for b in _folded(path).split(BREAK) if b not in seen]
-        seen.update(blocks)
-        if _first(probes, BREAK.join(blocks)):
-            break
-    else:
+    if not _first(probes, _unique_blocks(files)):
         return []
     leaks = []
     for path in files:
