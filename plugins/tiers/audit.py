@@ -395,10 +395,18 @@ def _strings(value, depth: int = 0):
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 
 
+_STRING = re.compile(r"""f?"((?:[^"\\\n]|\\.)*)"|f?'((?:[^'\\\n]|\\.)*)'""")
+
+
 def _theme_texts(settings: dict):
+    """What the site prints of its own: the templates' words, and the strings of
+    the plugins' code (« Encore 1 400 mots, 7 min de lecture » is written there)."""
     theme = Path(settings["THEME"]) / "templates"
     for path in sorted(theme.rglob("*.html")) if theme.exists() else ():
         yield from _JINJA.split(path.read_text(encoding="utf-8"))
+    for folder in settings.get("PLUGIN_PATHS") or ():
+        for path in sorted(Path(folder).rglob("*.py")):
+            yield from (a or b for a, b in _STRING.findall(path.read_text(encoding="utf-8")))
 
 
 # Probes ----------------------------------------------------------------------
