@@ -52,6 +52,7 @@ _TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^\s=/>\"']+(?:\s*=\s*(?:\"[^
                   r"(\s*/?)>")
 _ATTRIBUTE = re.compile(r"([^\s=/>\"']+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?")
 _SRCSET = ("srcset", "imagesrcset")
+_FEW = 24  # up to this many file names, a text is first searched for each of them
 # Settings that describe files rather than show them: not references.
 _NOT_REFERENCES = ("STATIC_PATHS", "STATIC_EXCLUDES", "ARTICLE_PATHS", "ARTICLE_EXCLUDES", "PAGE_PATHS",
                    "PAGE_EXCLUDES", "IGNORE_FILES", "EXTRA_PATH_METADATA", "PATH", "OUTPUT_PATH",
@@ -86,6 +87,23 @@ def _strings(value, depth: int = 0):
             yield from _strings(item, depth + 1)
 
 
+def file_name(token: str) -> str:
+    """The last segment of an address, cheaply: « …/images/x.png?v=2 » gives « x.png »."""
+    name = token.rsplit("/", 1)[-1].split("?", 1)[0].split("#", 1)[0]
+    if name.startswith(("{", "|")):
+        name = _MARKER.sub("", name)
+    return unquote(name) if "%" in name else name
+
+
+def _keys(static) -> set[str]:
+    """The paths a static file is known by: its source, where it is written, its address."""
+    return {k for k in (static.relative_source_path, static.save_as, unquote(static.url or "")) if k}
+
+
+def _names(static) -> set[str]:
+    return {posixpath.basename(k) for k in _keys(static)}
+
+
 def _normal(path: str) -> str:
     """« ./a/../images/x.png » gives « images/x.png »; leading « ../ » are dropped."""
     path = posixpath.normpath(path) if path else ""
@@ -110,8 +128,7 @@ class ReservedImage:
 
     def keys(self) -> set[str]:
         """Its addresses as of now ({attach} may have moved it since it was found)."""
-        return {k for k in (self.static.relative_source_path, self.static.save_as, unquote(self.static.url or ""))
-                if k}
+        return _keys(self.static)
 
 
 class Resolver:
@@ -121,10 +138,9 @@ class Resolver:
         self.settings = settings
         self.by_key: dict[str, object] = {}
         for static in statics:
-            for key in (static.relative_source_path, static.save_as, unquote(static.url or "")):
-                if key:
-                    self.by_key.setdefault(key, static)
-        self.names = {posixpath.basename(k) for k in self.by_key}
+            for key in sorted(_keys(static)):
+                self.by_key.setdefault(key, static)
+        self.names = {n for s in statics for n in _names(s)}
         self.prefixes = []
         for name in ("SITEURL", "FEED_DOMAIN", "PRIVATE_SITEURL"):
             value = str(settings.get(name) or "").rstrip("/")
@@ -165,7 +181,7 @@ class Resolver:
         return [k for k in dict.fromkeys(keys) if k]
 
     def find(self, token: str, item=None):
-        if posixpath.basename(unquote(urlparse(_MARKER.sub("", token)).path)) not in self.names:
+        if file_name(token) not in self.names:
             return None
         for key in self.keys_for(token, item):
             static = self.by_key.get(key)
@@ -173,18 +189,22 @@ class Resolver:
                 return static
         return None
 
-    def in_text(self, text: str, item=None) -> set:
-        """The static files a text refers to, wherever (attributes, metadata, CSS)."""
+    def in_text(self, text: str, item=None, among: set | None = None) -> set:
+        """The static files a text refers to, wherever (attributes, metadata, CSS);
+        with `among`, only those of them (each address still resolved as usual)."""
         found = set()
-        if not text or not self.names:
+        names = self.names if among is None else {n for s in among for n in _names(s)}
+        if not text or not names:
             return found
         text = html.unescape(str(text))
-        plain = unquote(text)
-        if not any(name in plain for name in self.names):
-            return found
+        if len(names) <= _FEW and not any(name in unquote(text) for name in names):
+            return found  # the usual case, at the speed of `in`
         for match in _REFERENCE.finditer(text):
-            static = self.find(match.group(0), item)
-            if static is not None:
+            token = match.group(0)
+            if file_name(token) not in names:
+                continue
+            static = self.find(token, item)
+            if static is not None and (among is None or static in among):
                 found.add(static)
         return found
 
@@ -234,7 +254,10 @@ class ReservedImages:
         """The reserved image an address in rendered HTML points to, if any."""
         if not self.images:
             return None
-        keys = self.resolver.keys_for(html.unescape(value), item)
+        value = html.unescape(value)
+        if file_name(value) not in {n for i in self.images.values() for n in _names(i.static)}:
+            return None
+        keys = self.resolver.keys_for(value, item)
         for image in self.images.values():
             if image.keys() & set(keys):
                 return image
@@ -370,8 +393,9 @@ def find_reserved(generators, settings: dict, ladder) -> ReservedImages:
     if not reserved:
         return found
     public = set()
+    candidates = set(reserved)  # the public side is searched for these only
     for item, text in public_texts(generators, settings):
-        public |= resolver.in_text(text, item)
+        public |= resolver.in_text(text, item, candidates)
     for static, tier in reserved.items():
         if static in public:
             continue
