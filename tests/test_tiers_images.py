@@ -178,6 +178,23 @@ def test_with_keys_the_image_is_sealed_and_opens_to_its_exact_bytes(build_site, 
     assert (tmp_path / "private" / "images" / "plan.png").read_bytes() == PLAN_PNG
 
 
+def test_sealed_parts_have_their_links_resolved_as_on_the_page(build_site, tmp_path, monkeypatch):
+    no_keys(monkeypatch)
+    monkeypatch.setenv("NENUFAR_KEY_ABONNES", KEYS["NENUFAR_KEY_ABONNES"])
+    text = ("Title: Avec des liens\nDate: 2026-11-20 08:30\nCategory: Essais\n\nPublic.\n\n"
+            "<!-- tier: abonnes -->\n\nVoir [l’autre article]({filename}/articles/autre.md).\n")
+    other = "Title: L’autre\nDate: 2026-11-19 08:30\nCategory: Essais\n\nUn autre texte.\n"
+    site = build_site({"articles/liens.md": text, "articles/autre.md": other})
+    soup = site.soup("avec-des-liens/index.html")
+    envelope = json.loads(soup.select_one("#tier-envelope").string)
+    sealed = soup.select_one("#suite-abonnes .tier-sealed")
+    key = open_envelope(envelope, KEYS["NENUFAR_KEY_ABONNES"], "abonnes")
+    part = AESGCM(key).decrypt(base64.b64decode(sealed["data-nonce"]), base64.b64decode(sealed["data-sealed"]),
+                               b"abonnes").decode()
+    assert "{filename}" not in part
+    assert BeautifulSoup(part, "lxml").find("a", string="l’autre article")["href"] == "http://localhost:8000/l-autre/"
+
+
 def test_only_the_deeper_key_missing_keeps_its_images_out_entirely(build_site, tmp_path, monkeypatch):
     no_keys(monkeypatch)
     monkeypatch.setenv("NENUFAR_KEY_ABONNES", KEYS["NENUFAR_KEY_ABONNES"])
@@ -194,17 +211,29 @@ def test_only_the_deeper_key_missing_keeps_its_images_out_entirely(build_site, t
 
 def test_public_references_in_metadata_settings_or_unreferenced_stay_public(build_site, tmp_path, monkeypatch):
     no_keys(monkeypatch)
-    social, lone, meta = png(3, 3, 4), png(4, 2, 5), png(2, 5, 6)
-    write_images(tmp_path, **{"partage.png": social, "seule.png": lone, "meta.png": meta, "plan.png": PLAN_PNG})
+    social, lone, meta, logo = png(3, 3, 4), png(4, 2, 5), png(2, 5, 6), png(1, 1, 7)
+    write_images(tmp_path, **{"partage.png": social, "seule.png": lone, "meta.png": meta, "plan.png": PLAN_PNG,
+                              "logo.png": logo})
+    templates = tmp_path / "gabarits"
+    templates.mkdir()
+    (templates / "logo.html").write_text('<img src="{{ SITEURL }}/images/logo.png" alt="">', encoding="utf-8")
     text = ("Title: Réservé\nDate: 2026-11-20 08:30\nCategory: Essais\nImage: images/meta.png\n\nPublic.\n\n"
             "<!-- tier: abonnes -->\n\n![a]({static}/images/partage.png) ![b](/images/meta.png) "
-            "![c](http://localhost:8000/images/plan.png)\n")
-    site = build_site({"articles/r.md": text}, SOCIAL_IMAGE="images/partage.png")
+            "![c](http://localhost:8000/images/plan.png) ![d](../images/logo.png)\n")
+    site = build_site({"articles/r.md": text}, SOCIAL_IMAGE="images/partage.png",
+                      THEME_TEMPLATES_OVERRIDES=[str(templates)])
+    assert site.file("images/logo.png").read_bytes() == logo  # a theme template shows it
     assert site.file("images/partage.png").read_bytes() == social  # SOCIAL_IMAGE is public
     assert site.file("images/meta.png").read_bytes() == meta  # so is the public metadata
     assert site.file("images/seule.png").read_bytes() == lone  # referenced by nothing: the author put it there
     assert not site.file("images/plan.png").exists()  # an absolute SITEURL address is a reference too
     assert_nowhere_in_clear(site.output, PLAN_PNG)
+    # The independent check reads the same public material: nothing to report.
+    settings = site_settings(tmp_path, tmp_path / "content", SOCIAL_IMAGE="images/partage.png",
+                             THEME_TEMPLATES_OVERRIDES=[str(templates)])
+    assert clear_reserved_images(settings, site.output) == []
+    (site.output / "plan.png").write_bytes(PLAN_PNG)
+    assert [r.split("\u00a0")[0] for r in clear_reserved_images(settings, site.output)] == ["plan.png"]
 
 
 def test_attach_in_a_reserved_part_goes_to_private_beside_the_article(build_site, tmp_path, monkeypatch):

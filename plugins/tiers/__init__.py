@@ -101,6 +101,7 @@ def seal_and_publish(generators):
         for item in _texts(generators):
             for part in getattr(getattr(item, "tier_split", None), "gated", ()):
                 item._update_content(part.html, _siteurl(settings, item))
+        images.settle()
     seen = set()
     for item in _texts(generators):
         if id(item) in seen:

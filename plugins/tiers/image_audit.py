@@ -34,7 +34,7 @@ _HTML_TIER = re.compile(r"<meta\s+name=[\"']tier[\"']\s+content=[\"']([^\"']+)[\
 _TOKEN = re.compile(r"(?:[{|](?:static|attach|filename)[|}])?[^\s\"'<>(){}\[\]\\`|,;*]+")
 _LINK_MARK = re.compile(r"^[{|](?:static|attach|filename)[|}]")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-_PATH_SETTINGS = {"STATIC_PATHS", "STATIC_EXCLUDES", "ARTICLE_PATHS", "ARTICLE_EXCLUDES", "PAGE_PATHS",
+_PATH_SETTINGS = {"THEME_TEMPLATES_OVERRIDES", "STATIC_PATHS", "STATIC_EXCLUDES", "ARTICLE_PATHS", "ARTICLE_EXCLUDES", "PAGE_PATHS",
                   "PAGE_EXCLUDES", "IGNORE_FILES", "EXTRA_PATH_METADATA", "PATH", "OUTPUT_PATH",
                   "PRIVATE_OUTPUT_PATH", "CACHE_PATH", "PLUGIN_PATHS", "THEME", "THEME_STATIC_PATHS"}
 _THEME_TEXTS = (".html", ".htm", ".xml", ".j2", ".jinja", ".jinja2", ".css", ".js", ".mjs", ".json", ".txt",
@@ -167,11 +167,12 @@ def reserved_images(settings: dict) -> dict[str, tuple[Path, list[str]]]:
         if key.isupper() and key not in _PATH_SETTINGS:
             for text in _strings(value):
                 public |= files.named(text, "")
-    theme = settings.get("THEME")
-    if theme and Path(theme).is_dir():
-        for path in Path(theme).rglob("*"):
-            if path.is_file() and path.suffix.lower() in _THEME_TEXTS:
-                public |= files.named(path.read_text(encoding="utf-8", errors="ignore"), "")
+    folders = [settings.get("THEME")] + list(settings.get("THEME_TEMPLATES_OVERRIDES") or ())
+    for folder in (Path(f) for f in folders if f):
+        if folder.is_dir():
+            for path in folder.rglob("*"):
+                if path.is_file() and path.suffix.lower() in _THEME_TEXTS:
+                    public |= files.named(path.read_text(encoding="utf-8", errors="ignore"), "")
     return {name: (files.files[name], sources) for name, sources in cited.items() if name not in public}
 
 

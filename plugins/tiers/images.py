@@ -26,6 +26,7 @@ References are read as authors and templates write them: `{static}/images/x.png`
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import mimetypes
@@ -55,7 +56,7 @@ _SRCSET = ("srcset", "imagesrcset")
 _FEW = 24  # up to this many file names, a text is first searched for each of them
 # Settings that describe files rather than show them: not references.
 _NOT_REFERENCES = ("STATIC_PATHS", "STATIC_EXCLUDES", "ARTICLE_PATHS", "ARTICLE_EXCLUDES", "PAGE_PATHS",
-                   "PAGE_EXCLUDES", "IGNORE_FILES", "EXTRA_PATH_METADATA", "PATH", "OUTPUT_PATH",
+                   "PAGE_EXCLUDES", "THEME_TEMPLATES_OVERRIDES", "IGNORE_FILES", "EXTRA_PATH_METADATA", "PATH", "OUTPUT_PATH",
                    "PRIVATE_OUTPUT_PATH", "CACHE_PATH", "PLUGIN_PATHS", "THEME", "THEME_STATIC_PATHS")
 _TEXT_SUFFIXES = (".html", ".htm", ".xml", ".j2", ".jinja", ".jinja2", ".css", ".js", ".mjs", ".json", ".txt",
                   ".svg", ".webmanifest")
@@ -85,6 +86,25 @@ def _strings(value, depth: int = 0):
     elif depth < 6 and isinstance(value, (list, tuple, set, frozenset)):
         for item in value:
             yield from _strings(item, depth + 1)
+
+
+_DELIMITERS = r"\s\"'<>(){}\[\]\\`|,;*"
+
+
+@functools.lru_cache(maxsize=8)
+def _suffix_pattern(suffixes: frozenset) -> re.Pattern:
+    """References that end with one of `suffixes` (and maybe ?query or #fragment):
+    the regex engine skips every other word of a text."""
+    ends = "|".join(re.escape(s) for s in sorted(suffixes, key=len, reverse=True))
+    return re.compile(rf"(?:[{{|](?:static|attach|filename)[|}}])?[^{_DELIMITERS}]*?(?:{ends})"
+                      rf"(?:[?#][^{_DELIMITERS}]*)?(?![^{_DELIMITERS}])", re.I)
+
+
+def _pattern(names: frozenset) -> re.Pattern:
+    suffixes = frozenset(posixpath.splitext(n)[1] for n in names)
+    if "" in suffixes:  # a file without an extension: every word may name it
+        return _REFERENCE
+    return _suffix_pattern(suffixes)
 
 
 def file_name(token: str) -> str:
@@ -140,7 +160,9 @@ class Resolver:
         for static in statics:
             for key in sorted(_keys(static)):
                 self.by_key.setdefault(key, static)
-        self.names = {n for s in statics for n in _names(s)}
+        self.names = {posixpath.basename(k) for k in self.by_key}
+        self._among = None  # (set of statics, their names), for in_text(among=…)
+        self._pattern = None  # (names, the pattern of their references)
         self.prefixes = []
         for name in ("SITEURL", "FEED_DOMAIN", "PRIVATE_SITEURL"):
             value = str(settings.get(name) or "").rstrip("/")
@@ -189,17 +211,27 @@ class Resolver:
                 return static
         return None
 
+    def _patterns(self, names) -> re.Pattern:
+        if self._pattern is None or self._pattern[0] is not names:
+            self._pattern = (names, _pattern(frozenset(names)))
+        return self._pattern[1]
+
+    def _names_among(self, among) -> set[str]:
+        if self._among is None or self._among[0] is not among:
+            self._among = (among, {n for s in among for n in _names(s)})
+        return self._among[1]
+
     def in_text(self, text: str, item=None, among: set | None = None) -> set:
         """The static files a text refers to, wherever (attributes, metadata, CSS);
         with `among`, only those of them (each address still resolved as usual)."""
         found = set()
-        names = self.names if among is None else {n for s in among for n in _names(s)}
+        names = self.names if among is None else self._names_among(among)
         if not text or not names:
             return found
         text = html.unescape(str(text))
         if len(names) <= _FEW and not any(name in unquote(text) for name in names):
             return found  # the usual case, at the speed of `in`
-        for match in _REFERENCE.finditer(text):
+        for match in self._patterns(names).finditer(text):
             token = match.group(0)
             if file_name(token) not in names:
                 continue
@@ -246,21 +278,29 @@ class ReservedImages:
     resolver: Resolver
     images: dict[str, ReservedImage] = field(default_factory=dict)  # by source path
     blobs: dict[str, bytes] = field(default_factory=dict)  # sealed url -> bytes, written by write_sealed
+    _by_key: dict | None = field(default=None, repr=False)
+    _names: set = field(default_factory=set, repr=False)
 
     def __bool__(self) -> bool:
         return bool(self.images)
+
+    def settle(self) -> None:
+        """Index the images by their addresses; again after {attach} has moved any."""
+        self._by_key = {k: image for image in self.images.values() for k in image.keys()}
+        self._names = {posixpath.basename(k) for k in self._by_key}
 
     def image(self, value: str, item=None) -> ReservedImage | None:
         """The reserved image an address in rendered HTML points to, if any."""
         if not self.images:
             return None
+        if self._by_key is None:
+            self.settle()
         value = html.unescape(value)
-        if file_name(value) not in {n for i in self.images.values() for n in _names(i.static)}:
+        if file_name(value) not in self._names:
             return None
-        keys = self.resolver.keys_for(value, item)
-        for image in self.images.values():
-            if image.keys() & set(keys):
-                return image
+        for key in self.resolver.keys_for(value, item):
+            if key in self._by_key:
+                return self._by_key[key]
         return None
 
     def rewrite(self, text: str, change, item=None) -> str:
@@ -407,7 +447,7 @@ def find_reserved(generators, settings: dict, ladder) -> ReservedImages:
         if static_generator.context.get("staticfiles") is not static_generator.staticfiles:
             static_generator.context["staticfiles"] = static_generator.staticfiles
         for image in found.images.values():
-            log.debug("image réservée, hors du site public : %s", image.static.relative_source_path)
+            log.debug("image réservée, hors du site public\u00a0: %s", image.static.relative_source_path)
     return found
 
 
