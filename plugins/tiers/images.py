@@ -46,7 +46,8 @@ SEALED_SUFFIX = ".bin"
 
 # A reference in any text: an optional Pelican link marker, then a run of
 # characters that can belong to an address.
-_REFERENCE = re.compile(r"(?:[{|](?P<what>static|attach|filename)[|}])?(?P<path>[^\s\"'<>(){}\[\]\\`|,;*]+)")
+_DELIMITERS = r"\s\"'<>(){}\[\]\\`|,;*"
+_REFERENCE = re.compile(rf"(?:[{{|](?:static|attach|filename)[|}}])?[^{_DELIMITERS}]+")
 _MARKER = re.compile(r"^[{|](static|attach|filename)[|}]")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^\s=/>\"']+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?)*)"
@@ -56,8 +57,8 @@ _SRCSET = ("srcset", "imagesrcset")
 _FEW = 24  # up to this many file names, a text is first searched for each of them
 # Settings that describe files rather than show them: not references.
 _NOT_REFERENCES = ("STATIC_PATHS", "STATIC_EXCLUDES", "ARTICLE_PATHS", "ARTICLE_EXCLUDES", "PAGE_PATHS",
-                   "PAGE_EXCLUDES", "THEME_TEMPLATES_OVERRIDES", "IGNORE_FILES", "EXTRA_PATH_METADATA", "PATH", "OUTPUT_PATH",
-                   "PRIVATE_OUTPUT_PATH", "CACHE_PATH", "PLUGIN_PATHS", "THEME", "THEME_STATIC_PATHS")
+                   "PAGE_EXCLUDES", "THEME_TEMPLATES_OVERRIDES", "IGNORE_FILES", "EXTRA_PATH_METADATA", "PATH",
+                   "OUTPUT_PATH", "PRIVATE_OUTPUT_PATH", "CACHE_PATH", "PLUGIN_PATHS", "THEME", "THEME_STATIC_PATHS")
 _TEXT_SUFFIXES = (".html", ".htm", ".xml", ".j2", ".jinja", ".jinja2", ".css", ".js", ".mjs", ".json", ".txt",
                   ".svg", ".webmanifest")
 _TEXT_LISTS = ("articles", "translations", "drafts", "drafts_translations", "hidden_articles",
@@ -86,9 +87,6 @@ def _strings(value, depth: int = 0):
     elif depth < 6 and isinstance(value, (list, tuple, set, frozenset)):
         for item in value:
             yield from _strings(item, depth + 1)
-
-
-_DELIMITERS = r"\s\"'<>(){}\[\]\\`|,;*"
 
 
 @functools.lru_cache(maxsize=8)
