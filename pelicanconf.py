@@ -34,6 +34,9 @@ PATH = "content"
 OUTPUT_PATH = "output/"
 # Member-only artefacts (private feeds, newsletter editions) live here, never in output/.
 PRIVATE_OUTPUT_PATH = _os.path.join(_HERE, "private")
+# Where PRIVATE_OUTPUT_PATH is served to members, if it is (e.g. "https://membres.example/prive"):
+# private feeds then point reserved images there; empty, they use a relative path (../images/x.png).
+PRIVATE_SITEURL = ""
 DELETE_OUTPUT_DIRECTORY = True
 # Publishing the Markdown sources would publish gated parts: keep it off.
 OUTPUT_SOURCES = False

@@ -60,7 +60,9 @@ def render_requested_editions(generators):
                     and reaction["date"] <= issue.date.isoformat():
                 echoes.append({**reaction, "article": str(article.title)})
     echoes.sort(key=lambda r: r["date"], reverse=True)
-    editions = render_editions(issue, fresh, ladder, settings, keys, echoes[: settings.get("NEWSLETTER_ECHOES", 8)])
+    images = generators[0].context.get("tier_images")  # set by tiers, which runs first
+    editions = render_editions(issue, fresh, ladder, settings, keys, echoes[: settings.get("NEWSLETTER_ECHOES", 8)],
+                               images)
     folder = Path(settings.get("PRIVATE_OUTPUT_PATH") or "private") / "newsletter" / str(issue.number)
     write_editions(editions, folder)
     settings["NEWSLETTER_EDITIONS_WRITTEN"] = editions  # handed to the CLI by BuildResult

@@ -5,12 +5,18 @@ edition holds the public part and the teaser, each member edition everything
 up to its tier. Per-subscriber values (address, token) are placeholders that
 `send` substitutes, so ten thousand messages cost ten thousand string
 replacements, not ten thousand renderings.
+
+Images that only reserved parts show are not on the public site (tiers'
+images.py): a member edition carries them inside the message, as parts of a
+multipart/related HTML body addressed by `cid:`, and the `.html` preview
+written next to it points to their clear copy under PRIVATE_OUTPUT_PATH.
 """
 
 from __future__ import annotations
 
 import email.policy
 import logging
+import os
 import re
 import textwrap
 from dataclasses import dataclass
@@ -38,6 +44,17 @@ _REF_LINK = re.compile(r"\[([^\]]+)\]\[(\d+)\]")
 _REF_DEF = re.compile(r"^ {0,4}\[(\d+)\]: (\S+)\s*$", re.M)
 
 
+@dataclass(frozen=True)
+class Related:
+    """An image carried inside the message, shown by `cid:` in its HTML."""
+
+    cid: str  # without angle brackets
+    data: bytes
+    mime: str
+    filename: str
+    private_path: Path | None  # its clear copy, for the .html preview
+
+
 @dataclass
 class Edition:
     issue: int
@@ -47,10 +64,51 @@ class Edition:
     text: str
     message: EmailMessage
     folder: str = ""  # where write_editions put its files
+    related: tuple = ()  # Related images of the HTML body
 
     @property
     def size(self) -> int:
         return len(self.html.encode("utf-8"))
+
+    def preview_html(self, folder: Path) -> str:
+        """The HTML as written to disk: `cid:` images from their private copy."""
+        html = self.html
+        for image in self.related:
+            if image.private_path is not None:
+                relative = Path(os.path.relpath(image.private_path, folder)).as_posix()
+                html = html.replace(f"cid:{image.cid}", quote(relative))
+        return html
+
+
+def add_related(message: EmailMessage, related) -> None:
+    """Turn the HTML alternative of `message` into multipart/related with `related`."""
+    if not related:
+        return
+    body = next(p for p in message.iter_parts() if p.get_content_type() == "text/html")
+    for image in related:
+        maintype, _, subtype = image.mime.partition("/")
+        body.add_related(image.data, maintype, subtype or "octet-stream", cid=f"<{image.cid}>",
+                         filename=image.filename, disposition="inline")
+
+
+def embed_images(html: str, images, domain: str | None, tier_id: str) -> tuple[str, tuple]:
+    """Reserved images of `html` replaced by `cid:` parts (the same image once)."""
+    if not images:
+        return html, ()
+    related: dict[str, Related] = {}
+
+    def change(tag, attribute, image):
+        if tag != "img" or attribute != "src":
+            return []  # a link or srcset to a reserved file has nowhere to lead in a message
+        key = str(image.static.source_path)
+        if key not in related:
+            cid = make_msgid(idstring=f"image-{len(related) + 1}-{tier_id}", domain=domain)[1:-1]
+            related[key] = Related(cid, image.source.read_bytes(), image.mime, Path(image.static.save_as).name,
+                                   image.private_path)
+        return [("src", f"cid:{related[key].cid}")]
+
+    html = images.rewrite(html, change)
+    return html, tuple(related.values())
 
 
 def absolute(siteurl: str, url: str) -> str:
@@ -131,7 +189,8 @@ def _body(issue, ladder, tier, siteurl: str) -> tuple[str, dict | None]:
                   "url": absolute(siteurl, next_tier.url)}
 
 
-def render_editions(issue, articles, ladder, settings: dict, keys: dict, echoes=()) -> list[Edition]:
+def render_editions(issue, articles, ladder, settings: dict, keys: dict, echoes=(), images=None) -> list[Edition]:
+    """`images`: the build's reserved images (tiers' `context["tier_images"]`), if any."""
     siteurl = settings["SITEURL"]
     env = _environment(Path(settings["THEME"]))
     template = env.get_template("edition.html")
@@ -167,6 +226,8 @@ def render_editions(issue, articles, ladder, settings: dict, keys: dict, echoes=
             postal_address=settings.get("NEWSLETTER_POSTAL_ADDRESS", ""),
         )
         html = inliner.inline(html)
+        domain = parseaddr(sender)[1].rpartition("@")[2] or None
+        html, related = embed_images(html, images, domain, tier.id) if tier.rank else (html, ())
         text = plain_text(html)
         message = EmailMessage()
         message["Subject"] = re.sub(r"<[^>]+>", "", subject)
@@ -184,7 +245,8 @@ def render_editions(issue, articles, ladder, settings: dict, keys: dict, echoes=
         message["X-Nenufar-Tier"] = tier.id
         message.set_content(text, charset="utf-8", cte="quoted-printable")
         message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
-        edition = Edition(issue.number, tier.id, message["Subject"], html, text, message)
+        add_related(message, related)
+        edition = Edition(issue.number, tier.id, message["Subject"], html, text, message, related=related)
         if edition.size > GMAIL_CLIP:
             log.warning("lettre %s, édition « %s » : %s Ko, Gmail coupe les messages au-delà de 102 Ko",
                         issue.number, tier.id, round(edition.size / 1024))
@@ -197,7 +259,8 @@ def write_editions(editions: list[Edition], folder: Path) -> list[Path]:
     written = []
     for edition in editions:
         edition.folder = str(folder)
-        for suffix, data in ((".html", edition.html.encode("utf-8")), (".txt", edition.text.encode("utf-8")),
+        for suffix, data in ((".html", edition.preview_html(folder).encode("utf-8")),
+                             (".txt", edition.text.encode("utf-8")),
                              (".eml", edition.message.as_bytes(policy=WIRE))):
             path = folder / f"{edition.tier}{suffix}"
             write_atomic(path, data)

@@ -8,7 +8,6 @@ on the archive page NEWSLETTER_INDEX_SAVE_AS and in an Atom feed of its own.
 from __future__ import annotations
 
 import logging
-import os
 
 from pelican.contents import Page, SkipStub
 from pelican.generators import CachingGenerator

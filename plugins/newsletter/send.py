@@ -22,7 +22,7 @@ from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import quote
 
-from .editions import TOKEN, WIRE
+from .editions import TOKEN, WIRE, add_related
 
 RECIPIENT = "NENUFAR-DESTINATAIRE"
 MESSAGE_ID = "NENUFAR-MESSAGE-ID"
@@ -176,6 +176,7 @@ def wire_template(edition) -> bytes:
     message["Message-ID"] = f"<{MESSAGE_ID}>"
     message.set_content(_reflow(edition.text), charset="utf-8", cte="8bit")
     message.add_alternative(_reflow(edition.html), subtype="html", charset="utf-8", cte="8bit")
+    add_related(message, getattr(edition, "related", ()))  # reserved images, inline (base64)
     return message.as_bytes(policy=WIRE)
 
 

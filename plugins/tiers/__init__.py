@@ -6,7 +6,10 @@ is rendered on its own, and Pelican gets the public part only; the split is
 kept as `tier_split` for everything else.
 Building: each gated text gets its teaser gates (sealed for in-page
 unlocking when the build has tier keys), its JSON-LD says it is not free, and
-private Atom feeds are written under PRIVATE_OUTPUT_PATH.
+private Atom feeds are written under PRIVATE_OUTPUT_PATH. Static files shown
+by reserved parts only are kept out of the public output: copied in clear
+under PRIVATE_OUTPUT_PATH, and sealed like the text when the build can
+(images.py).
 Auditing (audit.py, run by `invoke build` and `invoke audit`): the output is
 searched for reserved text read again from the sources, not from the split.
 """
@@ -17,8 +20,10 @@ import logging
 from pathlib import Path
 
 from pelican import signals
+from pelican.utils import get_relative_path, path_to_url
 
 from .gates import feed_note, make_gates
+from .images import find_reserved
 from .ladder import LadderError, load_ladder
 from .private_feeds import write_feeds
 from .seal import KeyError_, Vault, keys_from_env
@@ -55,6 +60,25 @@ def _texts(generators):
             yield from getattr(generator, name, None) or ()
 
 
+def _siteurl(settings: dict, item) -> str:
+    """The SITEURL the item's own page resolves its links with, as Pelican's writer does."""
+    if settings.get("RELATIVE_URLS"):
+        return get_relative_path(path_to_url(item.save_as))
+    return settings.get("SITEURL", "")
+
+
+def _preparer(item, images, vault, settings):
+    """What a gated part of `item` becomes before it is sealed: its {static} and
+    {filename} links resolved as on the page, its reserved images sealed apart."""
+    siteurl = _siteurl(settings, item)
+
+    def prepare(part):
+        html = item._update_content(part.html, siteurl)
+        return images.seal_html(html, vault, item, siteurl)
+
+    return prepare
+
+
 def seal_and_publish(generators):
     if not generators:
         return
@@ -70,6 +94,13 @@ def seal_and_publish(generators):
         return
     vault = Vault(ladder, keys) if keys else None
     wpm = settings.get("READING_SPEED_WPM", 220)
+    images = find_reserved(generators, settings, ladder)  # out of the static generator's copies
+    generators[0].context["tier_images"] = images
+    if images:  # resolve the reserved parts' links once, so that {attach} has settled every save_as
+        for item in _texts(generators):
+            for part in getattr(getattr(item, "tier_split", None), "gated", ()):
+                item._update_content(part.html, _siteurl(settings, item))
+        images.settle()
     seen = set()
     for item in _texts(generators):
         if id(item) in seen:
@@ -78,7 +109,7 @@ def seal_and_publish(generators):
         split = getattr(item, "tier_split", None)
         if split is None:
             continue
-        item.tier_gates = make_gates(split, ladder, vault, wpm)
+        item.tier_gates = make_gates(split, ladder, vault, wpm, _preparer(item, images, vault, settings))
         item.tier_envelope = vault.envelope() if any(g["sealed"] for g in item.tier_gates) else None
         item.structured_data = {
             "isAccessibleForFree": False,
@@ -86,9 +117,11 @@ def seal_and_publish(generators):
                         "cssSelector": ".tier-gate"},
         }
     private = private_path(settings)
+    images.write_sealed(Path(settings["OUTPUT_PATH"]))  # only what a sealed part shows
+    images.copy_private(private)  # in clear, for the private feeds and the email editions
     articles = next((g.articles for g in generators if hasattr(g, "hidden_articles")), [])
     if ladder.gated:
-        write_feeds(articles, ladder, settings, private)
+        write_feeds(articles, ladder, settings, private, images)
 
 
 def note_in_feeds(context, feed):

@@ -100,7 +100,7 @@ _COMMENT = re.compile(r"<!--(.*?)(?:-->|\Z)", re.S)
 _RST_COMMENT = re.compile(r"^\.\.[ \t]+(?![\w-]+::)(.*)$", re.M)
 _TIER_WORD = re.compile(r"\b(?:tiers?|paliers?)\b")
 _CODE_SPAN = re.compile(r"(`+)[^`\n].*?\1")
-_NAMED_TIER = re.compile(r"<!--\s*tier\s*:\s*([\w-]+)", re.I)
+_NAMED_TIER = re.compile(r"<!--\s*tier\s*:\s*([\w-]+)\s*-->", re.I)
 MARKDOWN = (".md", ".markdown", ".mkd", ".mdown")
 TEXTS = MARKDOWN + (".rst", ".html", ".htm")
 
@@ -159,7 +159,7 @@ def _fences(lines: list[str], first: int) -> set[int]:
     return inside
 
 
-def _boundary(text: str, lines: list[str], first: int, rst: bool = False) -> int | None:
+def _boundary(text: str, lines: list[str], first: int, public_id: str, rst: bool = False) -> int | None:
     """Index of the first line that starts reserved text, by this module's own reading."""
     if "<!--" not in text and not (rst and ".." in text):
         return None
@@ -176,6 +176,9 @@ def _boundary(text: str, lines: list[str], first: int, rst: bool = False) -> int
         masked = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
         if "<!--" in masked:
             comment = _COMMENT.match(text, offsets[index] + masked.index("<!--"))
+            named = _NAMED_TIER.match(comment.group(0)) if comment else None
+            if named and named.group(1).lower() == public_id and comment.group(0).rstrip().endswith("-->"):
+                continue  # « <!-- tier: public --> » changes nothing
             if comment and _speaks_of_tiers(comment.group(1)):
                 return index
         if rst and _RST_COMMENT.match(line) and _speaks_of_tiers(line):
@@ -346,7 +349,7 @@ def read_source(path: Path, shown: str, public_id: str) -> Source:
             source.reserved.append((value, line, tier))
         else:
             source.public.append(value)
-    cut = first if whole else _boundary(text, lines, first, rst=suffix == ".rst")
+    cut = first if whole else _boundary(text, lines, first, public_id, rst=suffix == ".rst")
     held = {fields["question"][1] - 1} if whole and "question" in fields else set()
     shown_lines = lines[:cut] if cut is not None else lines
     source.public.append("\n".join(l for i, l in enumerate(shown_lines) if i not in held))
@@ -564,5 +567,8 @@ def scan(output: Path, probes: Probes) -> list[Leak]:
     return leaks
 
 
-def audit(settings: dict, output: Path) -> list[Leak]:
-    return scan(output, probes_for(settings))
+def audit(settings: dict, output: Path) -> list:
+    """Reserved text (Leak) and reserved images in clear (image_audit.ClearCopy) in the output."""
+    from .image_audit import clear_reserved_images
+
+    return scan(output, probes_for(settings)) + clear_reserved_images(settings, output)

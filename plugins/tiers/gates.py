@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 from longform.reading import reading_minutes
 
 from .ladder import Ladder
 from .seal import Vault
-from .split import TierSplit
+from .split import Part, TierSplit
 
 NNBSP = "\u202f"
 
@@ -22,9 +23,13 @@ def remaining_label(words: int, wpm: int) -> str:
     return f"encore {group(words)}\u00a0mot{'s' if words > 1 else ''}, {reading_minutes(words, wpm)}\u00a0min de lecture"
 
 
-def make_gates(split: TierSplit, ladder: Ladder, vault: Vault | None, wpm: int) -> list[dict]:
+def make_gates(split: TierSplit, ladder: Ladder, vault: Vault | None, wpm: int,
+               prepare: Callable[[Part], str] | None = None) -> list[dict]:
     """One gate per gated part that the build can seal; the first part that it
-    cannot seal (or, without keys, the first gated part) ends the list."""
+    cannot seal (or, without keys, the first gated part) ends the list.
+
+    `prepare(part)` gives the HTML to seal (links resolved, reserved images
+    replaced by their sealed blobs); it runs for sealed parts only."""
     gated = split.gated
     gates = []
     for index, part in enumerate(gated):
@@ -42,7 +47,7 @@ def make_gates(split: TierSplit, ladder: Ladder, vault: Vault | None, wpm: int) 
         gates.append(gate)
         if vault is None or not vault.can_open(part.tier):
             break
-        gate["sealed"] = vault.seal(part.tier, part.html)
+        gate["sealed"] = vault.seal(part.tier, prepare(part) if prepare else part.html)
     return gates
 
 

@@ -1,4 +1,9 @@
-"""Private full-content Atom feeds, one per gated tier, under PRIVATE_OUTPUT_PATH."""
+"""Private full-content Atom feeds, one per gated tier, under PRIVATE_OUTPUT_PATH.
+
+Reserved images (images.py) are not on the public site: a feed points them
+to their clear copy under PRIVATE_OUTPUT_PATH, absolute under PRIVATE_SITEURL
+when it is set (where the private folder is served), else relative to the
+feed's own place (`../images/plan.png` from `flux/`)."""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from feedgenerator import Atom1Feed, get_tag_uri
 
 from publishing.files import write_atomic
 
+from .images import relative_base
 from .ladder import Ladder
 
 
@@ -15,10 +21,12 @@ def feed_path(private: Path, tier_id: str) -> Path:
     return private / "flux" / f"{tier_id}.atom.xml"
 
 
-def write_feeds(articles, ladder: Ladder, settings: dict, private: Path) -> list[Path]:
+def write_feeds(articles, ladder: Ladder, settings: dict, private: Path, images=None) -> list[Path]:
     siteurl = settings.get("SITEURL", "").rstrip("/")
     written = []
     for tier in ladder.gated:
+        path = feed_path(private, tier.id)
+        base = settings.get("PRIVATE_SITEURL") or relative_base(private, path.parent)
         feed = Atom1Feed(
             title=f"{settings.get('SITENAME', '')} — {tier.label}",
             link=f"{siteurl}/",
@@ -31,6 +39,8 @@ def write_feeds(articles, ladder: Ladder, settings: dict, private: Path) -> list
             split = getattr(article, "tier_split", None)
             body = split.up_to(ladder, tier.id) if split else article._content
             body = article._update_content(body, siteurl)  # {filename} links, as on the site
+            if images:
+                body = images.private_html(body, base, article)
             feed.add_item(
                 title=str(article.title),
                 link=f"{siteurl}/{article.url}",
@@ -42,7 +52,6 @@ def write_feeds(articles, ladder: Ladder, settings: dict, private: Path) -> list
                 updateddate=getattr(article, "modified", None),
                 categories=[str(t) for t in getattr(article, "tags", [])],
             )
-        path = feed_path(private, tier.id)
         write_atomic(path, feed.writeString("utf-8"))  # a reader never sees half a feed
         written.append(path)
     return written

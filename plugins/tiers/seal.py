@@ -2,11 +2,13 @@
 
 Each gated tier gets a random content key per build; every part of that tier
 is encrypted under it (AES-256-GCM, random 96-bit nonce per part, the tier id
-as associated data). The content key is then wrapped under the key derived
-from each passphrase that may open it, its own tier's and every higher
-tier's (PBKDF2-HMAC-SHA256, PBKDF2_ITERATIONS, a random salt per tier and
-build), so a higher tier's passphrase opens the lower tiers too. The browser
-does the same steps backwards with WebCrypto (theme/static/js/tiers.js).
+as associated data); a reserved image is sealed as a file under the same key,
+with `img:<tier>` as associated data (images.py). The content key is then
+wrapped under the key derived from each passphrase that may open it, its own
+tier's and every higher tier's (PBKDF2-HMAC-SHA256, PBKDF2_ITERATIONS, a
+random salt per tier and build), so a higher tier's passphrase opens the
+lower tiers too. The browser does the same steps backwards with WebCrypto
+(theme/static/js/tiers.js).
 """
 
 from __future__ import annotations
@@ -75,6 +77,12 @@ class Vault:
         nonce = os.urandom(12)
         sealed = AESGCM(self._content_key(tier_id)).encrypt(nonce, html.encode("utf-8"), tier_id.encode())
         return {"nonce": _b64(nonce), "data": _b64(sealed)}
+
+    def seal_bytes(self, tier_id: str, data: bytes, associated: bytes) -> bytes:
+        """`data` under `tier_id`'s content key: nonce (12 bytes) then ciphertext and tag.
+        Images use the associated data `img:<tier>` (images.image_ad), never a part's."""
+        nonce = os.urandom(12)
+        return nonce + AESGCM(self._content_key(tier_id)).encrypt(nonce, data, associated)
 
     def envelope(self) -> dict:
         """What the page carries to turn a passphrase into content keys."""

@@ -1,7 +1,9 @@
 // In-page unlocking of the gated parts (see plugins/tiers/seal.py for the scheme).
 // A passphrase comes from the form, from a link's fragment (#cle=…) or from this
 // device's memory; PBKDF2 turns it into a key that unwraps the content keys of its
-// tier and the tiers below, and AES-GCM opens the sealed parts.
+// tier and the tiers below, and AES-GCM opens the sealed parts. A reserved image is
+// a sealed file of its own (data-sealed-src on <img>, data-sealed-href on <a>):
+// fetched, opened with its tier's content key and shown from a blob: address.
 const STORE = "nenufar-cle";
 const envelope = JSON.parse(document.getElementById("tier-envelope").textContent);
 const gates = () => [...document.querySelectorAll(".tier-gate")].filter((g) => g.querySelector(".tier-sealed"));
@@ -38,6 +40,39 @@ async function contentKeys(passphrase) {
   return null;
 }
 
+const images = new Map(); // sealed file address -> Promise of its blob: address
+
+function openImage(url, type, tier, key) {
+  if (!images.has(url)) {
+    images.set(url, (async () => {
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`${url}: ${response.status}`);
+      const data = new Uint8Array(await response.arrayBuffer());
+      const plain = await crypto.subtle.decrypt(
+        { name: "AES-GCM", iv: data.slice(0, 12), additionalData: utf8.encode("img:" + tier) },
+        key, data.slice(12));
+      return URL.createObjectURL(new Blob([plain], { type }));
+    })());
+  }
+  return images.get(url);
+}
+
+// Not awaited: the text shows at once, each image when it has arrived.
+function revealImages(part, keys) {
+  for (const element of part.querySelectorAll("[data-sealed-src], [data-sealed-href]")) {
+    const { sealedSrc, sealedHref, sealedType, sealedTier } = element.dataset;
+    const key = keys[sealedTier];
+    if (!key) continue;
+    openImage(sealedSrc || sealedHref, sealedType, sealedTier, key).then((address) => {
+      if (sealedSrc) element.src = address;
+      else element.href = address;
+    }, () => {
+      images.delete(sealedSrc || sealedHref); // a later unlocking may try again
+      element.dataset.sealedError = "";
+    });
+  }
+}
+
 async function open(keys) {
   let opened = 0;
   for (const gate of gates()) {
@@ -52,6 +87,7 @@ async function open(keys) {
     part.dataset.tier = gate.dataset.tier;
     part.innerHTML = new TextDecoder().decode(plain); // the author's own HTML, sealed at build time
     gate.replaceWith(part);
+    revealImages(part, keys);
     opened += 1;
   }
   const next = gates()[0];
