@@ -383,16 +383,17 @@ def read_sources(settings: dict, public_id: str) -> list[Source]:
     return found
 
 
-def _strings(value, depth: int = 0):
-    """Every string in the settings, nested ones too (the TIERS promises)."""
+def strings(value, depth: int = 0):
+    """Every string in a settings or metadata value, nested ones and keys too (the TIERS promises)."""
     if isinstance(value, str):
         yield value
-    elif depth < 4 and isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item, depth + 1)
-    elif depth < 4 and isinstance(value, (list, tuple)):
+    elif depth < 6 and isinstance(value, dict):
+        for key, item in value.items():
+            yield from strings(key, depth + 1)
+            yield from strings(item, depth + 1)
+    elif depth < 6 and isinstance(value, (list, tuple, set, frozenset)):
         for item in value:
-            yield from _strings(item, depth + 1)
+            yield from strings(item, depth + 1)
 
 
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
@@ -469,7 +470,7 @@ def probes_for(settings: dict) -> Probes:
     if not any(s.reserved for s in sources):
         return Probes(None, [])
     public = [t for s in sources for t in s.public]
-    public.extend(_strings({k: v for k, v in settings.items() if k.isupper()}))
+    public.extend(strings({k: v for k, v in settings.items() if k.isupper()}))
     public.extend(_theme_texts(settings))
     return make_probes(sources, public)
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from .audit import strings
+
 MARKDOWN = (".md", ".markdown", ".mkd", ".mdown")
 SOURCES = MARKDOWN + (".rst", ".html", ".htm")
 MIN_CONTAINED = 16  # bytes: a shorter file is not looked for inside others
@@ -93,18 +95,6 @@ def split_source(path: Path, settings: dict) -> tuple[str, str]:
     return text, ""
 
 
-def _strings(value, depth=0):
-    if isinstance(value, str):
-        yield value
-    elif depth < 6 and isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(key, depth + 1)
-            yield from _strings(item, depth + 1)
-    elif depth < 6 and isinstance(value, (list, tuple, set, frozenset)):
-        for item in value:
-            yield from _strings(item, depth + 1)
-
-
 class _Files:
     """The non-source files of the content folder, and what a reference names."""
 
@@ -166,7 +156,7 @@ def reserved_images(settings: dict) -> dict[str, tuple[Path, list[str]]]:
         return {}
     for key, value in settings.items():
         if key.isupper() and key not in _PATH_SETTINGS:
-            for text in _strings(value):
+            for text in strings(value):
                 public |= files.named(text, "")
     folders = [settings.get("THEME")] + list(settings.get("THEME_TEMPLATES_OVERRIDES") or ())
     for folder in (Path(f) for f in folders if f):
