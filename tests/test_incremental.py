@@ -67,3 +67,22 @@ def test_listings_are_reused_until_a_card_changes(build_site):
     third = build_site(files, LOAD_CONTENT_CACHE=True)
     assert "Pourquoi préférer la profondeur" in third.text("index.html")
     assert "Pourquoi préférer la profondeur" in third.text("etiquette/profondeur/index.html")
+
+
+def test_a_new_summary_reaches_the_page_metadata(build_site):
+    import json
+
+    files = basic_site()
+    build_site(files, LOAD_CONTENT_CACHE=True)
+    files["articles/avenir.md"] = files["articles/avenir.md"].replace(
+        "Summary: Pourquoi viser la profondeur plutôt que l'audience?",
+        "Summary: Une phrase corrigée, la seule qui doit rester.")
+    site = build_site(files, LOAD_CONTENT_CACHE=True)
+    soup = site.soup(f"{SLUG}/index.html")
+    expected = "Une phrase corrigée, la seule qui doit rester."
+    assert soup.select_one('meta[name="description"]')["content"] == expected
+    assert soup.select_one('meta[property="og:description"]')["content"] == expected
+    data = json.loads(soup.select_one('script[type="application/ld+json"]').string)
+    assert data["description"] == expected
+    # The retracted sentence is nowhere in the output any more.
+    assert not [p for p in site.all_files() if "viser la profondeur" in p.read_text(encoding="utf-8", errors="ignore")]

@@ -5,10 +5,12 @@ writer keeps a fingerprint of what each written page is made of, and when it
 matches the previous build, links the previous file into the new output
 instead of rendering it.
 - The page of one article, page or issue: the content object itself (body,
-  metadata and every attribute the plugins attach, linked content reduced to
-  its address and title) and a site-wide key (settings, templates, and the
-  address, title, date and taxonomy of every published item, which menus,
-  neighbours and series show).
+  metadata, summary and every attribute the plugins attach, at any depth:
+  comments and their replies, echoes, webmentions, tier gates; linked content
+  such as neighbours and series parts reduced to its card: address, title,
+  summary, dates, category, reading time, comment count) and a site-wide key
+  (settings, templates, and the address, title, date and taxonomy of every
+  published item, which menus, neighbours and series show).
 - Listings (index, tags, categories, archives, other direct templates, with
   all their pages): the site-wide key plus every item's card (summary,
   reading time, date), and the template's own arguments.
@@ -36,33 +38,57 @@ log = logging.getLogger(__name__)
 
 FINGERPRINTS = "page-fingerprints.json"
 PREVIOUS_OUTPUT = "INCREMENTAL_PREVIOUS_OUTPUT"  # set by build.py
-_SKIPPED_ATTRIBUTES = {"_context", "settings", "_summary", "metadata", "translations"}
+# The settings are covered by the site key; the context is the whole site.
+_SKIPPED_ATTRIBUTES = {"_context", "settings"}
 _SKIPPED_SETTINGS = {"OUTPUT_PATH", "CACHE_PATH", PREVIOUS_OUTPUT, "PATH"}
 
 
-def _stable(value, depth: int = 0):
-    """A JSON-able, address-free picture of a value, for hashing."""
+def _card(item: Content) -> list:
+    """What a page may show of another item: its address, title and card.
+
+    Neighbours, series parts and translations are shown as links or cards,
+    never whole; their card is covered so that a change to one re-renders the
+    pages that link to it.
+    """
+    return ["content", getattr(item, "url", ""), str(getattr(item, "title", "")),
+            str(getattr(item, "summary", "") or ""), _stable(getattr(item, "date", None)),
+            _stable(getattr(item, "modified", None)), _stable(getattr(item, "category", None)),
+            getattr(item, "status", None), getattr(item, "reading_time_label", None),
+            getattr(item, "comment_count", None)]
+
+
+def _stable(value, outer: tuple = ()):
+    """A JSON-able, address-free picture of a value, for hashing.
+
+    A content object is pictured whole (every attribute, its metadata and
+    summary included) at the top, and by its card when it is linked from
+    another value. `outer` holds the ids of the containers being pictured,
+    so a cycle is cut instead of recursing, whatever the depth.
+    """
     if isinstance(value, Content):
-        if depth:
-            return ["content", getattr(value, "url", ""), str(getattr(value, "title", ""))]
-        return {k: _stable(v, 1) for k, v in sorted(vars(value).items()) if k not in _SKIPPED_ATTRIBUTES}
+        if outer:
+            return _card(value)
+        inner = (id(value),)
+        return {k: _stable(v, inner) for k, v in sorted(vars(value).items()) if k not in _SKIPPED_ATTRIBUTES}
     if isinstance(value, URLWrapper):
         return ["taxonomy", value.name, value.url]
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
-    if isinstance(value, (dt.date, dt.datetime)):
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return value.isoformat()
-    if depth > 6:
-        return repr(type(value))
+    if id(value) in outer:
+        return ["cycle", repr(type(value))]
+    inner = outer + (id(value),)
     if isinstance(value, dict):
-        return {str(k): _stable(v, depth + 1) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+        return {str(k): _stable(v, inner) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
     if isinstance(value, (list, tuple, set, frozenset)):
-        items = [_stable(v, depth + 1) for v in value]
+        items = [_stable(v, inner) for v in value]
         return sorted(items, key=json.dumps) if isinstance(value, (set, frozenset)) else items
     if callable(value):
         return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', '')}"
     if hasattr(value, "__dict__"):
-        return {k: _stable(v, depth + 1) for k, v in sorted(vars(value).items()) if not k.startswith("__")}
+        return [repr(type(value)), {k: _stable(v, inner) for k, v in sorted(vars(value).items())
+                                    if not k.startswith("__")}]
     return repr(value)
 
 
