@@ -343,5 +343,6 @@ def check_edits(edits) -> None:
 # Bugs this property found, kept as fixed examples:
 @example([("summary", 0, 1)])  # `Summary:` was left out of the page's fingerprint
 @example([("comment", 0, 5), ("comment", 0, 5), ("comment", 0, 7)])  # a reply four levels deep
+@example([("broken", 1, 0), ("echo", 0, 2)])  # fingerprints of a failed build were kept
 def test_incremental_build_equals_clean_build(edits):
     check_edits(edits)

@@ -15,6 +15,12 @@ instead of rendering it.
   all their pages): the site-wide key plus every item's card (summary,
   reading time, date), and the template's own arguments.
 Feeds are always written.
+
+The fingerprints describe one output folder: the writer saves them as
+pending when Pelican finishes, and build.py commits them, naming the folder,
+only once the staged output has replaced it (commit_fingerprints). A failed
+build leaves the previous fingerprints, which still describe the site in
+place; fingerprints of another folder are never used.
 """
 
 from __future__ import annotations
@@ -36,7 +42,8 @@ from .files import write_atomic
 
 log = logging.getLogger(__name__)
 
-FINGERPRINTS = "page-fingerprints.json"
+FINGERPRINTS = "page-fingerprints.json"  # {"output": folder they describe, "pages": {...}}
+PENDING = "page-fingerprints.pending.json"  # this build's, until its output is swapped in
 PREVIOUS_OUTPUT = "INCREMENTAL_PREVIOUS_OUTPUT"  # set by build.py
 # The settings are covered by the site key; the context is the whole site.
 _SKIPPED_ATTRIBUTES = {"_context", "settings"}
@@ -101,11 +108,8 @@ class IncrementalWriter(Writer):
         super().__init__(output_path, settings=settings)
         previous = (settings or {}).get(PREVIOUS_OUTPUT)
         self.previous = Path(previous) if previous else None
-        self.store = Path(settings["CACHE_PATH"]) / FINGERPRINTS
-        try:
-            self.old = json.loads(self.store.read_text(encoding="utf-8")) if self.previous else {}
-        except (OSError, ValueError):
-            self.old = {}
+        self.store = Path(settings["CACHE_PATH"])
+        self.old = _committed(self.store, self.previous) if self.previous else {}
         self.new: dict[str, dict] = {}  # output name -> {"fp": fingerprint, "files": [...]}
         self.site_key = None
         self.listing_key = None
@@ -200,8 +204,40 @@ class IncrementalWriter(Writer):
         return True
 
     def save(self):
-        self.store.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(self.store, json.dumps(self.new))
+        """Pending until build.py has swapped the output in (commit_fingerprints)."""
+        self.store.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.store / PENDING, json.dumps({"pages": self.new}))
+
+
+def _committed(cache: Path, output: Path) -> dict:
+    """The fingerprints of the pages now in `output`, or nothing."""
+    try:
+        saved = json.loads((cache / FINGERPRINTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(saved, dict) or saved.get("output") != str(output.resolve()):
+        return {}  # another folder's, or an older format
+    return saved.get("pages") or {}
+
+
+def discard_fingerprints(cache_path) -> None:
+    """Forget this build's fingerprints: its output was not swapped in."""
+    (Path(cache_path) / PENDING).unlink(missing_ok=True)
+
+
+def commit_fingerprints(cache_path, output) -> None:
+    """The output staged by this build now stands at `output`: its fingerprints
+    become the ones the next build compares with."""
+    cache = Path(cache_path)
+    try:
+        pages = json.loads((cache / PENDING).read_text(encoding="utf-8"))["pages"]
+    except (OSError, ValueError, KeyError, TypeError):
+        # No fingerprints for this output (the writer was not used): the old
+        # ones describe a site that is no longer there.
+        (cache / FINGERPRINTS).unlink(missing_ok=True)
+        return
+    write_atomic(cache / FINGERPRINTS, json.dumps({"output": str(Path(output).resolve()), "pages": pages}))
+    discard_fingerprints(cache)
 
 
 # The writer of the build in progress, so `finalized` can save its fingerprints.
