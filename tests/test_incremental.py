@@ -116,3 +116,16 @@ def test_fingerprints_of_another_output_folder_are_not_used(build_site, tmp_path
     # output/ still holds the first text; the fingerprints saved last describe ailleurs/.
     site = build_site(files, LOAD_CONTENT_CACHE=True)
     assert "Un article corrigé" in site.text(f"{OTHER}/index.html")
+
+
+def test_a_mistake_found_by_a_reader_is_reported_again_on_the_next_build(build_site):
+    import pytest
+
+    from publishing.build import BuildError
+
+    files = basic_site()
+    build_site(files, LOAD_CONTENT_CACHE=True)
+    files["articles/parler.md"] = SECOND + "\n<!-- tier: premium -->\n\nLa suite.\n"
+    for _ in range(2):  # the file is unchanged the second time: its read was cached
+        with pytest.raises(BuildError, match="palier inconnu « premium »"):
+            build_site(files, LOAD_CONTENT_CACHE=True)

@@ -95,7 +95,7 @@ class Model:
     issue: list = field(default_factory=lambda: ["Pourquoi cette lettre existe", "Le premier numéro.", 0])
     counter: int = 0
     next_number: int = 0
-    broken: bool = False  # a comment file that fails the build, until the next edit
+    broken: tuple | None = None  # (what, slug): a mistake that fails the build, until the next edit
 
     def sentence(self, slug: str) -> str:
         self.counter += 1
@@ -157,19 +157,24 @@ class Model:
                  "url": f"https://blog.exemple.fr/{author.lower()}", "published": "2026-11-22T10:00:00+01:00",
                  "author": {"name": author}, "content": {"text": f"Réponse de {author}."}}
                 for slug, kind, author in self.mentions]}, ensure_ascii=False)
-        if self.broken and self.articles:
-            files[f"conversations/{self.articles[0].slug}/casse.md"] = "Auteur: Personne\n\nUne clé inconnue.\n"
+        if self.broken and self.broken[0] == "comment":  # an unknown key
+            files[f"conversations/{self.broken[1]}/casse.md"] = "Auteur: Personne\n\nUne clé inconnue.\n"
+        elif self.broken:  # a divider to an unknown tier, reported by the reader
+            files[f"articles/{self.broken[1]}.md"] += "\n<!-- tier: premium -->\n\nUne suite.\n"
         return files
 
     # Edits -------------------------------------------------------------------
 
     def apply(self, kind: str, target: int, variant: int) -> str:
-        self.broken = False
-        if kind == "issue":
-            self.issue = [f"Pourquoi cette lettre, {words(self.counter, 2)}", self.issue[1], self.issue[2]] \
-                if variant % 3 == 0 else [self.issue[0], f"Le numéro {words(self.counter, 2)}.", self.issue[2]] \
-                if variant % 3 == 1 else [self.issue[0], self.issue[1], self.issue[2] + 1]
+        self.broken = None
+        if kind == "issue":  # its title, its summary or its body
             self.counter += 1
+            if variant % 3 == 0:
+                self.issue[0] = f"Pourquoi cette lettre, {words(self.counter, 2)}"
+            elif variant % 3 == 1:
+                self.issue[1] = f"Le numéro {words(self.counter, 2)}."
+            else:
+                self.issue[2] += 1
             return f"issue ({variant})"
         if kind == "add":
             article = self.new_article(self.next_number)
@@ -183,7 +188,7 @@ class Model:
         article = self.articles[target % len(self.articles)]
         slug = article.slug
         if kind == "broken":
-            self.broken = True
+            self.broken = ("divider" if variant % 2 else "comment", slug)
             kind = "body"
         if kind == "body":
             article.paragraphs[variant % len(article.paragraphs)] = self.paragraph(slug)
@@ -324,10 +329,14 @@ def check_edits(edits) -> None:
             for number, edit in enumerate(edits):
                 done.append(model.apply(*edit))
                 sync_content(content, model.files())
-                if model.broken:  # the build fails and the previous site stays
-                    with pytest.raises(BuildError):
-                        build_into(incremental, content, cache=True)
-                    done[-1] += " [build failed]"
+                if model.broken:  # the build fails, and fails again if retried, as a clean one would
+                    done[-1] += f" [{model.broken[0]} mistake]"
+                    for attempt in ("first", "retried"):
+                        try:
+                            build_into(incremental, content, cache=True)
+                        except BuildError:
+                            continue
+                        pytest.fail(f"after {done}: the {attempt} incremental build succeeded; a clean one fails")
                     continue
                 output = build_into(incremental, content, cache=True)
                 clean = build_into(root / f"clean-{number}", content, cache=False)
@@ -344,5 +353,6 @@ def check_edits(edits) -> None:
 @example([("summary", 0, 1)])  # `Summary:` was left out of the page's fingerprint
 @example([("comment", 0, 5), ("comment", 0, 5), ("comment", 0, 7)])  # a reply four levels deep
 @example([("broken", 1, 0), ("echo", 0, 2)])  # fingerprints of a failed build were kept
+@example([("broken", 1, 1)])  # a read that reported a mistake was cached, so not reported again
 def test_incremental_build_equals_clean_build(edits):
     check_edits(edits)

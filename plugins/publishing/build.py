@@ -134,11 +134,11 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
                                       "construction refusée :")] + leaks)
     except BuildError:
         shutil.rmtree(staging, ignore_errors=True)
-        discard_fingerprints(settings["CACHE_PATH"])  # the previous ones still describe output/
+        _forget_failed_build(settings["CACHE_PATH"])
         raise
     except Exception as error:  # Pelican raises for e.g. two pages writing one file
         shutil.rmtree(staging, ignore_errors=True)
-        discard_fingerprints(settings["CACHE_PATH"])
+        _forget_failed_build(settings["CACHE_PATH"])
         # The errors logged before the crash name the cause better than the crash.
         raise BuildError(collector.errors or [f"échec de Pelican : {error}"]) from error
     finally:
@@ -155,6 +155,21 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
         previews=tuple(counter.previews),
         **counter.counts,
     )
+
+
+def _forget_failed_build(cache_path: str) -> None:
+    """A failed build leaves nothing in the cache for the next one to trust.
+
+    Pelican saves its reader cache whether or not the build then fails, and a
+    reader that reports a problem and returns an empty text (tiers, on a
+    wrong divider) is cached like any other read: the next build, finding the
+    file unchanged, would not read it again, so would neither report the
+    problem nor fail. The reused reads and this build's fingerprints go with
+    the cache; the fingerprints of the site in place go too, which only costs
+    one full build.
+    """
+    discard_fingerprints(cache_path)
+    shutil.rmtree(cache_path, ignore_errors=True)
 
 
 def _audit(settings: dict, output: Path) -> list:
