@@ -58,7 +58,8 @@ class Article:
     paragraphs: list
     divider: int | None  # a `<!-- tier: abonnes -->` before this paragraph
     question: str | None = None
-    draft: bool = False
+    status: str | None = None  # `Status:` draft or hidden
+    discussion: bool = True  # `Discussion: off` when False
     modified: int | None = None  # day of `Modified:`
 
     def text(self) -> str:
@@ -74,8 +75,10 @@ class Article:
             lines.append(f"Tier: {self.tier}")
         if self.question:
             lines.append(f"Question: {self.question}")
-        if self.draft:
-            lines.append("Status: draft")
+        if self.status:
+            lines.append(f"Status: {self.status}")
+        if not self.discussion:
+            lines.append("Discussion: off")
         if self.modified:
             lines.append(f"Modified: 2026-12-{self.modified:02d} 09:00")
         blocks = []
@@ -93,6 +96,8 @@ class Model:
     echoes: dict = field(default_factory=dict)  # slug -> [item]
     mentions: list = field(default_factory=list)  # [(slug, kind, author)]
     issue: list = field(default_factory=lambda: ["Pourquoi cette lettre existe", "Le premier numéro.", 0])
+    about: list = field(default_factory=lambda: ["À propos", 0])  # a menu page: title, body version
+    second_issue: bool = False
     counter: int = 0
     next_number: int = 0
     broken: tuple | None = None  # (what, slug): a mistake that fails the build, until the next edit
@@ -140,6 +145,11 @@ class Model:
             "newsletter/numero-1.md": f"Title: {title}\nDate: 2026-10-01 07:00\nIssue: 1\nSummary: {summary}\n\n"
                                       f"Bonjour ! Voici la lettre, {words(version, 2)}.\n",
         }
+        files["pages/a-propos.md"] = (f"Title: {self.about[0]}\nSlug: a-propos\n\n"
+                                      f"Qui écrit ici, {words(self.about[1], 2)}.\n")
+        if self.second_issue:
+            files["newsletter/numero-2.md"] = ("Title: La deuxième lettre\nDate: 2026-11-05 07:00\nIssue: 2\n\n"
+                                               "Bonjour encore, voici la suite.\n")
         for article in self.articles:
             files[f"articles/{article.slug}.md"] = article.text()
         for slug, comments in self.comments.items():
@@ -176,6 +186,16 @@ class Model:
             else:
                 self.issue[2] += 1
             return f"issue ({variant})"
+        if kind == "page":  # the title shown in every page's menu, or its own text
+            self.counter += 1
+            if variant % 3 == 0:
+                self.about[0] = f"À propos, {words(self.counter, 2)}"
+            elif variant % 3 == 1:
+                self.about[1] += 1
+            else:
+                self.second_issue = not self.second_issue
+                return f"second issue {'added' if self.second_issue else 'removed'}"
+            return f"page ({variant})"
         if kind == "add":
             article = self.new_article(self.next_number)
             self.next_number += 1
@@ -234,8 +254,10 @@ class Model:
                 self.mentions.append((slug, kind_, f"Auteur {WORDS[len(self.mentions) % len(WORDS)]}"))
         elif kind == "question":
             article.question = None if article.question and variant % 2 else f"Et toi, {words(variant, 2)} ?"
-        elif kind == "draft":
-            article.draft = not article.draft
+        elif kind == "status":
+            article.status = None if article.status else ["draft", "hidden"][variant % 2]
+        elif kind == "discussion":
+            article.discussion = not article.discussion
         elif kind == "modified":
             article.modified = None if article.modified and variant % 2 else 1 + variant
         elif kind == "echo":
@@ -256,7 +278,7 @@ class Model:
 
 
 KINDS = ["body", "append", "summary", "title", "tier", "tags", "category", "divider", "series",
-         "comment", "echo", "delete", "add", "webmention", "question", "draft", "modified", "issue", "broken"]
+         "comment", "echo", "delete", "add", "webmention", "question", "status", "discussion", "modified", "issue", "page", "broken"]
 EDITS = st.lists(st.tuples(st.sampled_from(KINDS), st.integers(0, 9), st.integers(0, 9)), min_size=1, max_size=4)
 
 

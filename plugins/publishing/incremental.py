@@ -53,12 +53,13 @@ _SKIPPED_SETTINGS = {"OUTPUT_PATH", "CACHE_PATH", PREVIOUS_OUTPUT, "PATH"}
 def _card(item: Content) -> list:
     """What a page may show of another item: its address, title and card.
 
-    Neighbours, series parts and translations are shown as links or cards,
-    never whole; their card is covered so that a change to one re-renders the
-    pages that link to it.
+    Listings show cards; neighbours, series parts and translations are shown
+    as links or cards, never whole. Their card is covered, so that a change to
+    one re-renders the pages that show it.
     """
     return ["content", getattr(item, "url", ""), str(getattr(item, "title", "")),
-            str(getattr(item, "summary", "") or ""), _stable(getattr(item, "date", None)),
+            str(getattr(item, "summary", "") or ""), getattr(item, "locale_date", None),
+            _stable(getattr(item, "date", None)),
             _stable(getattr(item, "modified", None)), _stable(getattr(item, "category", None)),
             getattr(item, "status", None), getattr(item, "reading_time_label", None),
             getattr(item, "comment_count", None)]
@@ -140,12 +141,7 @@ class IncrementalWriter(Writer):
     def _listing(self, context) -> str:
         """Site key plus what listings show of each item (its card)."""
         if self.listing_key is None:
-            cards = []
-            for key in ("articles", "newsletter_issues"):
-                for item in context.get(key) or ():
-                    cards.append([item.url, str(getattr(item, "summary", "")),
-                                  getattr(item, "reading_time_label", ""),
-                                  getattr(item, "locale_date", ""), getattr(item, "comment_count", 0)])
+            cards = [_card(item) for key in ("articles", "newsletter_issues") for item in context.get(key) or ()]
             self.listing_key = _digest([self._site(context), cards])
         return self.listing_key
 
