@@ -145,6 +145,9 @@ class Model:
             "newsletter/numero-1.md": f"Title: {title}\nDate: 2026-10-01 07:00\nIssue: 1\nSummary: {summary}\n\n"
                                       f"Bonjour ! Voici la lettre, {words(version, 2)}.\n",
         }
+        # Never edited: a feed without any entry is dated by the clock, which two builds never share.
+        files["articles/ancre.md"] = ("Title: Un texte qui reste\nDate: 2026-10-15 08:30\nCategory: Fidélité\n\n"
+                                      "Celui-ci ne bouge pas, quoi qu'il arrive aux autres.\n")
         files["pages/a-propos.md"] = (f"Title: {self.about[0]}\nSlug: a-propos\n\n"
                                       f"Qui écrit ici, {words(self.about[1], 2)}.\n")
         if self.second_issue:
