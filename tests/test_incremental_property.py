@@ -1,11 +1,13 @@
 """Property: an incremental build gives, byte for byte, the site a clean build gives.
 
 A small site (articles in a series, with categories, tags, `Summary:`, tier
-dividers and `Tier:`, a newsletter issue, a page, comments and echoes) goes
-through random sequences of edits. After each edit the same output folder is
-rebuilt with the content cache and page reuse, and the same content is built
-from nothing into another folder; both outputs must hold the same files with
-the same bytes.
+dividers and `Tier:`, newsletter issues, pages, comments, webmentions and
+echoes) goes through random sequences of edits. After each edit the same
+output folder is rebuilt with the content cache and page reuse, and the same
+content is built from nothing into another folder; both hold the same files
+with the same bytes (output/ and private/). An edit may also add a mistake:
+then the incremental build fails, and fails again when retried, as a clean
+build would.
 """
 
 from __future__ import annotations
@@ -367,6 +369,9 @@ def check_edits(edits) -> None:
                 clean = build_into(root / f"clean-{number}", content, cache=False)
                 difference = first_difference(output, clean)
                 assert difference is None, f"after {done}:\n{difference}"
+                # The member-only side (private feeds, audit probes) too.
+                difference = first_difference(incremental / "private", root / f"clean-{number}" / "private")
+                assert difference is None, f"after {done}, in private/:\n{difference}"
                 shutil.rmtree(root / f"clean-{number}")
     finally:
         shutil.rmtree(root, ignore_errors=True)
