@@ -164,9 +164,8 @@ def _forget_failed_build(cache_path: str) -> None:
     reader that reports a problem and returns an empty text (tiers, on a
     wrong divider) is cached like any other read: the next build, finding the
     file unchanged, would not read it again, so would neither report the
-    problem nor fail. The reused reads and this build's fingerprints go with
-    the cache; the fingerprints of the site in place go too, which only costs
-    one full build.
+    problem nor fail. So the whole cache folder goes, reads and fingerprints:
+    the next build reads every file and renders every page again.
     """
     discard_fingerprints(cache_path)
     shutil.rmtree(cache_path, ignore_errors=True)

@@ -12,8 +12,8 @@ instead of rendering it.
   (settings, templates, and the address, title, date and taxonomy of every
   published item, which menus, neighbours and series show).
 - Listings (index, tags, categories, archives, other direct templates, with
-  all their pages): the site-wide key plus every item's card (summary,
-  reading time, date), and the template's own arguments.
+  all their pages): the site-wide key plus every item's card (the same card),
+  and the template's own arguments.
 Feeds are always written.
 
 The fingerprints describe one output folder: the writer saves them as
