@@ -67,3 +67,65 @@ def test_listings_are_reused_until_a_card_changes(build_site):
     third = build_site(files, LOAD_CONTENT_CACHE=True)
     assert "Pourquoi préférer la profondeur" in third.text("index.html")
     assert "Pourquoi préférer la profondeur" in third.text("etiquette/profondeur/index.html")
+
+
+def test_a_new_summary_reaches_the_page_metadata(build_site):
+    import json
+
+    files = basic_site()
+    build_site(files, LOAD_CONTENT_CACHE=True)
+    files["articles/avenir.md"] = files["articles/avenir.md"].replace(
+        "Summary: Pourquoi viser la profondeur plutôt que l'audience?",
+        "Summary: Une phrase corrigée, la seule qui doit rester.")
+    site = build_site(files, LOAD_CONTENT_CACHE=True)
+    soup = site.soup(f"{SLUG}/index.html")
+    expected = "Une phrase corrigée, la seule qui doit rester."
+    assert soup.select_one('meta[name="description"]')["content"] == expected
+    assert soup.select_one('meta[property="og:description"]')["content"] == expected
+    data = json.loads(soup.select_one('script[type="application/ld+json"]').string)
+    assert data["description"] == expected
+    # The retracted sentence is nowhere in the output any more.
+    assert not [p for p in site.all_files() if "viser la profondeur" in p.read_text(encoding="utf-8", errors="ignore")]
+
+
+def test_a_failed_build_leaves_no_fingerprints_behind(build_site, tmp_path):
+    import pytest
+
+    from publishing.build import BuildError
+
+    files = basic_site()
+    build_site(files, LOAD_CONTENT_CACHE=True)
+    # This build fails (a broken comment file) after Pelican has rendered the new text.
+    files["articles/parler.md"] = SECOND.replace("Un court article", "Un article corrigé")
+    with pytest.raises(BuildError):
+        build_site(dict(files, **{f"conversations/{OTHER}/casse.md": "Auteur: Personne\n\nTexte.\n"}),
+                   LOAD_CONTENT_CACHE=True)
+    # The author removes the broken file; the corrected article must not come from the old site.
+    (tmp_path / "content" / "conversations" / OTHER / "casse.md").unlink()
+    site = build_site(files, LOAD_CONTENT_CACHE=True)
+    assert "Un article corrigé" in site.text(f"{OTHER}/index.html")
+
+
+def test_fingerprints_of_another_output_folder_are_not_used(build_site, tmp_path):
+    files = basic_site()
+    elsewhere = str(tmp_path / "ailleurs")
+    build_site(files, LOAD_CONTENT_CACHE=True)
+    build_site(files, LOAD_CONTENT_CACHE=True, OUTPUT_PATH=elsewhere)
+    files["articles/parler.md"] = SECOND.replace("Un court article", "Un article corrigé")
+    build_site(files, LOAD_CONTENT_CACHE=True, OUTPUT_PATH=elsewhere)
+    # output/ still holds the first text; the fingerprints saved last describe ailleurs/.
+    site = build_site(files, LOAD_CONTENT_CACHE=True)
+    assert "Un article corrigé" in site.text(f"{OTHER}/index.html")
+
+
+def test_a_mistake_found_by_a_reader_is_reported_again_on_the_next_build(build_site):
+    import pytest
+
+    from publishing.build import BuildError
+
+    files = basic_site()
+    build_site(files, LOAD_CONTENT_CACHE=True)
+    files["articles/parler.md"] = SECOND + "\n<!-- tier: premium -->\n\nLa suite.\n"
+    for _ in range(2):  # the file is unchanged the second time: its read was cached
+        with pytest.raises(BuildError, match="palier inconnu « premium »"):
+            build_site(files, LOAD_CONTENT_CACHE=True)

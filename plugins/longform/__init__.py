@@ -61,6 +61,13 @@ def annotate(instance):
 def link_articles(generator):
     """Series, then newer/older neighbours in publication order."""
     generator.context["series"] = link_series(generator.articles)
+    # Only published articles form series. The others (drafts, hidden articles,
+    # translations) would keep Pelican's raw `Series:` string in `series`,
+    # which the theme would read as a series (its `.index`, a str method).
+    for name in ("translations", "drafts", "drafts_translations", "hidden_articles", "hidden_translations"):
+        for article in getattr(generator, name, None) or ():
+            if not isinstance(getattr(article, "series", None), dict):
+                article.series = None
     articles = generator.articles  # newest first
     for position, article in enumerate(articles):
         article.newer = articles[position - 1] if position else None

@@ -21,7 +21,7 @@ from pelican.log import console
 from pelican.settings import read_settings
 
 from .checks import Problem, check_content
-from .incremental import PREVIOUS_OUTPUT
+from .incremental import PREVIOUS_OUTPUT, commit_fingerprints, discard_fingerprints
 
 
 class BuildError(Exception):
@@ -108,6 +108,7 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
                     CACHE_PATH=_cache_path(settings))
     if settings.get("LOAD_CONTENT_CACHE") and (output / "index.html").exists():
         settings[PREVIOUS_OUTPUT] = str(output)  # unchanged pages are linked from there
+    discard_fingerprints(settings["CACHE_PATH"])  # an interrupted build's, if any
 
     requested = list(settings.get("PLUGINS") or [])
     collector = _Collector()
@@ -133,9 +134,11 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
                                       "construction refusée :")] + leaks)
     except BuildError:
         shutil.rmtree(staging, ignore_errors=True)
+        _forget_failed_build(settings["CACHE_PATH"])
         raise
     except Exception as error:  # Pelican raises for e.g. two pages writing one file
         shutil.rmtree(staging, ignore_errors=True)
+        _forget_failed_build(settings["CACHE_PATH"])
         # The errors logged before the crash name the cause better than the crash.
         raise BuildError(collector.errors or [f"échec de Pelican : {error}"]) from error
     finally:
@@ -143,6 +146,7 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
         root.removeHandler(collector)
         signals.all_generators_finalized.disconnect(counter)
     _swap(staging, output)
+    commit_fingerprints(settings["CACHE_PATH"], output)
     return BuildResult(
         output_path=output,
         seconds=time.perf_counter() - started,
@@ -151,6 +155,20 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
         previews=tuple(counter.previews),
         **counter.counts,
     )
+
+
+def _forget_failed_build(cache_path: str) -> None:
+    """A failed build leaves nothing in the cache for the next one to trust.
+
+    Pelican saves its reader cache whether or not the build then fails, and a
+    reader that reports a problem and returns an empty text (tiers, on a
+    wrong divider) is cached like any other read: the next build, finding the
+    file unchanged, would not read it again, so would neither report the
+    problem nor fail. So the whole cache folder goes, reads and fingerprints:
+    the next build reads every file and renders every page again.
+    """
+    discard_fingerprints(cache_path)
+    shutil.rmtree(cache_path, ignore_errors=True)
 
 
 def _audit(settings: dict, output: Path) -> list:

@@ -5,14 +5,22 @@ writer keeps a fingerprint of what each written page is made of, and when it
 matches the previous build, links the previous file into the new output
 instead of rendering it.
 - The page of one article, page or issue: the content object itself (body,
-  metadata and every attribute the plugins attach, linked content reduced to
-  its address and title) and a site-wide key (settings, templates, and the
-  address, title, date and taxonomy of every published item, which menus,
-  neighbours and series show).
+  metadata, summary and every attribute the plugins attach, at any depth:
+  comments and their replies, echoes, webmentions, tier gates; linked content
+  such as neighbours and series parts reduced to its card: address, title,
+  summary, dates, category, reading time, comment count) and a site-wide key
+  (settings, templates, and the address, title, date and taxonomy of every
+  published item, which menus, neighbours and series show).
 - Listings (index, tags, categories, archives, other direct templates, with
-  all their pages): the site-wide key plus every item's card (summary,
-  reading time, date), and the template's own arguments.
+  all their pages): the site-wide key plus every item's card (the same card),
+  and the template's own arguments.
 Feeds are always written.
+
+The fingerprints describe one output folder: the writer saves them as
+pending when Pelican finishes, and build.py commits them, naming the folder,
+only once the staged output has replaced it (commit_fingerprints). A failed
+build leaves the previous fingerprints, which still describe the site in
+place; fingerprints of another folder are never used.
 """
 
 from __future__ import annotations
@@ -34,35 +42,61 @@ from .files import write_atomic
 
 log = logging.getLogger(__name__)
 
-FINGERPRINTS = "page-fingerprints.json"
+FINGERPRINTS = "page-fingerprints.json"  # {"output": folder they describe, "pages": {...}}
+PENDING = "page-fingerprints.pending.json"  # this build's, until its output is swapped in
 PREVIOUS_OUTPUT = "INCREMENTAL_PREVIOUS_OUTPUT"  # set by build.py
-_SKIPPED_ATTRIBUTES = {"_context", "settings", "_summary", "metadata", "translations"}
+# The settings are covered by the site key; the context is the whole site.
+_SKIPPED_ATTRIBUTES = {"_context", "settings"}
 _SKIPPED_SETTINGS = {"OUTPUT_PATH", "CACHE_PATH", PREVIOUS_OUTPUT, "PATH"}
 
 
-def _stable(value, depth: int = 0):
-    """A JSON-able, address-free picture of a value, for hashing."""
+def _card(item: Content) -> list:
+    """What a page may show of another item: its address, title and card.
+
+    Listings show cards; neighbours, series parts and translations are shown
+    as links or cards, never whole. Their card is covered, so that a change to
+    one re-renders the pages that show it.
+    """
+    return ["content", getattr(item, "url", ""), str(getattr(item, "title", "")),
+            str(getattr(item, "summary", "") or ""), getattr(item, "locale_date", None),
+            _stable(getattr(item, "date", None)),
+            _stable(getattr(item, "modified", None)), _stable(getattr(item, "category", None)),
+            getattr(item, "status", None), getattr(item, "reading_time_label", None),
+            getattr(item, "comment_count", None)]
+
+
+def _stable(value, outer: tuple = ()):
+    """A JSON-able, address-free picture of a value, for hashing.
+
+    A content object is pictured whole (every attribute, its metadata and
+    summary included) at the top, and by its card when it is linked from
+    another value. `outer` holds the ids of the containers being pictured,
+    so a cycle is cut instead of recursing, whatever the depth.
+    """
     if isinstance(value, Content):
-        if depth:
-            return ["content", getattr(value, "url", ""), str(getattr(value, "title", ""))]
-        return {k: _stable(v, 1) for k, v in sorted(vars(value).items()) if k not in _SKIPPED_ATTRIBUTES}
+        if outer:
+            return _card(value)
+        inner = (id(value),)
+        return {k: _stable(v, inner) for k, v in sorted(vars(value).items()) if k not in _SKIPPED_ATTRIBUTES}
     if isinstance(value, URLWrapper):
         return ["taxonomy", value.name, value.url]
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
-    if isinstance(value, (dt.date, dt.datetime)):
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return value.isoformat()
-    if depth > 6:
-        return repr(type(value))
+    if id(value) in outer:
+        return ["cycle", repr(type(value))]
+    inner = outer + (id(value),)
     if isinstance(value, dict):
-        return {str(k): _stable(v, depth + 1) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+        return {str(k): _stable(v, inner) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
     if isinstance(value, (list, tuple, set, frozenset)):
-        items = [_stable(v, depth + 1) for v in value]
+        items = [_stable(v, inner) for v in value]
         return sorted(items, key=json.dumps) if isinstance(value, (set, frozenset)) else items
     if callable(value):
         return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', '')}"
     if hasattr(value, "__dict__"):
-        return {k: _stable(v, depth + 1) for k, v in sorted(vars(value).items()) if not k.startswith("__")}
+        return [repr(type(value)), {k: _stable(v, inner) for k, v in sorted(vars(value).items())
+                                    if not k.startswith("__")}]
     return repr(value)
 
 
@@ -75,11 +109,8 @@ class IncrementalWriter(Writer):
         super().__init__(output_path, settings=settings)
         previous = (settings or {}).get(PREVIOUS_OUTPUT)
         self.previous = Path(previous) if previous else None
-        self.store = Path(settings["CACHE_PATH"]) / FINGERPRINTS
-        try:
-            self.old = json.loads(self.store.read_text(encoding="utf-8")) if self.previous else {}
-        except (OSError, ValueError):
-            self.old = {}
+        self.store = Path(settings["CACHE_PATH"])
+        self.old = _committed(self.store, self.previous) if self.previous else {}
         self.new: dict[str, dict] = {}  # output name -> {"fp": fingerprint, "files": [...]}
         self.site_key = None
         self.listing_key = None
@@ -110,12 +141,7 @@ class IncrementalWriter(Writer):
     def _listing(self, context) -> str:
         """Site key plus what listings show of each item (its card)."""
         if self.listing_key is None:
-            cards = []
-            for key in ("articles", "newsletter_issues"):
-                for item in context.get(key) or ():
-                    cards.append([item.url, str(getattr(item, "summary", "")),
-                                  getattr(item, "reading_time_label", ""),
-                                  getattr(item, "locale_date", ""), getattr(item, "comment_count", 0)])
+            cards = [_card(item) for key in ("articles", "newsletter_issues") for item in context.get(key) or ()]
             self.listing_key = _digest([self._site(context), cards])
         return self.listing_key
 
@@ -174,8 +200,40 @@ class IncrementalWriter(Writer):
         return True
 
     def save(self):
-        self.store.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(self.store, json.dumps(self.new))
+        """Pending until build.py has swapped the output in (commit_fingerprints)."""
+        self.store.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.store / PENDING, json.dumps({"pages": self.new}))
+
+
+def _committed(cache: Path, output: Path) -> dict:
+    """The fingerprints of the pages now in `output`, or nothing."""
+    try:
+        saved = json.loads((cache / FINGERPRINTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(saved, dict) or saved.get("output") != str(output.resolve()):
+        return {}  # another folder's, or an older format
+    return saved.get("pages") or {}
+
+
+def discard_fingerprints(cache_path) -> None:
+    """Forget this build's fingerprints: its output was not swapped in."""
+    (Path(cache_path) / PENDING).unlink(missing_ok=True)
+
+
+def commit_fingerprints(cache_path, output) -> None:
+    """The output staged by this build now stands at `output`: its fingerprints
+    become the ones the next build compares with."""
+    cache = Path(cache_path)
+    try:
+        pages = json.loads((cache / PENDING).read_text(encoding="utf-8"))["pages"]
+    except (OSError, ValueError, KeyError, TypeError):
+        # No fingerprints for this output (the writer was not used): the old
+        # ones describe a site that is no longer there.
+        (cache / FINGERPRINTS).unlink(missing_ok=True)
+        return
+    write_atomic(cache / FINGERPRINTS, json.dumps({"output": str(Path(output).resolve()), "pages": pages}))
+    discard_fingerprints(cache)
 
 
 # The writer of the build in progress, so `finalized` can save its fingerprints.
