@@ -163,3 +163,10 @@ def test_the_audit_does_not_trust_the_split(build_site, monkeypatch):
     message = str(failure.value)
     assert "fuite de texte réservé" in message
     assert "coulisses/index.html : contient « " in message or "les-coulisses-d-une-lettre/index.html" in message
+
+
+def test_a_phrase_the_author_declares_public_is_not_a_leak(site):
+    _plant(site, "page.html", f"<p>{UNITS['heading']}</p>")
+    settings = settings_of(site)
+    assert [leak.path for leak in audit(settings, site.output)] == ["page.html"]
+    assert audit(dict(settings, AUDIT_PUBLIC_PHRASES=["Les carnets du mardi"]), site.output) == []

@@ -352,7 +352,8 @@ def read_source(path: Path, shown: str, public_id: str) -> Source:
     cut = first if whole else _boundary(text, lines, first, public_id, rst=suffix == ".rst")
     held = {fields["question"][1] - 1} if whole and "question" in fields else set()
     shown_lines = lines[:cut] if cut is not None else lines
-    source.public.append("\n".join(l for i, l in enumerate(shown_lines) if i not in held))
+    public = "\n".join(l for i, l in enumerate(shown_lines) if i not in held)
+    source.public.extend((public, _as_rendered(public)))
     if cut is not None:
         # Which tier each line is in, for the messages only: dividers name it.
         named = {index: m.group(1).lower() for index in range(cut, len(lines))
@@ -362,6 +363,15 @@ def read_source(path: Path, shown: str, public_id: str) -> Source:
                                             "réservé")
             source.reserved.append((unit, line, label))
     return source
+
+
+_MARKUP_ONLY = re.compile(r"\[\^[^\]\n]*\]|\]\([^)\n]*\)|\]\s?\[[^\]\n]*\]|\{:?[^{}\n]*\}|<[^<>\n]*>")
+
+
+def _as_rendered(text: str) -> str:
+    """Public source as a page shows it: note calls, link targets, reference
+    labels, attribute lists and tags are not words of the text."""
+    return _MARKUP_ONLY.sub(" ", text)
 
 
 def _ignored(name: str, patterns) -> bool:
