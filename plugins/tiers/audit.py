@@ -353,7 +353,7 @@ def read_source(path: Path, shown: str, public_id: str) -> Source:
     held = {fields["question"][1] - 1} if whole and "question" in fields else set()
     shown_lines = lines[:cut] if cut is not None else lines
     public = "\n".join(l for i, l in enumerate(shown_lines) if i not in held)
-    source.public.extend((public, _as_rendered(public)))
+    source.public.append(_as_rendered(public))
     if cut is not None:
         # Which tier each line is in, for the messages only: dividers name it.
         named = {index: m.group(1).lower() for index in range(cut, len(lines))
@@ -365,13 +365,15 @@ def read_source(path: Path, shown: str, public_id: str) -> Source:
     return source
 
 
-_MARKUP_ONLY = re.compile(r"\[\^[^\]\n]*\]|\]\([^)\n]*\)|\]\s?\[[^\]\n]*\]|\{:?[^{}\n]*\}|<[^<>\n]*>")
+_NOTE_CALL = re.compile(r"\[\^[^\]\n]*\]")
+_APART = re.compile(r"\]\(([^)\n]*)\)|\]\s?\[[^\]\n]*\]|\{:?([^{}\n]*)\}|<([^<>\n]*)>")
 
 
 def _as_rendered(text: str) -> str:
-    """Public source as a page shows it: note calls, link targets, reference
-    labels, attribute lists and tags are not words of the text."""
-    return _MARKUP_ONLY.sub(" ", text)
+    """Public source as a page shows it: a note call is a number, and a link's
+    target, an attribute list or a tag stands apart from the words around it."""
+    return _APART.sub(lambda m: BREAK + (m.group(1) or m.group(2) or m.group(3) or "") + BREAK,
+                      _NOTE_CALL.sub(" ", text))
 
 
 def _ignored(name: str, patterns) -> bool:
@@ -492,7 +494,8 @@ def probes_for(settings: dict) -> Probes:
 
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\([\\\"/nrtbf])")
 _TAG = re.compile(r"<[A-Za-z/!?][^>]*>")
-_ATTRIBUTE_VALUE = re.compile(r"""=\s*"([^"]*)"|=\s*'([^']*)'""")
+_DOUBLE_QUOTED = re.compile(r'=\s*"([^"]*)"')
+_SINGLE_QUOTED = re.compile(r"=\s*'([^']*)'")
 
 
 def _json_unescape(match) -> str:
@@ -518,7 +521,8 @@ def readable(data: bytes) -> str:
     values = []
     for _ in range(2):
         if "<" in text:
-            values.extend(a or b for a, b in _ATTRIBUTE_VALUE.findall(text))
+            values.extend(_DOUBLE_QUOTED.findall(text))
+            values.extend(_SINGLE_QUOTED.findall(text))
             text = _TAG.sub("", text)  # blocks are on lines of their own; inline tags join words
         if "&" not in text:
             break
@@ -544,9 +548,9 @@ def _folded(path: Path) -> str:
 
 def _unique_blocks(paths: list[Path]) -> str:
     """The folded blocks of these files, each once."""
-    seen: dict[str, None] = {}
+    seen: set[str] = set()
     for path in paths:
-        seen.update(dict.fromkeys(_folded(path).split(BREAK)))
+        seen.update(_folded(path).split(BREAK))
     return BREAK.join(seen)
 
 
