@@ -36,7 +36,9 @@ def test_new_article_scaffold(project):
     assert done.returncode == 0, done.stderr
     path = project / "content/articles/l-avenir-est-au-marketing-des-communautes.md"
     text = path.read_text(encoding="utf-8")
-    today = dt.date.today().isoformat()
+    from zoneinfo import ZoneInfo
+
+    today = dt.datetime.now(ZoneInfo("Europe/Paris")).date().isoformat()  # the site's TIMEZONE, not the machine's
     assert text.startswith("Title: L'avenir est au marketing des communautés\n"
                            "Slug: l-avenir-est-au-marketing-des-communautes\n"
                            f"Date: {today} ")
