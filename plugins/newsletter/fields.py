@@ -97,15 +97,19 @@ def encode_display_name(name: str) -> str:
         return ""
     if all(" " <= c <= "~" for c in name) and "=?" not in name:
         return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    words, chunk = [], b""
+    # At most 45 octets a word: 60 base64 characters, 72 with the markers. A
+    # long name is cut after a space where it can be: mail readers join
+    # adjacent words (RFC 2047, 6.2); Python's own parser puts a space between
+    # them, which then falls next to the name's own.
+    words, chunk = [], ""
     for char in name:
-        data = char.encode("utf-8")
-        if len(chunk) + len(data) > 45:  # 60 base64 characters, 72 with the markers
-            words.append(chunk)
-            chunk = b""
-        chunk += data
+        if len((chunk + char).encode("utf-8")) > 45:
+            cut = chunk.rfind(" ") + 1 or len(chunk)
+            words.append(chunk[:cut])
+            chunk = chunk[cut:]
+        chunk += char
     words.append(chunk)
-    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(w).decode('ascii')}?=" for w in words)
+    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(w.encode('utf-8')).decode('ascii')}?=" for w in words)
 
 
 def csv_cell(value: str) -> str:

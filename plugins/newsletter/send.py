@@ -201,18 +201,34 @@ def _wire_length(text: str) -> int:
     return len(text.encode("utf-8")) + text.count(TOKEN) * _TOKEN_GROWTH
 
 
+def _last_fitting_space(line: str, limit: int) -> int:
+    """Index of the last space before which `line` fits in `limit` octets once
+    its placeholders are tokens, or -1. A placeholder holds no space, so the
+    length grows segment by segment."""
+    best, length, start = -1, 0, 0
+    while True:
+        space = line.find(" ", start)
+        if space < 0:
+            return best
+        length += _wire_length(line[start:space])
+        if length > limit:
+            return best
+        best = space
+        length += 1
+        start = space + 1
+
+
 def _reflow(text: str, limit: int = 900) -> str:
     """Lines short enough for 8bit transfer (998 octets, tokens substituted):
     long lines are broken at spaces, which HTML and the wrapped text treat alike."""
     lines = []
     for line in text.split("\n"):
         while _wire_length(line) > limit:
-            head = line.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
-            budget = limit - head.count(TOKEN) * _TOKEN_GROWTH
-            head = head.encode("utf-8")[:max(budget, 0)].decode("utf-8", errors="ignore")
-            cut = line.rfind(" ", 0, len(head) + 1)
+            cut = _last_fitting_space(line, limit)
             if cut < 0:
-                break  # no space to break at: left as it is
+                cut = line.find(" ")  # the first word alone is too long: the rest can still be broken
+                if cut < 0:
+                    break  # no space to break at: left as it is
             lines.append(line[:cut])
             line = line[cut + 1:]
         lines.append(line)
