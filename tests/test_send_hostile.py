@@ -468,3 +468,17 @@ def test_csv_escaping_round_trips_and_never_starts_a_formula(value):
     cell = fields.csv_cell(value)
     assert not cell.startswith(FORMULA)
     assert fields.csv_value(cell) == value
+
+
+def test_file_level_damage_is_named_by_line_and_nothing_is_sent(tmp_path):
+    path = tmp_path / "abonnes.csv"
+    path.write_bytes(b"email,name,tier,token\nalice@exemple.fr,Alice,public,jeton-alice\n"
+                     b"andre@exemple.fr,Andr\xe9,public,jeton-andre\n")  # Latin-1, as a spreadsheet may save it
+    with pytest.raises(sending.SendError, match="^abonnes.csv:3\u00a0: le fichier n’est pas en UTF-8 \\(octet 0xE9\\)"):
+        sending.read_subscribers(path, TIERS)
+    path.write_text("email,name,tier,token\nalice@exemple.fr,Alice,public,jeton-alice\n"
+                    'bruno@exemple.fr,"Bruno' + "x" * 200_000 + "\n", encoding="utf-8")
+    with pytest.raises(sending.SendError, match="^abonnes.csv:3\u00a0: fichier CSV illisible à partir de cette ligne "
+                                                "\\(un champ dépasse 131\u202f072 caractères, sans doute un guillemet "
+                                                "jamais refermé\\)"):
+        sending.read_subscribers(path, TIERS)

@@ -55,7 +55,10 @@ def _records(text: str, shown: str):
         except StopIteration:
             return
         except csv.Error as error:
-            raise SendError(f"{shown}:{first}\u00a0: fichier CSV illisible à partir de cette ligne ({error}), "
+            limit = f"{csv.field_size_limit():,}".replace(",", "\u202f")
+            why = (f"un champ dépasse {limit} caractères, sans doute un guillemet jamais refermé"
+                   if "field limit" in str(error) else str(error))
+            raise SendError(f"{shown}:{first}\u00a0: fichier CSV illisible à partir de cette ligne ({why}), "
                             "rien n’a été envoyé") from error
         yield first, reader.line_num, row
 
