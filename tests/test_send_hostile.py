@@ -482,3 +482,31 @@ def test_file_level_damage_is_named_by_line_and_nothing_is_sent(tmp_path):
                                                 "\\(un champ dépasse 131\u202f072 caractères, sans doute un guillemet "
                                                 "jamais refermé\\)"):
         sending.read_subscribers(path, TIERS)
+
+
+header_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), max_size=60)
+
+
+@settings(max_examples=150, deadline=None)
+@given(sender=st.one_of(st.emails(), header_text), reply_to=st.one_of(st.emails(), header_text),
+       subject=st.one_of(header_text, header_text.map(lambda t: "unsubscribe " + t),
+                         st.from_regex(r"desabonnement [A-Za-z0-9_=()\"-]{0,20}", fullmatch=True)),
+       body=st.text(max_size=200))
+def test_any_mailbox_message_is_a_request_a_refusal_or_nothing_and_never_counts_for_reply_to(
+        sender, reply_to, subject, body):
+    raw = (f"From: {sender}\nReply-To: {reply_to}\nSender: {reply_to}\nSubject: {subject}\n"
+           f"Date: Mon, 23 Nov 2026 09:00:00 +0100\n\n{body}\n").encode("utf-8")
+    with tempfile.TemporaryDirectory() as scratch:
+        path = write_box(Path(scratch) / "boite.mbox", [raw])
+        gathered = unsubscribes.read_requests(path)
+        assert len(gathered.requests) + len(gathered.refused) + gathered.others == 1
+        for found in gathered.requests:
+            assert found.token == "" or fields.valid_token(found.token)
+            if found.tokenless:  # the From address, checked, or nothing
+                assert found.email == fields.check_address(found.email)
+                parsed = email.policy.default.header_factory("From", sender)
+                assert fields.address_key(found.email) in {fields.address_key(a.addr_spec) for a in parsed.addresses}
+        added, _ = unsubscribes.merge(gathered.requests, Path(scratch) / "unsubscribed.csv")
+        with (Path(scratch) / "unsubscribed.csv").open(encoding="utf-8", newline="") as handle:
+            for row in csv.reader(handle):
+                assert not any(cell.startswith(FORMULA) for cell in row)

@@ -12,7 +12,6 @@ import csv
 import datetime as dt
 import io
 import os
-import re
 import smtplib
 import socket
 import sqlite3
