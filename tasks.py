@@ -18,6 +18,7 @@ sys.path.insert(0, str(ROOT / "plugins"))
 
 from publishing import build as building  # noqa: E402
 from publishing import deploy, scaffold, serve as serving  # noqa: E402
+from publishing.terminal import inert  # noqa: E402
 
 console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -193,29 +194,25 @@ def send(c, issue, subscribers, dry_run=False, rate=0.0, conf="publishconf.py"):
     try:
         people, problems = sending.read_subscribers(Path(subscribers), tiers)
     except sending.SendError as error:
-        _fail(str(error))
+        _fail(inert(error))
     for problem in problems:
-        err.print(f"[yellow]Ignoré[/] : {problem}", markup=True, highlight=False)
+        err.print(f"[yellow]Ignoré[/]\u00a0: {inert(problem)}", highlight=False)
     private = Path(settings["PRIVATE_OUTPUT_PATH"])
     unsubscribed, tokens = unsubscribes.unsubscribed(private / "unsubscribed.csv")
-
-    def gone(person) -> bool:
-        return person.email.lower() in unsubscribed or person.token in tokens
-
-    counts = {tier: sum(1 for p in people if p.tier == tier and not gone(p))
-              for tier in sorted(tiers, key=[e.tier for e in editions].index)}
+    staying = [p for p in people if not sending.is_unsubscribed(p, unsubscribed, tokens)]
+    counts = {tier: sum(1 for p in staying if p.tier == tier) for tier in [e.tier for e in editions]}
     number = editions[0].issue
     listing = ", ".join(f"{tier} {n}" for tier, n in counts.items())
     if dry_run:
-        console.print(f"Essai à blanc, numéro {number}\u00a0: {sum(counts.values())} destinataires ({listing})"
+        console.print(f"Essai à blanc, numéro {number}\u00a0: {len(staying)} destinataires ({inert(listing)})"
                       f", {len(problems)} ligne{'s' if len(problems) > 1 else ''} ignorée"
                       f"{'s' if len(problems) > 1 else ''}, "
-                      f"{sum(1 for p in people if gone(p))} désabonné(s). Rien n’a été envoyé.")
+                      f"{len(people) - len(staying)} désabonné(s). Rien n’a été envoyé.")
         return
     try:
         config = sending.SmtpConfig.from_settings(settings)
     except sending.SendError as error:
-        _fail(str(error))
+        _fail(inert(error))
     journal = sending.Journal(private / "envois.sqlite3")
     stopping = []
 
@@ -223,7 +220,7 @@ def send(c, issue, subscribers, dry_run=False, rate=0.0, conf="publishconf.py"):
         if stopping:  # a second Ctrl-C: stop now; the message in flight is reported next time
             raise KeyboardInterrupt
         stopping.append(True)
-        err.print("Arrêt demandé : le message en cours se termine, puis l’envoi s’arrête "
+        err.print("Arrêt demandé\u00a0: le message en cours se termine, puis l’envoi s’arrête "
                   "(relancez la même commande pour reprendre).")
 
     previous = signal.signal(signal.SIGINT, on_interrupt)
@@ -239,7 +236,7 @@ def send(c, issue, subscribers, dry_run=False, rate=0.0, conf="publishconf.py"):
                 stop=lambda: bool(stopping),
                 on_progress=lambda subscriber, outcome: progress.advance(task_id))
     except sending.SendError as error:
-        _fail(f"envoi interrompu : {error} (relancez la même commande pour reprendre).")
+        _fail(f"envoi interrompu\u00a0: {inert(error)} (relancez la même commande pour reprendre).")
     finally:
         signal.signal(signal.SIGINT, previous)
         journal.close()
@@ -248,35 +245,48 @@ def send(c, issue, subscribers, dry_run=False, rate=0.0, conf="publishconf.py"):
                   f"{len(report.failed)} en échec, {len(report.deferred)} à reprendre, "
                   f"{len(report.ambiguous)} incertain(s).")
     for address, error in report.failed:
-        err.print(f"  • échec définitif pour {address} : {error}", markup=False)
+        err.print(f"  • échec définitif pour {inert(address)}\u00a0: {inert(error)}")
     for address, error in report.deferred:
-        err.print(f"  • échec temporaire pour {address} : {error} (sera retenté à la prochaine reprise)",
-                  markup=False)
+        err.print(f"  • échec temporaire pour {inert(address)}\u00a0: {inert(error)} "
+                  "(sera retenté à la prochaine reprise)")
     for address in report.ambiguous:
-        err.print(f"  • incertain : {address} était en cours d’envoi quand l’envoi précédent s’est arrêté "
-                  "brutalement ; il n’est pas renvoyé, vérifiez s’il l’a reçu.", markup=False)
+        err.print(f"  • incertain\u00a0: {inert(address)} était en cours d’envoi quand l’envoi précédent s’est "
+                  "arrêté brutalement\u202f; il n’est pas renvoyé, vérifiez s’il l’a reçu.")
     if report.stopped:
-        console.print("Envoi arrêté à la demande : relancez la même commande pour reprendre.")
+        console.print("Envoi arrêté à la demande\u00a0: relancez la même commande pour reprendre.")
         sys.exit(130)
     if report.failed or report.deferred:
         sys.exit(1)
 
 
-@task(help={"mailbox": "boîte aux lettres où arrivent les demandes : fichier mbox ou dossier Maildir"})
-def unsubscribes(c, mailbox):
+@task(help={"mailbox": "boîte aux lettres où arrivent les demandes\u00a0: fichier mbox ou dossier Maildir",
+            "strict": "ne compte que les demandes munies d’un jeton (écarte celles écrites à la main)"})
+def unsubscribes(c, mailbox, strict=False):
     """Relève les demandes de désabonnement d’une boîte (mbox, Maildir) dans private/unsubscribed.csv."""
     from newsletter import unsubscribes as gathering
 
     settings = _settings()
     target = Path(settings["PRIVATE_OUTPUT_PATH"]) / "unsubscribed.csv"
     try:
-        requests, others = gathering.read_requests(Path(mailbox))
+        gathered = gathering.read_requests(Path(mailbox), strict=strict,
+                                           unsubscribe_url=settings.get("NEWSLETTER_UNSUBSCRIBE_URL"))
     except gathering.MailboxError as error:
-        _fail(str(error))
-    added, total = gathering.merge(requests, target)
+        _fail(inert(error))
+    added, total = gathering.merge(gathered.requests, target)
     shown = target.relative_to(ROOT) if target.is_relative_to(ROOT) else target
-    console.print(f"{added} nouvelle(s) demande(s) de désabonnement, {total} au total dans {shown}\u202f; "
-                  f"{others} autre(s) message(s) laissé(s) de côté.")
+    console.print(f"{len(added)} nouvelle(s) demande(s) de désabonnement, {total} au total dans "
+                  f"{inert(shown)}\u202f; {gathered.others} autre(s) message(s) laissé(s) de côté.")
+    tokenless = [r for r in added if r.tokenless]
+    if tokenless:
+        console.print(f"{len(tokenless)} demande(s) «\u202fsans jeton\u202f», qui valent pour l’adresse "
+                      "d’expédition (From)\u00a0: vérifiez qu’elles viennent bien de l’abonné.")
+        for request in tokenless:
+            console.print(f"  • {inert(request.email)} ({inert(request.source)})")
+    if gathered.refused:
+        console.print(f"{len(gathered.refused)} demande(s) écartée(s), rien n’est noté pour elles\u00a0:")
+        for refusal in gathered.refused:
+            console.print(f"  • {inert(refusal.source)}\u00a0: {inert(refusal.reason)}")
+
 
 @task
 def audit(c):

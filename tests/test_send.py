@@ -163,21 +163,24 @@ def test_unsubscribed_addresses_are_never_written_to(editions, smtp, tmp_path):
 
 
 def test_subscriber_file_problems_are_named_and_skipped(tmp_path):
-    rows = ["alice@exemple.fr,Alice,public,j1", "pas-une-adresse,Bob,public,j2",
-            "carla@exemple.fr,Carla,premium,j3", "ALICE@exemple.fr,Alice bis,abonnes,j4",
+    rows = ["alice@exemple.fr,Alice,public,jeton-j1", "pas-une-adresse,Bob,public,jeton-j2",
+            "carla@exemple.fr,Carla,premium,jeton-j3", "ALICE@exemple.fr,Alice bis,abonnes,jeton-j4",
             "dora@exemple.fr,Dora,cercle,", "eve@exemple.fr,Eve,cercle"]
     people, problems = sending.read_subscribers(subscribers_file(tmp_path, rows), {"public", "abonnes", "cercle"})
     assert [p.email for p in people] == ["alice@exemple.fr"]
     assert problems == [
-        "abonnes.csv:3 : adresse invalide « pas-une-adresse », ligne ignorée",
-        "abonnes.csv:4 : palier inconnu « premium » pour carla@exemple.fr (paliers : abonnes, cercle, public), ligne ignorée",
-        "abonnes.csv:5 : ALICE@exemple.fr figure déjà ligne 2, ligne ignorée",
-        "abonnes.csv:6 : jeton manquant pour dora@exemple.fr (il personnalise le lien de désabonnement), ligne ignorée",
-        "abonnes.csv:7 : 3 colonnes au lieu de 4, ligne ignorée",
+        "abonnes.csv:3\u00a0: adresse invalide «\u202fpas-une-adresse\u202f» (il manque le «\u202f@\u202f»), "
+        "ligne ignorée",
+        "abonnes.csv:4\u00a0: palier inconnu «\u202fpremium\u202f» pour carla@exemple.fr "
+        "(paliers\u00a0: abonnes, cercle, public), ligne ignorée",
+        "abonnes.csv:5\u00a0: ALICE@exemple.fr figure déjà ligne 2, ligne ignorée",
+        "abonnes.csv:6\u00a0: jeton manquant pour dora@exemple.fr (il personnalise le lien de désabonnement), "
+        "ligne ignorée",
+        "abonnes.csv:7\u00a0: 3 colonnes au lieu de 4, ligne ignorée",
     ]
     bad = tmp_path / "mauvais.csv"
     bad.write_text("adresse;nom\n", encoding="utf-8")
-    with pytest.raises(sending.SendError, match="mauvais.csv:1 : la première ligne doit être « email,name,tier,token »"):
+    with pytest.raises(sending.SendError, match="mauvais.csv:1\u00a0: la première ligne doit être «\u202femail,name,tier,token\u202f»"):
         sending.read_subscribers(bad, {"public"})
 
 
@@ -189,7 +192,7 @@ def test_smtp_settings_come_from_the_environment_first():
                                                          "NENUFAR_SMTP_PASSWORD": "secret"})
     assert (config.host, config.port, config.tls, config.user, config.password) == \
         ("smtp.env.fr", 25, "ssl", "claire", "secret")
-    with pytest.raises(sending.SendError, match="« tls13 » inconnu"):
+    with pytest.raises(sending.SendError, match="«\u202ftls13\u202f» inconnu"):
         sending.SmtpConfig.from_settings({"SMTP_HOST": "x", "SMTP_TLS": "tls13"}, {})
 
 
@@ -205,7 +208,7 @@ def send_command(project, port, subscribers, *extra):
 
 def many(n: int) -> list[str]:
     tiers = ["public", "abonnes", "cercle"]
-    return [f"lecteur{i}@exemple.fr,Lecteur {i},{tiers[i % 3]},jeton{i}" for i in range(n)]
+    return [f"lecteur{i}@exemple.fr,Lecteur {i},{tiers[i % 3]},jeton-{i:04d}" for i in range(n)]
 
 
 def wait_for(condition, timeout=60.0):
@@ -234,7 +237,7 @@ def test_cli_dry_run_counts_and_sends_nothing(project, smtp):
     done = subprocess.run(command, cwd=project, env=env, capture_output=True, encoding="utf-8", timeout=120)
     assert done.returncode == 0, done.stderr
     assert "Essai à blanc, numéro 2\u00a0: 6 destinataires (public 2, abonnes 2, cercle 2)" in done.stdout
-    assert "abonnes.csv:8 : adresse invalide « faux »" in done.stderr
+    assert "abonnes.csv:8\u00a0: adresse invalide «\u202ffaux\u202f»" in done.stderr
     assert recorder.messages == []
 
 
@@ -272,7 +275,7 @@ def test_cli_killed_outright_leaves_at_most_one_ambiguous_and_reports_it(project
     missing = counts.count(0)
     assert missing <= 1  # nobody skipped, but for the one in flight...
     if "1 incertain(s)" in resumed.stdout:
-        assert "incertain : lecteur" in resumed.stderr  # ...which is reported by name
+        assert "incertain\u00a0: lecteur" in resumed.stderr  # ...which is reported by name
     else:
         assert "0 incertain(s)" in resumed.stdout and missing == 0
 
@@ -314,7 +317,7 @@ def test_missing_mailbox_is_named(project):
     from test_cli import invoke
 
     done = invoke(project, "unsubscribes", "nulle-part.mbox")
-    assert done.returncode == 1 and "nulle-part.mbox : boîte aux lettres introuvable" in done.stderr
+    assert done.returncode == 1 and "nulle-part.mbox\u00a0: boîte aux lettres introuvable" in done.stderr
 
 
 def test_a_token_seen_in_an_unsubscribe_request_stops_delivery(editions, smtp, tmp_path):
@@ -388,5 +391,5 @@ def test_starttls_certificate_is_verified(editions, tmp_path, monkeypatch):
 
 
 def test_a_missing_subscriber_file_is_named_in_french(tmp_path):
-    with pytest.raises(sending.SendError, match="absent.csv : fichier des abonnés introuvable$"):
+    with pytest.raises(sending.SendError, match="absent.csv\u00a0: fichier des abonnés introuvable$"):
         sending.read_subscribers(tmp_path / "absent.csv", {"public"})

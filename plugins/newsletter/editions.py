@@ -2,9 +2,10 @@
 
 Each edition is rendered once, from the same tier split as the site: the free
 edition holds the public part and the teaser, each member edition everything
-up to its tier. Per-subscriber values (address, token) are placeholders that
-`send` substitutes, so ten thousand messages cost ten thousand string
-replacements, not ten thousand renderings.
+up to its tier. The subscriber's token is a placeholder that `send`
+substitutes, and `send` puts To, Date and Message-ID in front of each copy, so
+ten thousand messages cost ten thousand string replacements, not ten thousand
+renderings.
 
 Images that only reserved parts show are not on the public site (tiers'
 images.py): a member edition carries them inside the message, as parts of a

@@ -10,25 +10,21 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import os
-import re
 import smtplib
 import socket
 import sqlite3
 import ssl
 import time
-from dataclasses import dataclass, field
-from email.utils import format_datetime, formataddr, make_msgid, parseaddr
+from dataclasses import dataclass, field, replace
+from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
-from urllib.parse import quote
 
 from .editions import TOKEN, WIRE, add_related
+from .fields import (NAME_MAX, AddressError, address_key, check_address, control_character,
+                     encode_display_name, valid_token)
 
-RECIPIENT = "NENUFAR-DESTINATAIRE"
-MESSAGE_ID = "NENUFAR-MESSAGE-ID"
-DATE = "NENUFAR-DATE"
-_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
 COLUMNS = ["email", "name", "tier", "token"]
 
 
@@ -38,54 +34,108 @@ class SendError(Exception):
 
 @dataclass(frozen=True)
 class Subscriber:
-    email: str
-    name: str
+    email: str  # checked, in its ASCII form: the envelope and the To header
+    name: str  # checked: no control character, at most NAME_MAX characters
     tier: str
-    token: str
+    token: str  # checked: TOKEN_SHAPE
     line: int
 
 
-def read_subscribers(path: Path, tiers: set[str]) -> tuple[list[Subscriber], list[str]]:
-    """Valid subscribers, and one French problem per line skipped (file:line)."""
+_FIELD_NAMES = {"email": "l’adresse", "name": "le nom", "tier": "le palier", "token": "le jeton"}
+
+
+def _records(text: str, shown: str):
+    """(first line, last line, row) for each CSV record; a quoted field may span lines."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    while True:
+        first = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            limit = f"{csv.field_size_limit():,}".replace(",", "\u202f")
+            why = (f"un champ dépasse {limit} caractères, sans doute un guillemet jamais refermé"
+                   if "field limit" in str(error) else str(error))
+            raise SendError(f"{shown}:{first}\u00a0: fichier CSV illisible à partir de cette ligne ({why}), "
+                            "rien n’a été envoyé") from error
+        yield first, reader.line_num, row
+
+
+def check_row(row: list[str], tiers: set[str], *, test_environment: bool = False) -> tuple[Subscriber | None, str]:
+    """A subscriber from one CSV record (line left at 0), or None and why (French,
+    without the file:line prefix or the closing « ligne ignorée »)."""
+    if len(row) != len(COLUMNS):
+        return None, f"{len(row)} colonnes au lieu de {len(COLUMNS)}"
+    for column, cell in zip(COLUMNS, row):
+        code = control_character(cell)  # before strip(), which would eat U+2028 and friends
+        if code:
+            what = "saut de ligne" if code in ("U+000A", "U+000D") else f"caractère de contrôle {code}"
+            return None, f"{_FIELD_NAMES[column]} contient un {what}"
+    raw, name, tier, token = (cell.strip() for cell in row)
+    try:
+        address = check_address(raw, test_environment=test_environment)
+    except AddressError as error:
+        return None, f"adresse invalide «\u202f{raw}\u202f»" + (f" ({error.reason})" if error.reason else "")
+    if len(name) > NAME_MAX:
+        return None, f"nom de {len(name)} caractères pour {address} ({NAME_MAX} au plus)"
+    if tier not in tiers:
+        return None, (f"palier inconnu «\u202f{tier}\u202f» pour {raw} "
+                      f"(paliers\u00a0: {', '.join(sorted(tiers))})")
+    if not token:
+        return None, f"jeton manquant pour {raw} (il personnalise le lien de désabonnement)"
+    if not valid_token(token):
+        return None, (f"jeton invalide pour {raw}\u00a0: de 8 à 128 caractères parmi les lettres sans accent, "
+                      "les chiffres, «\u202f-\u202f» et «\u202f_\u202f»")
+    return Subscriber(address, name, tier, token, 0), ""
+
+
+def read_subscribers(path: Path, tiers: set[str], *,
+                     test_environment: bool = False) -> tuple[list[Subscriber], list[str]]:
+    """Valid subscribers, and one French problem per record skipped (file:line,
+    the line where the record starts). `test_environment` accepts the .test and
+    localhost domains (trials); .invalid and the like are always refused."""
     shown = path.name
     try:
-        handle = path.open(encoding="utf-8-sig", newline="")
+        data = path.read_bytes()
     except FileNotFoundError:
-        raise SendError(f"{path} : fichier des abonnés introuvable") from None
+        raise SendError(f"{path}\u00a0: fichier des abonnés introuvable") from None
     except OSError as error:
-        raise SendError(f"{path} : impossible de lire le fichier des abonnés (erreur système {error.errno})") from error
-    with handle:
-        try:
-            rows = list(csv.reader(handle))
-        except (csv.Error, UnicodeDecodeError) as error:
-            raise SendError(f"{shown} : fichier CSV illisible ({error})") from error
-    if not rows or [c.strip().lower() for c in rows[0]] != COLUMNS:
-        found = ",".join(rows[0]) if rows else "(fichier vide)"
-        raise SendError(f"{shown}:1 : la première ligne doit être « {','.join(COLUMNS)} », "
-                        f"pas « {found} »")
+        raise SendError(f"{path}\u00a0: impossible de lire le fichier des abonnés (erreur système {error.errno})") from error
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise SendError(f"{shown}:{line}\u00a0: le fichier n’est pas en UTF-8 (octet 0x{data[error.start]:02X})\u202f; "
+                        "enregistrez-le en «\u202fCSV UTF-8\u202f»") from None
+    records = _records(text, shown)
+    header = next(records, None)
+    if header is None or [c.strip().lower() for c in header[2]] != COLUMNS:
+        found = ",".join(header[2]) if header else "(fichier vide)"
+        raise SendError(f"{shown}:1\u00a0: la première ligne doit être «\u202f{','.join(COLUMNS)}\u202f», "
+                        f"pas «\u202f{found}\u202f»")
     subscribers, problems, seen = [], [], {}
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
+    for first, last, row in records:
+        if not any(cell.strip() for cell in row) and not any(control_character(c) for c in row):
             continue
-        if len(row) != len(COLUMNS):
-            problems.append(f"{shown}:{number} : {len(row)} colonnes au lieu de {len(COLUMNS)}, ligne ignorée")
-            continue
-        address, name, tier, token = (cell.strip() for cell in row)
-        if not _ADDRESS.match(address):
-            problems.append(f"{shown}:{number} : adresse invalide « {address} », ligne ignorée")
-        elif tier not in tiers:
-            problems.append(f"{shown}:{number} : palier inconnu « {tier} » pour {address} "
-                            f"(paliers : {', '.join(sorted(tiers))}), ligne ignorée")
-        elif not token:
-            problems.append(f"{shown}:{number} : jeton manquant pour {address} (il personnalise "
-                            "le lien de désabonnement), ligne ignorée")
-        elif address.lower() in seen:
-            problems.append(f"{shown}:{number} : {address} figure déjà ligne {seen[address.lower()]}, "
-                            "ligne ignorée")
-        else:
-            seen[address.lower()] = number
-            subscribers.append(Subscriber(address, name, tier, token, number))
+        subscriber, problem = check_row(row, tiers, test_environment=test_environment)
+        if subscriber is not None:
+            key = subscriber.email.lower()
+            if key in seen:
+                problem = f"{row[0].strip()} figure déjà ligne {seen[key]}"
+            else:
+                seen[key] = first
+                subscribers.append(replace(subscriber, line=first))
+                continue
+        if last > first:
+            problem += f" (champ entre guillemets sur les lignes {first} à {last})"
+        problems.append(f"{shown}:{first}\u00a0: {problem}, ligne ignorée")
     return subscribers, problems
+
+
+def is_unsubscribed(subscriber: Subscriber, addresses: set[str], tokens: set[str]) -> bool:
+    """`addresses` as `address_key` gives them (hand-written requests), `tokens` as written."""
+    return subscriber.email.lower() in addresses or subscriber.token in tokens
 
 
 class Journal:
@@ -134,25 +184,53 @@ class SmtpConfig:
 
         tls = str(pick("SMTP_TLS", "starttls")).lower()
         if tls not in ("none", "starttls", "ssl"):
-            raise SendError(f"NENUFAR_SMTP_TLS / SMTP_TLS : « {tls} » inconnu (none, starttls ou ssl)")
+            raise SendError(f"NENUFAR_SMTP_TLS / SMTP_TLS\u00a0: «\u202f{tls}\u202f» inconnu (none, starttls ou ssl)")
         port = pick("SMTP_PORT", 465 if tls == "ssl" else 587)
         try:
             port = int(port)
         except ValueError:
-            raise SendError(f"NENUFAR_SMTP_PORT / SMTP_PORT : « {port} » n’est pas un numéro de port") from None
+            raise SendError(f"NENUFAR_SMTP_PORT / SMTP_PORT\u00a0: «\u202f{port}\u202f» n’est pas un numéro de port") from None
         host = pick("SMTP_HOST")
         if not host:
-            raise SendError("aucun serveur SMTP : réglez SMTP_HOST ou NENUFAR_SMTP_HOST")
+            raise SendError("aucun serveur SMTP\u00a0: réglez SMTP_HOST ou NENUFAR_SMTP_HOST")
         return cls(str(host), port, tls, pick("SMTP_USER"), pick("SMTP_PASSWORD"))
 
 
+_TOKEN_GROWTH = 128 - len(TOKEN)  # a placeholder becomes a token of at most 128 characters
+
+
+def _wire_length(text: str) -> int:
+    return len(text.encode("utf-8")) + text.count(TOKEN) * _TOKEN_GROWTH
+
+
+def _last_fitting_space(line: str, limit: int) -> int:
+    """Index of the last space before which `line` fits in `limit` octets once
+    its placeholders are tokens, or -1. A placeholder holds no space, so the
+    length grows segment by segment."""
+    best, length, start = -1, 0, 0
+    while True:
+        space = line.find(" ", start)
+        if space < 0:
+            return best
+        length += _wire_length(line[start:space])
+        if length > limit:
+            return best
+        best = space
+        length += 1
+        start = space + 1
+
+
 def _reflow(text: str, limit: int = 900) -> str:
-    """Lines short enough for 8bit transfer (998 octets): long lines are broken
-    at spaces, which HTML and the wrapped text treat alike."""
+    """Lines short enough for 8bit transfer (998 octets, tokens substituted):
+    long lines are broken at spaces, which HTML and the wrapped text treat alike."""
     lines = []
     for line in text.split("\n"):
-        while len(line.encode("utf-8")) > limit and " " in line[:limit]:
-            cut = line.rfind(" ", 0, limit)
+        while _wire_length(line) > limit:
+            cut = _last_fitting_space(line, limit)
+            if cut < 0:
+                cut = line.find(" ")  # the first word alone is too long: the rest can still be broken
+                if cut < 0:
+                    break  # no space to break at: left as it is
             lines.append(line[:cut])
             line = line[cut + 1:]
         lines.append(line)
@@ -160,9 +238,10 @@ def _reflow(text: str, limit: int = 900) -> str:
 
 
 def wire_template(edition) -> bytes:
-    """The edition as bytes with placeholders for what changes per subscriber:
-    built once per tier, then only substituted (8bit, so no placeholder is
-    ever split by a quoted-printable line break)."""
+    """The edition as bytes, built once per tier by the email package, without
+    the per-subscriber headers (To, Date, Message-ID) that `personalise` puts in
+    front; the token placeholder is the only thing substituted in it (8bit, so
+    no placeholder is ever split by a quoted-printable line break)."""
     from email.message import EmailMessage
 
     source = edition.message
@@ -171,23 +250,29 @@ def wire_template(edition) -> bytes:
                    "X-Nenufar-Tier"):
         if source[header]:
             message[header] = source[header]
-    message["To"] = RECIPIENT
-    message["Date"] = DATE
-    message["Message-ID"] = f"<{MESSAGE_ID}>"
     message.set_content(_reflow(edition.text), charset="utf-8", cte="8bit")
     message.add_alternative(_reflow(edition.html), subtype="html", charset="utf-8", cte="8bit")
     add_related(message, getattr(edition, "related", ()))  # reserved images, inline (base64)
     return message.as_bytes(policy=WIRE)
 
 
-def personalise(template: bytes, subscriber: Subscriber, domain: str) -> tuple[bytes, str]:
+def personalise(template: bytes, subscriber: Subscriber, domain: str | None,
+                now: dt.datetime | None = None) -> tuple[bytes, str]:
+    """One subscriber's message: To, Date and Message-ID in front of the template,
+    the token in place of its placeholder. Every value was checked when the file
+    was read; they are checked again here, cheaply, so that no caller can put a
+    line break into a header."""
+    if not valid_token(subscriber.token):
+        raise ValueError(f"token of line {subscriber.line} is not of the expected shape")
+    if control_character(subscriber.email) or not subscriber.email.isascii() or "<" in subscriber.email \
+            or ">" in subscriber.email:
+        raise ValueError(f"address of line {subscriber.line} was not checked")
     message_id = make_msgid(domain=domain)
-    recipient = formataddr((subscriber.name, subscriber.email), charset="utf-8")
-    data = (template.replace(TOKEN.encode(), quote(subscriber.token, safe="").encode())
-            .replace(RECIPIENT.encode(), recipient.encode("ascii"))
-            .replace(f"<{MESSAGE_ID}>".encode(), message_id.encode())
-            .replace(DATE.encode(), format_datetime(dt.datetime.now(dt.timezone.utc).astimezone()).encode()))
-    return data, message_id
+    name = encode_display_name(subscriber.name)  # raises on a control character
+    recipient = f"{name} <{subscriber.email}>" if name else subscriber.email
+    date = format_datetime(now or dt.datetime.now(dt.timezone.utc).astimezone())
+    head = f"To: {recipient}\r\nDate: {date}\r\nMessage-ID: {message_id}\r\n".encode("ascii")
+    return head + template.replace(TOKEN.encode(), subscriber.token.encode("ascii")), message_id
 
 
 @dataclass
@@ -244,7 +329,7 @@ class Mailer:
                     smtp.starttls(context=context)
         except ssl.SSLCertVerificationError as error:
             raise SendError(f"le certificat du serveur SMTP {c.host} n’a pas pu être vérifié "
-                            f"({error.verify_message}) : rien n’a été envoyé") from error
+                            f"({error.verify_message})\u00a0: rien n’a été envoyé") from error
         smtp.ehlo_or_helo_if_needed()  # to know the server's extensions (8BITMIME)
         if c.user:
             smtp.login(c.user, c.password or "")
@@ -283,6 +368,7 @@ def send_issue(editions, subscribers, journal: Journal, mailer: Mailer, *, issue
     domain = parseaddr(sender)[1].rpartition("@")[2] or None
     envelope_from = parseaddr(sender)[1]
     report = Report()
+    unsubscribed = {address_key(a) for a in unsubscribed}
     states = journal.states(issue)
     interval = 1 / rate if rate else 0
     last = 0.0
@@ -290,7 +376,7 @@ def send_issue(editions, subscribers, journal: Journal, mailer: Mailer, *, issue
         for subscriber in subscribers:
             key = subscriber.email.lower()
             status = states.get(key, (None, None))[0]
-            if key in unsubscribed or subscriber.token in unsubscribed_tokens:
+            if is_unsubscribed(subscriber, unsubscribed, unsubscribed_tokens):
                 report.unsubscribed.append(subscriber.email)
                 on_progress(subscriber, "unsubscribed")
                 continue
@@ -323,7 +409,7 @@ def send_issue(editions, subscribers, journal: Journal, mailer: Mailer, *, issue
                 except (smtplib.SMTPException, OSError) as error:
                     if isinstance(error, smtplib.SMTPAuthenticationError):
                         journal.mark(issue, subscriber, "deferred", _describe(error))
-                        raise SendError(f"le serveur SMTP refuse l’identification : {_describe(error)}") from error
+                        raise SendError(f"le serveur SMTP refuse l’identification\u00a0: {_describe(error)}") from error
                     if _temporary(error) and attempt < len(retry_delays):
                         journal.mark(issue, subscriber, "deferred", _describe(error))
                         time.sleep(retry_delays[attempt])
