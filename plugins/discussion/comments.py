@@ -36,6 +36,10 @@ ROLES = {"autrice", "auteur"}  # `Role:` values that mean the site's author; bot
 TAGS = {"p", "br", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li"}
 _LINE = re.compile(r"^([A-Za-z-]+):\s*(.*)$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+# Control characters (tab and newlines aside) mean nothing in a comment and are
+# not allowed in HTML: they are dropped from names and texts.
+CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+SURROGATES = re.compile("[\ud800-\udfff]")  # lone halves (from JSON "\\ud800"): not text, cannot be encoded
 
 
 class CommentError(ValueError):
@@ -84,8 +88,9 @@ def render(markdown_text: str) -> str:
 def clean(markdown_text: str) -> str:
     """Untrusted Markdown to safe HTML: no raw HTML, scripts, handlers, styles or
     javascript: links survive. Linear in the length of the text."""
-    return nh3.clean(render(markdown_text), tags=TAGS, attributes={"a": {"href"}}, url_schemes={"http", "https", "mailto"},
-                     link_rel="nofollow ugc", strip_comments=True)
+    text = SURROGATES.sub("\ufffd", CONTROLS.sub("", markdown_text))
+    return nh3.clean(render(text), tags=TAGS, attributes={"a": {"href"}},
+                     url_schemes={"http", "https", "mailto"}, link_rel="nofollow ugc", strip_comments=True)
 
 
 def safe_url(url) -> str | None:
@@ -134,7 +139,7 @@ def parse(path: Path, shown: str, timezone) -> Comment:
                            "(seule valeur\u00a0: «\u202fRole: autrice\u202f» ou «\u202fRole: auteur\u202f», "
                            "pour les réponses de l’autrice du site)")
     return Comment(
-        id=path.stem, article=path.parent.name, author=fields["author"][0], date=date, html=clean(body),
+        id=path.stem, article=path.parent.name, author=CONTROLS.sub("", fields["author"][0]), date=date, html=clean(body),
         website=safe_url(fields.get("website", (None,))[0]), email=fields.get("email", (None,))[0] or None,
         parent=parent, source=shown, by_author="role" in fields,
     )

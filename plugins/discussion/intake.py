@@ -37,7 +37,7 @@ from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .comments import FOLDER
+from .comments import CONTROLS, FOLDER, SURROGATES
 
 MAX_BODY = 20_000  # characters of a comment's text; the queue refuses longer ones
 MAX_FIELD = 500  # characters of a name, an address or a website
@@ -105,22 +105,25 @@ class Articles:
         return slug if slug in self.titles else None
 
     def closest(self, address) -> str | None:
-        """The known slug nearest to `address` (by slug or by title), for a suggestion."""
-        wanted = candidate_slug(address) or _fold(str(address or "")).replace(" ", "-")
-        if not wanted or not self.titles:
+        """The known article nearest to `address`, by slug or by title, for a
+        suggestion; None only when the site has no article."""
+        if not self.titles:
             return None
-        close = difflib.get_close_matches(wanted, list(self.titles), n=1, cutoff=0.4)
-        if close:
-            return close[0]
+        typed = str(address or "").strip()
+        wanted = candidate_slug(typed) or _fold(typed).replace(" ", "-")
+        containing = [slug for slug in self.titles if wanted and wanted in slug]
+        if len(containing) == 1:
+            return containing[0]
         by_title = {_fold(title): slug for slug, title in self.titles.items()}
-        close = difflib.get_close_matches(_fold(str(address)), list(by_title), n=1, cutoff=0.4)
-        return by_title[close[0]] if close else None
+        scored = [(difflib.SequenceMatcher(None, wanted, slug).ratio(), slug) for slug in self.titles]
+        scored += [(difflib.SequenceMatcher(None, _fold(typed), title).ratio(), slug) for title, slug in by_title.items()]
+        return max(scored, key=lambda pair: (pair[0], pair[1]))[1]
 
     def refusal(self, address) -> str:
         """French: why `address` is refused, with the closest article if there is one."""
         closest = self.closest(address)
-        hint = (f"\u202f; vouliez-vous dire «\u202f{closest}\u202f» ({self.titles[closest]})\u202f?" if closest
-                else " (aucun article ne s’en approche)")
+        hint = (f"\u202f; l’article le plus proche est «\u202f{closest}\u202f» ({self.titles[closest]})" if closest
+                else " (le site n’a aucun article)")
         return f"aucun article n’a l’adresse «\u202f{address}\u202f»{hint}"
 
 
@@ -352,6 +355,14 @@ def refusal(submission: Submission) -> str | None:
     return None
 
 
+def _encodable(submission: Submission) -> Submission:
+    """Lone surrogates (a JSON "\\ud800", a header decoded with surrogateescape) are
+    not text: SQLite, the terminal and the files could not take them."""
+    values = {name: SURROGATES.sub("\ufffd", value) if isinstance(value, str) else value
+              for name, value in vars(submission).items()}
+    return Submission(**values)
+
+
 class Queue:
     COLUMNS = {"address": "TEXT", "origin": "TEXT"}  # added after the first version of the table
 
@@ -373,7 +384,7 @@ class Queue:
     def add(self, submissions: list[Submission]) -> Added:
         """Queue what is acceptable; the rest comes back as `Refused`, one per item."""
         refused, kept = [], []
-        for submission in submissions:
+        for submission in map(_encodable, submissions):
             reason = refusal(submission)
             if reason:
                 refused.append(Refused(submission.origin or submission.key, reason))
@@ -411,8 +422,9 @@ class Queue:
 
 
 def header_value(value) -> str:
-    """One line: a newline (or any line separator) would start a new header field."""
-    return " ".join(str(value or "").split())
+    """One line, no control characters: a newline (or any line separator) would
+    start a new header field."""
+    return " ".join(CONTROLS.sub(" ", str(value or "")).split())
 
 
 def conversation_folder(content: Path, slug: str) -> Path:
@@ -497,7 +509,7 @@ def approve(row, content: Path, queue: Queue, articles: Articles, article: str |
         lines.append(f"Website: {header_value(row['website'])}")
     if header_value(row["email"]):
         lines.append(f"Email: {header_value(row['email'])}")
-    body = row["body"].strip()
+    body = CONTROLS.sub("", row["body"].replace("\r\n", "\n")).strip()  # the file is read in terminals too
     if not body:
         raise IntakeError(f"commentaire {row['id']}\u00a0: le texte est vide")
     return write_new(folder, file_base(author), "\n".join(lines) + "\n\n" + body + "\n")
