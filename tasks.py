@@ -383,7 +383,10 @@ def comments_import(c, source):
                          "approuvé au passage s’il est en attente",
             "reply": "texte de la réponse (avec --as-author)\u202f; sans lui, $EDITOR s’ouvre"})
 def comments_review(c, approve=None, reject=None, article=None, as_author=None, reply=None):
-    """Montre les commentaires en attente, puis les approuve ou les rejette (un à un, ou avec --approve/--reject)\u202f; --as-author N répond."""
+    """Montre les commentaires en attente et les approuve ou les rejette\u202f; --as-author N y répond.
+
+    Un à un, ou avec --approve/--reject. Tout ce qu’un commentaire contient est affiché inerte.
+    """
     import os
 
     from discussion import intake, review
@@ -430,7 +433,8 @@ def comments_review(c, approve=None, reject=None, article=None, as_author=None, 
             if text is None:
                 editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
                 if not editor:
-                    _fail("donnez le texte avec --reply \"…\", ou définissez $EDITOR pour l’écrire dans votre éditeur.")
+                    _fail("donnez le texte avec --reply \"…\", "
+                          "ou définissez $EDITOR pour l’écrire dans votre éditeur.")
                 try:
                     text = review.text_from_editor(editor, review.reply_template(row))
                 except intake.IntakeError as error:
@@ -443,7 +447,8 @@ def comments_review(c, approve=None, reject=None, article=None, as_author=None, 
                 _fail(inert(str(error)))
             if approved:
                 console.print(f"Approuvé\u00a0: n°{row['id']} → {inert(shown(approved))}")
-            console.print(f"Réponse écrite\u00a0: {inert(shown(written))} (badge «\u202f{inert(settings['AUTHOR_BADGE'])}\u202f»)")
+            badge = inert(settings["AUTHOR_BADGE"])
+            console.print(f"Réponse écrite\u00a0: {inert(shown(written))} (badge «\u202f{badge}\u202f»)")
             return
         if approve or reject:
             for ident in [*approve, *reject]:

@@ -184,6 +184,11 @@ def test_the_author_answers_from_the_queue_and_gets_the_badge(project):
     answer = top[0].select_one("ol.replies > li")
     assert answer.select_one(".badge").get_text() == "Autrice" and "by-author" in answer["class"]
     assert answer.select_one(".e-content em").get_text() == "bonne"
+    again = invoke(project, "comments.review", "--as-author", "1", "--reply", "Et une précision.")
+    assert again.returncode == 0, again.stderr  # n°1 is approved now: the reply goes under its file
+    assert "Approuvé" not in again.stdout
+    second = (project / "content" / "conversations" / SLUG / "claire-morvan-2.md").read_text(encoding="utf-8")
+    assert "Reply-To: ines-1\n" in second and "Role: autrice\n" in second
 
 
 def test_the_reply_text_can_come_from_the_editor(project, tmp_path):

@@ -139,7 +139,8 @@ def parse(path: Path, shown: str, timezone) -> Comment:
                            "(seule valeur\u00a0: «\u202fRole: autrice\u202f» ou «\u202fRole: auteur\u202f», "
                            "pour les réponses de l’autrice du site)")
     return Comment(
-        id=path.stem, article=path.parent.name, author=CONTROLS.sub("", fields["author"][0]), date=date, html=clean(body),
+        id=path.stem, article=path.parent.name, author=CONTROLS.sub("", fields["author"][0]), date=date,
+        html=clean(body),
         website=safe_url(fields.get("website", (None,))[0]), email=fields.get("email", (None,))[0] or None,
         parent=parent, source=shown, by_author="role" in fields,
     )

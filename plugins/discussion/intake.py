@@ -116,7 +116,8 @@ class Articles:
             return containing[0]
         by_title = {_fold(title): slug for slug, title in self.titles.items()}
         scored = [(difflib.SequenceMatcher(None, wanted, slug).ratio(), slug) for slug in self.titles]
-        scored += [(difflib.SequenceMatcher(None, _fold(typed), title).ratio(), slug) for title, slug in by_title.items()]
+        scored += [(difflib.SequenceMatcher(None, _fold(typed), title).ratio(), slug)
+                   for title, slug in by_title.items()]
         return max(scored, key=lambda pair: (pair[0], pair[1]))[1]
 
     def refusal(self, address) -> str:

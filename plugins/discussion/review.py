@@ -53,9 +53,9 @@ def describe(row, author: str | None = None, author_email: str | None = None) ->
     if row["subject"]:
         lines.append(f"Objet\u00a0: {inert(row['subject'])}")
     if claims_to_be_author(row, author, author_email):
-        lines.append("[yellow]Attention[/]\u00a0: ce commentaire porte le nom ou l’adresse de l’autrice, ce que "
-                     "n’importe qui peut écrire\u202f; approuvé, il n’aura pas le badge (pour répondre vous-même\u00a0: "
-                     "--as-author)")
+        lines.append("[yellow]Attention[/]\u00a0: ce commentaire porte le nom ou l’adresse de l’autrice, "
+                     "ce que n’importe qui peut écrire\u202f; approuvé, il n’aura pas le badge "
+                     "(pour répondre vous-même\u00a0: --as-author)")
     lines.append(inert(str(row["body"] or "").replace("\r\n", "\n").expandtabs(4), keep_newlines=True))
     return lines
 
@@ -108,7 +108,8 @@ def author_reply(queue: Queue, ident: int, text: str, content: Path, articles: A
         raise IntakeError(f"aucun commentaire ne porte le numéro {ident}")
     approved = None
     if row["status"] == "rejected":
-        raise IntakeError(f"le commentaire n°{ident} a été rejeté\u202f: on ne répond pas à un commentaire non publié")
+        raise IntakeError(f"le commentaire n°{ident} a été rejeté\u202f: "
+                          "on ne répond pas à un commentaire non publié")
     if row["status"] == "pending":
         approved = approve(row, content, queue, articles, article)
         queue.set(row["id"], "approved", str(approved))

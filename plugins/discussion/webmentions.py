@@ -128,7 +128,8 @@ def load(content: Path, shown_root: str) -> tuple[list[Mention], list[str]]:
             continue
         wrong = check(data)
         if wrong:
-            problems.extend(f"{shown}\u00a0: champ «\u202f{where}\u202f»\u00a0: {problem}" for where, problem in wrong[:10])
+            problems.extend(f"{shown}\u00a0: champ «\u202f{where}\u202f»\u00a0: {problem}"
+                            for where, problem in wrong[:10])
             if len(wrong) > 10:
                 problems.append(f"{shown}\u00a0: et {len(wrong) - 10} autre(s) champ(s) du mauvais type")
             continue
