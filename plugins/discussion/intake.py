@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import json
 import mailbox
 import os
@@ -41,7 +42,7 @@ from .comments import CONTROLS, FOLDER, SURROGATES
 
 MAX_BODY = 20_000  # characters of a comment's text; the queue refuses longer ones
 MAX_FIELD = 500  # characters of a name, an address or a website
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # what a conversation folder may be called
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")  # what a conversation folder may be called (fullmatch)
 
 
 class IntakeError(Exception):
@@ -94,10 +95,14 @@ class Articles:
         """From [{"slug", "title", …}], as tasks.py's article index gives them."""
         return cls({item["slug"]: item["title"] for item in index})
 
+    @functools.cached_property
+    def _folded(self) -> dict[str, str]:
+        return {_fold(title): slug for slug, title in self.titles.items()}
+
     def by_title(self, title: str) -> str:
         """The slug of the article called `title` (a "Re: <titre>" subject, prefix removed), or ""."""
         wanted = _fold(title)
-        return next((slug for slug, known in self.titles.items() if _fold(known) == wanted), "") if wanted else ""
+        return self._folded.get(wanted, "") if wanted else ""
 
     def slug_of(self, address) -> str | None:
         """The known article that `address` designates (a slug, /slug/, a full URL), or None."""
@@ -114,10 +119,9 @@ class Articles:
         containing = [slug for slug in self.titles if wanted and wanted in slug]
         if len(containing) == 1:
             return containing[0]
-        by_title = {_fold(title): slug for slug, title in self.titles.items()}
         scored = [(difflib.SequenceMatcher(None, wanted, slug).ratio(), slug) for slug in self.titles]
         scored += [(difflib.SequenceMatcher(None, _fold(typed), title).ratio(), slug)
-                   for title, slug in by_title.items()]
+                   for title, slug in self._folded.items()]
         return max(scored, key=lambda pair: (pair[0], pair[1]))[1]
 
     def refusal(self, address) -> str:
@@ -145,7 +149,7 @@ def candidate_slug(address) -> str | None:
     last = segments[-1]
     if last.endswith(".html"):
         last = last[:-5]
-    return last if SLUG.match(last) else None
+    return last if SLUG.fullmatch(last) else None
 
 
 def _decoded(raw: bytes, fallback: str | None) -> str:
@@ -431,7 +435,7 @@ def header_value(value) -> str:
 def conversation_folder(content: Path, slug: str) -> Path:
     """content/conversations/<slug>/, for a well-formed slug whose resolved path
     stays inside content/conversations/; else IntakeError."""
-    if not isinstance(slug, str) or not SLUG.match(slug):
+    if not isinstance(slug, str) or not SLUG.fullmatch(slug):
         raise IntakeError(f"«\u202f{slug}\u202f» n’est pas une adresse d’article (lettres minuscules, "
                           "chiffres et tirets)")
     base = (content / FOLDER).resolve()
