@@ -211,6 +211,10 @@ SMTP_USER = None
 SMTP_RETRY_DELAYS = (2, 5, 15, 30)  # seconds between tries after a temporary refusal
 
 # discussion: approved comments live in content/conversations/<article-slug>/<id>.md.
+# The badge on the author's own replies (comment files with `Role: autrice`, written by
+# `invoke comments.review --as-author`); « Auteur » for a man. A matching name or address
+# never earns it.
+AUTHOR_BADGE = "Autrice"
 MOST_COMMENTED = 5  # articles in « Les plus commentés » on the home page
 WEBMENTION_ENDPOINT = None  # e.g. "https://webmention.io/nenufar.example/webmention"
 ISSO_URL = None  # optional live comments: the address of your Isso server, e.g. "https://commentaires.nenufar.example/"

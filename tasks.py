@@ -345,11 +345,20 @@ def publish(c, dry_run=False):
     console.print(f"[green]Publié[/] vers {target} : {len(changes)} changement(s) {verb}.")
 
 
-def _article_titles(settings) -> dict[str, str]:
-    """{folded title: slug} of the articles, to tell which one a "Re: <titre>" answers."""
-    from discussion.intake import _fold
+def _articles(settings):
+    """The site's articles, as intake and review check addresses against them."""
+    from discussion.intake import Articles
 
-    return {_fold(a["title"]): a["slug"] for a in _article_index(settings)}
+    return Articles.from_index(_article_index(settings))
+
+
+def _queue(settings):
+    from discussion import intake
+
+    try:
+        return intake.Queue(Path(settings["PRIVATE_OUTPUT_PATH"]) / "commentaires.sqlite3")
+    except intake.IntakeError as error:
+        _fail(inert(str(error)))
 
 
 @task(name="import", help={"source": "boîte mbox ou Maildir, export JSON d’un formulaire, ou base Isso"})
@@ -359,75 +368,132 @@ def comments_import(c, source):
 
     settings = _settings()
     try:
-        found = intake.read_source(Path(source), _article_titles(settings))
+        found = intake.read_source(Path(source), _articles(settings))
     except intake.IntakeError as error:
-        _fail(str(error))
-    queue = intake.Queue(Path(settings["PRIVATE_OUTPUT_PATH"]) / "commentaires.sqlite3")
-    added = queue.add(found)
+        _fail(inert(str(error)))
+    queue = _queue(settings)
+    result = queue.add(found)
     waiting = len(queue.pending())
     queue.close()
-    unknown = sum(1 for s in found if not s.article)
-    console.print(f"{added} nouveau(x) commentaire(s) en attente ({len(found) - added} déjà connu(s))"
+    for refused in result.refused:
+        err.print(f"[yellow]Refusé[/]\u00a0: {inert(refused.origin)}\u00a0: {inert(refused.reason)}")
+    taken = [s for s in found if intake.refusal(s) is None]
+    unknown = sum(1 for s in taken if not s.article)
+    refused = f", {len(result.refused)} refusé(s)" if result.refused else ""
+    console.print(f"{result.added} nouveau(x) commentaire(s) en attente ({result.known} déjà connu(s){refused})"
                   f"{f', dont {unknown} sans article reconnu' if unknown else ''}\u202f; "
                   f"{waiting} en attente de modération. Suite\u00a0: invoke comments.review")
 
 
 @task(name="review", iterable=["approve", "reject"],
       help={"approve": "numéro à approuver (répétable)", "reject": "numéro à rejeter (répétable)",
-            "article": "adresse de l’article, pour un commentaire qui n’en désigne pas"})
-def comments_review(c, approve=None, reject=None, article=None):
-    """Montre les commentaires en attente, puis les approuve ou les rejette (un à un, ou avec --approve/--reject)."""
-    from discussion import intake
+            "article": "adresse de l’article, pour un commentaire qui n’en désigne pas",
+            "as_author": "numéro du commentaire auquel vous répondez, en tant qu’autrice (badge)\u202f; "
+                         "approuvé au passage s’il est en attente",
+            "reply": "texte de la réponse (avec --as-author)\u202f; sans lui, $EDITOR s’ouvre"})
+def comments_review(c, approve=None, reject=None, article=None, as_author=None, reply=None):
+    """Montre les commentaires en attente et les approuve ou les rejette\u202f; --as-author N y répond.
 
-    settings = _settings()
-    queue = intake.Queue(Path(settings["PRIVATE_OUTPUT_PATH"]) / "commentaires.sqlite3")
+    Un à un, ou avec --approve/--reject. Tout ce qu’un commentaire contient est affiché inerte.
+    """
+    import os
+
+    from discussion import intake, review
+    from discussion.config import merged
+
+    settings = merged(_settings())
+    queue = _queue(settings)
     content = Path(settings["PATH"])
+    articles = _articles(settings)
+
+    def shown(path):
+        return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
     def approve_one(row, slug=None):
         try:
-            path = intake.approve(row, content, queue, slug or article)
+            path = intake.approve(row, content, queue, articles, slug or article)
         except intake.IntakeError as error:
-            err.print(f"[yellow]Non approuvé[/] : {error}", markup=True, highlight=False)
-            return
+            err.print(f"[yellow]Non approuvé[/]\u00a0: {inert(str(error))}")
+            return False
         queue.set(row["id"], "approved", str(path))
-        shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
-        console.print(f"Approuvé : n°{row['id']} → {shown}")
+        console.print(f"Approuvé\u00a0: n°{row['id']} → {inert(shown(path))}")
+        return True
+
+    def ask_article(row):
+        """The article typed for a comment that names none; None to leave it pending."""
+        while True:
+            typed = input("Adresse de l’article (vide\u00a0: le laisser en attente)\u00a0: ").strip()
+            if not typed:
+                return None
+            if articles.slug_of(typed):
+                return typed
+            err.print(f"[yellow]Refusé[/]\u00a0: {inert(articles.refusal(typed))}")
 
     try:
+        if as_author is not None:
+            if approve or reject:
+                _fail("--as-author s’utilise seul (sans --approve ni --reject).")
+            if not str(as_author).isdigit():
+                _fail(f"--as-author attend un numéro de la file, pas «\u202f{inert(as_author)}\u202f».")
+            row = queue.get(int(as_author))
+            if row is None:
+                _fail(f"aucun commentaire ne porte le numéro {inert(as_author)}.")
+            text = reply
+            if text is None:
+                editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+                if not editor:
+                    _fail("donnez le texte avec --reply \"…\", "
+                          "ou définissez $EDITOR pour l’écrire dans votre éditeur.")
+                try:
+                    text = review.text_from_editor(editor, review.reply_template(row))
+                except intake.IntakeError as error:
+                    _fail(inert(str(error)))
+            try:
+                approved, written = review.author_reply(
+                    queue, int(as_author), text, content, articles, author=settings.get("AUTHOR") or "",
+                    badge=settings["AUTHOR_BADGE"], timezone=settings.get("TIMEZONE") or "UTC", article=article)
+            except intake.IntakeError as error:
+                _fail(inert(str(error)))
+            if approved:
+                console.print(f"Approuvé\u00a0: n°{row['id']} → {inert(shown(approved))}")
+            badge = inert(settings["AUTHOR_BADGE"])
+            console.print(f"Réponse écrite\u00a0: {inert(shown(written))} (badge «\u202f{badge}\u202f»)")
+            return
         if approve or reject:
             for ident in [*approve, *reject]:
                 row = queue.get(int(ident)) if str(ident).isdigit() else None
                 if row is None or row["status"] != "pending":
-                    _fail(f"aucun commentaire en attente ne porte le numéro {ident}.")
+                    _fail(f"aucun commentaire en attente ne porte le numéro {inert(ident)}.")
             for ident in approve:
                 approve_one(queue.get(int(ident)))
             for ident in reject:
                 queue.set(int(ident), "rejected")
-                console.print(f"Rejeté : n°{ident}")
+                console.print(f"Rejeté\u00a0: n°{ident}")
             return
         rows = queue.pending()
         if not rows:
             console.print("Aucun commentaire en attente.")
             return
         for row in rows:
-            where = row["article"] or "article inconnu"
-            console.print(f"\n[bold]n°{row['id']}[/] — {row['author']} <{row['email']}> — {where} — {row['date']}",
-                          highlight=False)
-            console.print(row["body"], markup=False, highlight=False)
-            answer = input("[a]pprouver, [r]ejeter, [p]asser ? ").strip().lower()[:1]
+            console.print()
+            for line in review.describe(row, settings.get("AUTHOR"), settings.get("AUTHOR_EMAIL")):
+                console.print(line, highlight=False)
+            answer = input("[a]pprouver, [r]ejeter, [p]asser\u202f? ").strip().lower()[:1]
             if answer == "a":
                 slug = None
                 if not row["article"] and not article:
-                    slug = input("Adresse de l’article : ").strip() or None
+                    slug = ask_article(row)
+                    if slug is None:
+                        console.print(f"Laissé en attente\u00a0: n°{row['id']}")
+                        continue
                 approve_one(row, slug)
             elif answer == "r":
                 queue.set(row["id"], "rejected")
-                console.print(f"Rejeté : n°{row['id']}")
+                console.print(f"Rejeté\u00a0: n°{row['id']}")
     except EOFError:
-        console.print("\nFin de la saisie : les autres commentaires restent en attente.")
+        console.print("\nFin de la saisie\u00a0: les autres commentaires restent en attente.")
     finally:
         queue.close()
-
 
 
 def _reactions_store(settings):
@@ -469,10 +535,12 @@ def reactions_import_opml(c, file):
         incoming = opml.read(Path(file))
         current = opml.read(target) if target.exists() else []
     except opml.OpmlError as error:
-        _fail(str(error))
+        _fail(inert(str(error)))
     known = {f.url for f in current}
     added = [f for f in incoming if f.url not in known]
     opml.write(target, current + added)
+    for feed in added:
+        console.print(f"  + {inert(feed.name)} ({inert(feed.url)})")
     console.print(f"{len(added)} source(s) ajoutée(s), {len(current) + len(added)} au total dans reactions/sources.opml.")
 
 
@@ -484,9 +552,9 @@ def reactions_export_opml(c, file):
     try:
         feeds = opml.read(ROOT / "reactions" / "sources.opml")
     except opml.OpmlError as error:
-        _fail(str(error))
+        _fail(inert(str(error)))
     opml.write(Path(file), feeds)
-    console.print(f"{len(feeds)} source(s) écrite(s) dans {file}.")
+    console.print(f"{len(feeds)} source(s) écrite(s) dans {inert(file)}.")
 
 
 @task(name="fetch")
@@ -504,7 +572,7 @@ def reactions_fetch(c):
     try:
         feeds = opml.read(ROOT / "reactions" / "sources.opml")
     except opml.OpmlError as error:
-        _fail(str(error))
+        _fail(inert(str(error)))
     store = _reactions_store(settings)
     listed = {f.url for f in feeds}
     for feed in feeds:
@@ -517,12 +585,13 @@ def reactions_fetch(c):
         results = asyncio.run(fetch_all(store, matcher, on_done=lambda r: progress.advance(task_id)))
     store.close()
     counts = {k: sum(1 for r in results if r.status == k) for k in ("ok", "not-modified", "skipped", "error")}
-    console.print(f"{len(results)} source(s) : {counts['ok']} lue(s), {counts['not-modified']} inchangée(s), "
-                  f"{counts['skipped']} en attente ou désactivée(s), {counts['error']} en erreur ; "
+    console.print(f"{len(results)} source(s)\u00a0: {counts['ok']} lue(s), {counts['not-modified']} inchangée(s), "
+                  f"{counts['skipped']} en attente ou désactivée(s), {counts['error']} en erreur\u202f; "
                   f"{sum(r.added for r in results)} nouvelle(s) entrée(s).")
     for result in sorted(results, key=lambda r: r.source.name):
         if result.status == "error":
-            err.print(f"  • {result.source.name} ({result.source.url}) : {result.error}", markup=False)
+            err.print(f"  • {inert(result.source.name)} ({inert(result.source.url)})\u00a0: {inert(result.error)}",
+                      highlight=False)
 
 
 @task(name="status")
@@ -533,14 +602,15 @@ def reactions_status(c):
     sources = store.sources()
     store.close()
     if not sources:
-        console.print("Aucune source relevée : lancez « invoke reactions.fetch ».")
+        console.print("Aucune source relevée\u00a0: lancez «\u202finvoke reactions.fetch\u202f».")
         return
     for s in sources:
         state = f"désactivée ({s.disabled})" if s.disabled else (f"en attente jusqu’à {s.retry_after}" if s.retry_after else "active")
-        line = f"{s.name} [{s.kind}] — {state} — dernière relève réussie : {s.last_ok_at or 'jamais'}"
+        line = (f"{inert(s.name)} \\[{inert(s.kind)}] — {inert(state)} — dernière relève réussie\u00a0: "
+                f"{inert(s.last_ok_at or 'jamais')}")
         if s.last_error:
-            line += f" — dernière erreur ({s.last_error_at}) : {s.last_error}"
-        console.print(line, markup=False, highlight=False)
+            line += f" — dernière erreur ({inert(s.last_error_at)})\u00a0: {inert(s.last_error)}"
+        console.print(line, highlight=False)
 
 
 @task(help={"since": "période couverte, en jours (7d par défaut)"})
@@ -551,7 +621,7 @@ def digest(c, since="7d"):
     from reactions.digest import DigestError, write_data, write_digest
 
     if not since.rstrip("d").isdigit():
-        _fail(f"--since « {since} » : attendu un nombre de jours, par exemple 7d")
+        _fail(f"--since «\u202f{inert(since)}\u202f»\u00a0: attendu un nombre de jours, par exemple 7d")
     settings = _settings()
     articles = {a["slug"]: (a["title"], a["path"]) for a in _article_index(settings)}
     store = _reactions_store(settings)
@@ -560,12 +630,12 @@ def digest(c, since="7d"):
         path, reactions, mentions = write_digest(store, articles, content, dt.timedelta(days=int(since.rstrip("d"))))
     except DigestError as error:
         store.close()
-        _fail(str(error))
+        _fail(inert(str(error)))
     data = write_data(store, articles, content)
     store.close()
     shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
-    console.print(f"Écrit : {shown} ({reactions} réaction(s), {mentions} mention(s), en brouillon) et "
-                  f"{data.name} pour « Ils en parlent ».")
+    console.print(f"Écrit\u00a0: {inert(shown)} ({reactions} réaction(s), {mentions} mention(s), en brouillon) et "
+                  f"{inert(data.name)} pour «\u202fIls en parlent\u202f».")
 
 def _namespace():
     from invoke import Collection

@@ -113,16 +113,16 @@ def test_interactive_review_reads_the_answers(project):
     done = subprocess.run([sys.executable, "-m", "invoke", "comments.review"], cwd=project, input="a\nr\n",
                           capture_output=True, encoding="utf-8", timeout=60)
     assert done.returncode == 0, done.stderr
-    assert "Approuvé : n°1" in done.stdout and "Rejeté : n°2" in done.stdout
+    assert "Approuvé\u00a0: n°1" in done.stdout and "Rejeté\u00a0: n°2" in done.stdout
     assert (project / "content" / "conversations" / SLUG / "anne-1.md").exists()
 
 
 def test_bad_sources_and_numbers_are_named(project):
     write_content(project / "content", {"articles/avenir.md": ARTICLE})
     missing = invoke(project, "comments.import", "nulle-part.mbox")
-    assert missing.returncode == 1 and "nulle-part.mbox : source introuvable" in missing.stderr
+    assert missing.returncode == 1 and "nulle-part.mbox\u00a0: source introuvable" in missing.stderr
     (project / "casse.json").write_text("[{", encoding="utf-8")
     broken = invoke(project, "comments.import", "casse.json")
-    assert broken.returncode == 1 and "casse.json : JSON illisible" in broken.stderr
+    assert broken.returncode == 1 and "casse.json\u00a0: JSON illisible" in broken.stderr
     unknown = invoke(project, "comments.review", "--approve", "42")
     assert unknown.returncode == 1 and "aucun commentaire en attente ne porte le numéro 42" in unknown.stderr

@@ -36,7 +36,7 @@ COMMENTS = {
     f"conversations/{SLUG}/marion.md": comment("Marion", "2026-11-21 09:00", "Chez nous, *ça marche*.",
                                                website="https://marion.exemple.fr/", email="marion@prive.fr"),
     f"conversations/{SLUG}/claire.md": comment("Claire Morvan", "2026-11-21 10:00", "Merci Marion !",
-                                               reply_to="marion"),
+                                               reply_to="marion", role="autrice"),
     f"conversations/{SLUG}/yann.md": comment("Yann", "2026-11-22 08:00", "Pas d'accord, et voici pourquoi."),
 }
 
@@ -71,7 +71,7 @@ def test_comments_are_threaded_marked_and_machine_readable(site):
     assert [li.select_one(".p-author").get_text() for li in top] == ["Marion", "Yann"]
     reply = top[0].select_one("ol.replies > li")
     assert reply.select_one(".p-author").get_text(strip=True) == "Claire Morvan"
-    assert reply.select_one(".badge").get_text() == "Auteur"
+    assert reply.select_one(".badge").get_text() == "Autrice"
     assert top[1].select_one(".badge") is None
     assert all("p-comment" in li["class"] and "h-entry" in li["class"] for li in soup.select("li.comment"))
     assert soup.select_one(".comments-title").get_text() == "3\u00a0commentaires"
@@ -117,17 +117,17 @@ def test_hostile_comment_is_neutralised(build_site):
 
 @pytest.mark.parametrize("path, text, message", [
     (f"conversations/{SLUG}/a.md", "Author Marion\nDate: 2026-11-21\n\nTexte.\n",
-     f"content/conversations/{SLUG}/a.md:1 : « Author Marion » n’est pas une ligne"),
-    (f"conversations/{SLUG}/b.md", "Date: 2026-11-21\n\nTexte.\n", "« Author: » manquant"),
-    (f"conversations/{SLUG}/c.md", "Author: X\nDate: hier\n\nTexte.\n", f"{SLUG}/c.md:2 : date illisible « hier »"),
+     f"content/conversations/{SLUG}/a.md:1\u00a0: «\u202fAuthor Marion\u202f» n’est pas une ligne"),
+    (f"conversations/{SLUG}/b.md", "Date: 2026-11-21\n\nTexte.\n", "«\u202fAuthor:\u202f» manquant"),
+    (f"conversations/{SLUG}/c.md", "Author: X\nDate: hier\n\nTexte.\n", f"{SLUG}/c.md:2\u00a0: date illisible «\u202fhier\u202f»"),
     (f"conversations/{SLUG}/d.md", "Author: X\nDate: 2026-11-21\nReply-To: personne\n\nTexte.\n",
-     "« Reply-To: personne » ne désigne aucun commentaire"),
+     "«\u202fReply-To: personne\u202f» ne désigne aucun commentaire"),
     ("conversations/article-inconnu/e.md", "Author: X\nDate: 2026-11-21\n\nTexte.\n",
-     "content/conversations/article-inconnu/e.md : aucun article n’a l’adresse « article-inconnu »"),
+     "content/conversations/article-inconnu/e.md\u00a0: aucun article n’a l’adresse «\u202farticle-inconnu\u202f»"),
     (f"conversations/{SLUG}/f.md", "Author: X\nDate: 2026-11-21\nCouleur: rouge\n\nTexte.\n",
-     "clé inconnue « Couleur »"),
+     "clé inconnue «\u202fCouleur\u202f»"),
     (f"conversations/{SLUG}/g.md", "Author: X\nDate: 2026-11-21\nReply-To: g\n\nTexte.\n",
-     f"content/conversations/{SLUG}/g.md : « Reply-To: g » forme une boucle de réponses"),
+     f"content/conversations/{SLUG}/g.md\u00a0: «\u202fReply-To: g\u202f» forme une boucle de réponses"),
 ])
 def test_bad_comment_files_fail_the_build_naming_the_file(build_site, path, text, message):
     with pytest.raises(BuildError) as failure:
@@ -183,5 +183,5 @@ def test_received_webmentions_show_as_replies_likes_and_reposts(build_site):
 
 
 def test_unreadable_webmention_export_fails_naming_it(build_site):
-    with pytest.raises(BuildError, match="content/webmentions/casse.json : export de webmentions illisible"):
+    with pytest.raises(BuildError, match="content/webmentions/casse.json\u00a0: export de webmentions illisible"):
         build_site({"articles/avenir.md": ARTICLE, "webmentions/casse.json": "{"})

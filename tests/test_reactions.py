@@ -318,7 +318,7 @@ def test_cli_opml_fetch_status_and_digest(project, httpserver):
     assert "2 source(s) ajoutée(s), 2 au total dans reactions/sources.opml" in done.stdout
     fetched = invoke(project, "reactions.fetch")
     assert fetched.returncode == 0, fetched.stderr
-    assert "2 source(s) : 1 lue(s)" in fetched.stdout and "1 nouvelle(s) entrée(s)" in fetched.stdout
+    assert "2 source(s)\u00a0: 1 lue(s)" in fetched.stdout and "1 nouvelle(s) entrée(s)" in fetched.stdout
     assert "Parti (" in fetched.stderr and "410 Gone" in fetched.stderr
     status = invoke(project, "reactions.status")
     assert "Parti [other] — désactivée" in status.stdout and "Blog de Lena [blog] — active" in status.stdout

@@ -1,7 +1,9 @@
 """Discussion: each article ends with its question and the ways to answer, and
 the approved comments (content/conversations/, see comments.py) are rendered
 under it, threaded. Also sets `comment_count` for listings and the context's
-`most_commented` for the home page.
+`most_commented` for the home page. The badge of the author's replies is
+declared by their files (`Role: autrice`), its word is `AUTHOR_BADGE`
+(config.py holds the defaults).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from pelican import signals
 
-from . import webmentions
+from . import config, webmentions
 from .comments import FOLDER, count, load, thread
 
 log = logging.getLogger(__name__)
@@ -33,7 +35,7 @@ def attach_comments(generator):
     slugs = {a.slug: a for a in _articles(generator)}
     for comment in comments:
         if comment.article not in slugs:
-            problems.append(f"{comment.source} : aucun article n’a l’adresse « {comment.article} » "
+            problems.append(f"{comment.source}\u00a0: aucun article n’a l’adresse «\u202f{comment.article}\u202f» "
                             f"(le dossier de {FOLDER}/ doit porter l’adresse de l’article)")
     roots, orphans = thread([c for c in comments if c.article in slugs])
     problems.extend(orphans)
@@ -46,12 +48,9 @@ def attach_comments(generator):
         by_path.setdefault(article.url.strip("/"), article)
     elsewhere = sorted({m.target_path or "/" for m in mentions if m.target_path not in by_path})
     if elsewhere:
-        log.warning("webmentions : %s mention(s) visent des pages qui ne sont pas des articles (%s), "
+        log.warning("webmentions\u00a0: %s mention(s) visent des pages qui ne sont pas des articles (%s), "
                     "elles ne sont pas affichées", sum(m.target_path not in by_path for m in mentions),
                     ", ".join(elsewhere[:5]))
-    author, author_email = settings.get("AUTHOR"), (settings.get("AUTHOR_EMAIL") or "").lower()
-    for comment in comments:
-        comment.by_author = bool(comment.author == author or (comment.email and comment.email.lower() == author_email))
     for article in _articles(generator):  # every one, even two sharing a slug (reported elsewhere)
         article.comments = roots.get(article.slug, [])
         article.comment_count = count(article.comments)
@@ -60,8 +59,17 @@ def attach_comments(generator):
                                             key=lambda m: (m.date is None, m.date or 0))
                                for kind in ("reply", "like", "repost")}
     ranked = sorted((a for a in generator.articles if a.comment_count), key=lambda a: (-a.comment_count, a.title))
-    generator.context["most_commented"] = ranked[: settings.get("MOST_COMMENTED", 5)]
+    generator.context["most_commented"] = ranked[: settings["MOST_COMMENTED"]]
+
+
+def apply_defaults(pelican):
+    """Merge the defaults once, before any generator copies the settings; check them."""
+    for key, value in config.DEFAULTS.items():
+        pelican.settings.setdefault(key, value)
+    for problem in config.problems(pelican.settings):
+        log.error("%s", problem)
 
 
 def register():
+    signals.initialized.connect(apply_defaults)
     signals.article_generator_finalized.connect(attach_comments)

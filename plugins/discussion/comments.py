@@ -2,9 +2,21 @@
 
 content/conversations/<article-slug>/<id>.md holds one comment: header lines
 (`Author:`, `Date:`, optional `Reply-To:` the parent's id, `Website:`, `Email:`
-kept for the author and never published), a blank line, then Markdown. Every
-word of it is untrusted: the Markdown is rendered, then cleaned by nh3 with an
-allowlist; links get rel="nofollow ugc".
+kept for the author and never published, and `Role:`), a blank line, then
+Markdown. Every word of it is untrusted: the Markdown is rendered, then cleaned
+by nh3 with an allowlist; links get rel="nofollow ugc".
+
+The author's badge is declared, never inferred: only a file with `Role: autrice`
+(or `auteur`) gets it. Intake never writes that header; `invoke comments.review
+--as-author` does, for the author's own replies. A name or an address that
+matches the author's proves nothing: anyone can type them.
+
+Rendering is markdown-it-py (CommonMark), whose parser is linear in the size of
+the text, where Python-Markdown's inline patterns are quadratic on inputs such
+as `[` repeated 20,000 times (36 s). Links are not filtered by markdown-it (a
+`javascript:` link stays a link) so that nh3, the one place that decides, drops
+the address and keeps the words; raw HTML is parsed as inline HTML for the same
+reason and stripped by the allowlist. Nesting is capped (CommonMark preset: 20 levels).
 """
 
 from __future__ import annotations
@@ -14,14 +26,20 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import markdown
 import nh3
+from markdown_it import MarkdownIt
 
 FOLDER = "conversations"
-KEYS = {"author", "date", "reply-to", "website", "email"}
+KEYS = {"author", "date", "reply-to", "website", "email", "role"}
+SHOWN_KEYS = "Author, Date, Reply-To, Website, Email, Role"
+ROLES = {"autrice", "auteur"}  # `Role:` values that mean the site's author; both give the badge
 TAGS = {"p", "br", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li"}
 _LINE = re.compile(r"^([A-Za-z-]+):\s*(.*)$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+# Control characters (tab and newlines aside) mean nothing in a comment and are
+# not allowed in HTML: they are dropped from names and texts.
+CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+SURROGATES = re.compile("[\ud800-\udfff]")  # lone halves (from JSON "\\ud800"): not text, cannot be encoded
 
 
 class CommentError(ValueError):
@@ -39,7 +57,7 @@ class Comment:
     email: str | None = None  # kept for the author, never rendered
     parent: str | None = None
     source: str = ""
-    by_author: bool = False
+    by_author: bool = False  # the file declares `Role: autrice`; nothing else gives the badge
     replies: list["Comment"] = field(default_factory=list)
 
     @property
@@ -47,12 +65,32 @@ class Comment:
         return f"commentaire-{self.id}"
 
 
+def _renderer() -> MarkdownIt:
+    # Raw HTML is read inline only: a line such as `<p onclick=…>` does not start
+    # an HTML block that would swallow the Markdown after it.
+    renderer = MarkdownIt("commonmark", {"html": True, "xhtmlOut": False}).disable("html_block")
+    renderer.validateLink = _any_link
+    return renderer
+
+
+def _any_link(url: str) -> bool:
+    return True  # nh3 decides which addresses stay (http, https, mailto)
+
+
+_MARKDOWN = _renderer()
+
+
+def render(markdown_text: str) -> str:
+    """Markdown to HTML, not yet cleaned: use `clean`."""
+    return _MARKDOWN.render(markdown_text)
+
+
 def clean(markdown_text: str) -> str:
     """Untrusted Markdown to safe HTML: no raw HTML, scripts, handlers, styles or
-    javascript: links survive."""
-    rendered = markdown.markdown(markdown_text, extensions=["sane_lists"], output_format="html")
-    return nh3.clean(rendered, tags=TAGS, attributes={"a": {"href"}}, url_schemes={"http", "https", "mailto"},
-                     link_rel="nofollow ugc", strip_comments=True)
+    javascript: links survive. Linear in the length of the text."""
+    text = SURROGATES.sub("\ufffd", CONTROLS.sub("", markdown_text))
+    return nh3.clean(render(text), tags=TAGS, attributes={"a": {"href"}},
+                     url_schemes={"http", "https", "mailto"}, link_rel="nofollow ugc", strip_comments=True)
 
 
 def safe_url(url) -> str | None:
@@ -66,36 +104,45 @@ def parse(path: Path, shown: str, timezone) -> Comment:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
-        raise CommentError(f"{shown} : le fichier n’est pas en UTF-8 ({error.reason})") from None
+        raise CommentError(f"{shown}\u00a0: le fichier n’est pas en UTF-8 ({error.reason})") from None
     header, _, body = text.partition("\n\n")
     fields: dict[str, tuple[str, int]] = {}
     for number, line in enumerate(header.splitlines(), start=1):
         match = _LINE.match(line)
         if not match:
-            raise CommentError(f"{shown}:{number} : « {line.strip()[:60]} » n’est pas une ligne « Clé: valeur » "
+            raise CommentError(f"{shown}:{number}\u00a0: «\u202f{line.strip()[:60]}\u202f» n’est pas une ligne «\u202fClé: valeur\u202f» "
                                "(l’en-tête s’arrête à la première ligne vide)")
         key = match.group(1).lower()
         if key not in KEYS:
-            raise CommentError(f"{shown}:{number} : clé inconnue « {match.group(1)} » "
-                               "(clés : Author, Date, Reply-To, Website, Email)")
+            raise CommentError(f"{shown}:{number}\u00a0: clé inconnue «\u202f{match.group(1)}\u202f» "
+                               f"(clés\u00a0: {SHOWN_KEYS})")
+        if key in fields:
+            raise CommentError(f"{shown}:{number}\u00a0: «\u202f{match.group(1)}:\u202f» répété "
+                               f"(déjà ligne {fields[key][1]})")
         fields[key] = (match.group(2).strip(), number)
     for key in ("author", "date"):
         if not fields.get(key, ("",))[0]:
-            raise CommentError(f"{shown} : « {key.capitalize()}: » manquant")
+            raise CommentError(f"{shown}\u00a0: «\u202f{key.capitalize()}:\u202f» manquant")
     if not body.strip():
-        raise CommentError(f"{shown} : le commentaire est vide")
+        raise CommentError(f"{shown}\u00a0: le commentaire est vide")
     value, number = fields["date"]
     try:
         date = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise CommentError(f"{shown}:{number} : date illisible « {value} » (format : 2026-11-22 18:30)") from None
+        raise CommentError(f"{shown}:{number}\u00a0: date illisible «\u202f{value}\u202f» (format\u00a0: 2026-11-22 18:30)") from None
     if date.tzinfo is None:
         date = date.replace(tzinfo=timezone)
     parent = fields.get("reply-to", (None,))[0] or None
+    role, number = fields.get("role", ("", 0))
+    if "role" in fields and role.lower() not in ROLES:
+        raise CommentError(f"{shown}:{number}\u00a0: «\u202fRole: {role}\u202f» inconnu "
+                           "(seule valeur\u00a0: «\u202fRole: autrice\u202f» ou «\u202fRole: auteur\u202f», "
+                           "pour les réponses de l’autrice du site)")
     return Comment(
-        id=path.stem, article=path.parent.name, author=fields["author"][0], date=date, html=clean(body),
+        id=path.stem, article=path.parent.name, author=CONTROLS.sub("", fields["author"][0]), date=date,
+        html=clean(body),
         website=safe_url(fields.get("website", (None,))[0]), email=fields.get("email", (None,))[0] or None,
-        parent=parent, source=shown,
+        parent=parent, source=shown, by_author="role" in fields,
     )
 
 
@@ -110,14 +157,14 @@ def load(content: Path, timezone, shown_root: str) -> tuple[list[Comment], list[
         if path.is_dir() or path.name.startswith("."):
             continue
         if path.suffix != ".md" or not _ID.match(path.stem):
-            problems.append(f"{shown} : un commentaire est un fichier <id>.md (lettres, chiffres, tirets)")
+            problems.append(f"{shown}\u00a0: un commentaire est un fichier <id>.md (lettres, chiffres, tirets)")
             continue
         try:
             comments.append(parse(path, shown, timezone))
         except CommentError as error:
             problems.append(str(error))
     for path in sorted(p for p in base.iterdir() if p.is_file() and not p.name.startswith(".")):
-        problems.append(f"{shown_root}/{FOLDER}/{path.name} : un commentaire va dans le dossier de son article, "
+        problems.append(f"{shown_root}/{FOLDER}/{path.name}\u00a0: un commentaire va dans le dossier de son article, "
                         f"{FOLDER}/<adresse-de-l-article>/")
     return comments, problems
 
@@ -131,7 +178,7 @@ def thread(comments: list[Comment]) -> tuple[dict[str, list[Comment]], list[str]
         if comment.parent:
             parent = by_key.get((comment.article, comment.parent))
             if parent is None:
-                problems.append(f"{comment.source} : « Reply-To: {comment.parent} » ne désigne aucun commentaire "
+                problems.append(f"{comment.source}\u00a0: «\u202fReply-To: {comment.parent}\u202f» ne désigne aucun commentaire "
                                 f"de {FOLDER}/{comment.article}/")
                 continue
             parent.replies.append(comment)
@@ -148,7 +195,7 @@ def thread(comments: list[Comment]) -> tuple[dict[str, list[Comment]], list[str]
         walk(items)
     for comment in comments:  # replies that lead back to themselves would vanish silently
         if id(comment) not in shown and (comment.article, comment.parent) in by_key:
-            problems.append(f"{comment.source} : « Reply-To: {comment.parent} » forme une boucle de réponses")
+            problems.append(f"{comment.source}\u00a0: «\u202fReply-To: {comment.parent}\u202f» forme une boucle de réponses")
     return roots, problems
 
 
