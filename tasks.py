@@ -30,8 +30,8 @@ def _settings(conf: str = "pelicanconf.py", **overrides):
 
 def _fail(message: str, problems=()) -> None:
     err.print(f"[bold red]Erreur[/] : {message}")
-    for problem in problems:
-        err.print(f"  • {problem}", markup=False)
+    for problem in problems:  # may quote a file, a header or a line written by a stranger
+        err.print(f"  • {inert(problem)}")
     sys.exit(1)
 
 
@@ -45,7 +45,7 @@ def _build(settings) -> building.BuildResult:
                   "le site précédent est resté en place.",
                   error.problems)
     for warning in result.warnings:
-        err.print(f"[yellow]Avertissement[/] : {warning}", markup=True, highlight=False)
+        err.print(f"[yellow]Avertissement[/] : {inert(warning)}", highlight=False)
     where = result.output_path
     if where.is_relative_to(ROOT):
         where = where.relative_to(ROOT)
@@ -172,7 +172,7 @@ def _render_editions(conf: str, issue) -> list:
             except building.BuildError as error:
                 _fail("le rendu de la lettre a échoué.", error.problems)
     for warning in result.warnings:
-        err.print(f"[yellow]Avertissement[/] : {warning}", markup=True, highlight=False)
+        err.print(f"[yellow]Avertissement[/] : {inert(warning)}", highlight=False)
     return settings, list(result.editions)
 
 

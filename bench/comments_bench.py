@@ -45,6 +45,10 @@ CASES = {
     "> × 20 000 (deep quote)": ">" * SIZE,
     "deep list (300 levels)": "".join("  " * i + "- a\n" for i in range(300))[:SIZE],
     "> a lines × 5 000": "> a\n" * (SIZE // 4),
+    # Just under MAX_MARKUP (discussion/comments.py), so markdown-it still renders them:
+    "[ × 1 490, then prose": ("[" * 1490 + " " + "du texte ordinaire " * SIZE)[:SIZE],
+    "> a lines × 740, then prose": ("> a\n" * 740 + "du texte ordinaire " * SIZE)[:SIZE],
+    "[a](b) × 290, then prose": ("[a](b) " * 290 + "du texte ordinaire " * SIZE)[:SIZE],
     "ordinary French prose": ("Chez nous, *ça marche* très bien : [un lien](https://exemple.fr/) ; "
                               "et vous ? « Oui ! »\n\n") * (SIZE // 100),
 }

@@ -455,3 +455,14 @@ def test_header_text_unit():
     assert intake.header_text("=?utf-8?q?Zo=C3=A9?= =?iso-8859-1?q?No=EBl?=") == "ZoéNoël"  # RFC 2047: no gap
     assert intake.header_text("Re: =?iso-8859-1?q?plut=F4t?= que") == "Re: plutôt que"
     assert intake.header_text(None) == ""
+
+
+def test_a_comment_made_of_markup_is_shown_as_plain_text():
+    from discussion.comments import MAX_MARKUP, clean
+
+    hostile = "[" * (MAX_MARKUP + 1) + "\n\n<script>alert(1)</script> *pas en italique*\nligne deux"
+    html = clean(hostile)
+    assert "<script" not in html and "&lt;script&gt;" in html
+    assert "*pas en italique*" in html and "<em>" not in html
+    assert "<br>" in html and html.count("<p>") == 2
+    assert "<em>oui</em>" in clean("Un commentaire *ordinaire*, [un lien](https://exemple.fr/) : *oui*.")

@@ -22,6 +22,7 @@ reason and stripped by the allowlist. Nesting is capped (CommonMark preset: 20 l
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,8 +81,22 @@ def _any_link(url: str) -> bool:
 _MARKDOWN = _renderer()
 
 
+# markdown-it is linear, but each bracket, star or line costs it some 10 µs: a
+# comment made mostly of markup (a hostile one, or a pasted dump) is shown as
+# plain text instead, which keeps any comment under 50 ms (bench/comments_bench.py).
+MAX_MARKUP = 1500
+_MARKUP = re.compile(r"[\[\]!*_`<>\\\n]")
+
+
+def _as_text(text: str) -> str:
+    paragraphs = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
+    return "".join(f"<p>{html.escape(p.strip()).replace(chr(10), '<br>')}</p>\n" for p in paragraphs)
+
+
 def render(markdown_text: str) -> str:
     """Markdown to HTML, not yet cleaned: use `clean`."""
+    if len(_MARKUP.findall(markdown_text)) > MAX_MARKUP:
+        return _as_text(markdown_text)
     return _MARKDOWN.render(markdown_text)
 
 
