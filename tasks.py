@@ -496,10 +496,26 @@ def comments_review(c, approve=None, reject=None, article=None, as_author=None, 
         queue.close()
 
 
+def _reactions_settings(conf: str = "pelicanconf.py"):
+    from reactions import config
+
+    settings = config.merged(_settings(conf))
+    problems = config.problems(settings)
+    if problems:
+        _fail("réglages des échos invalides", problems)
+    return settings
+
+
 def _reactions_store(settings):
     from reactions.store import Store
 
-    return Store(ROOT / settings.get("REACTIONS_STORE", "reactions/reactions.sqlite3"))
+    return Store(ROOT / settings["REACTIONS_STORE"])
+
+
+def _zone(settings):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(settings.get("TIMEZONE") or "UTC")
 
 
 def _article_index(settings) -> list[dict]:
@@ -564,52 +580,74 @@ def reactions_fetch(c):
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from reactions import opml
+    from reactions import opml, sources
+    from reactions.config import Limits
     from reactions.fetch import fetch_all
     from reactions.match import Matcher
 
-    settings = _settings("publishconf.py")  # reactions link to the public addresses of the articles
+    settings = _reactions_settings("publishconf.py")  # reactions link to the public addresses of the articles
     try:
         feeds = opml.read(ROOT / "reactions" / "sources.opml")
     except opml.OpmlError as error:
         _fail(inert(str(error)))
+    zone = _zone(settings)
     store = _reactions_store(settings)
-    listed = {f.url for f in feeds}
-    for feed in feeds:
-        if not any(s.url == feed.url for s in store.sources()):
-            store.upsert_source(feed.url, feed.name, feed.kind, feed.html_url)
-    matcher = Matcher(_article_index(settings), settings.get("REACTIONS_KEYWORDS", []))
-    sources = [s for s in store.sources() if s.url in listed or s.fetches]
-    with Progress(TextColumn("Relève"), BarColumn(), MofNCompleteColumn(), console=err, transient=True) as progress:
-        task_id = progress.add_task("relève", total=len(sources))
-        results = asyncio.run(fetch_all(store, matcher, on_done=lambda r: progress.advance(task_id)))
-    store.close()
-    counts = {k: sum(1 for r in results if r.status == k) for k in ("ok", "not-modified", "skipped", "error")}
-    console.print(f"{len(results)} source(s)\u00a0: {counts['ok']} lue(s), {counts['not-modified']} inchangée(s), "
-                  f"{counts['skipped']} en attente ou désactivée(s), {counts['error']} en erreur\u202f; "
-                  f"{sum(r.added for r in results)} nouvelle(s) entrée(s).")
-    for result in sorted(results, key=lambda r: r.source.name):
-        if result.status == "error":
-            err.print(f"  • {inert(result.source.name)} ({inert(result.source.url)})\u00a0: {inert(result.error)}",
+    try:
+        synced = sources.sync(store, feeds)  # the OPML is the truth: first, in one transaction
+        for source in synced.added:
+            console.print(f"  + {inert(source.name)} ({inert(source.origin)}) : nouvelle source")
+        for source in synced.restored:
+            console.print(f"  + {inert(source.name)} ({inert(source.origin)}) : de nouveau suivie")
+        for source in synced.removed:
+            console.print(f"  − {inert(source.name)} ({inert(source.origin)}) : retirée de sources.opml, plus "
+                          "relevée (ses entrées restent)")
+        plan = sources.plan(synced.listed, zone=zone)
+        matcher = Matcher(_article_index(settings), settings["REACTIONS_KEYWORDS"])
+        with Progress(TextColumn("Relève"), BarColumn(), MofNCompleteColumn(), console=err,
+                      transient=True) as progress:
+            task_id = progress.add_task("relève", total=plan.total)  # sized by the same plan the fetch uses
+            report = asyncio.run(fetch_all(store, plan, matcher, Limits.from_settings(settings),
+                                           on_done=lambda r: progress.advance(task_id), zone=zone))
+    finally:
+        store.close()
+    console.print(report.summary())
+    for result in sorted(report.results, key=lambda r: r.source.name.casefold()):
+        where = f"{inert(result.source.name)} ({inert(result.source.url)})"
+        if result.failed:
+            err.print(f"  • {where} : {inert(result.error)}", highlight=False)
+        for note in result.notes:
+            err.print(f"    {where} : {inert(note)}" if not result.failed else f"    {inert(note)}",
                       highlight=False)
+    closing = report.closing()
+    if closing:
+        err.print(f"[bold red]Erreur[/] : {closing}")
+        sys.exit(1)
 
 
 @task(name="status")
 def reactions_status(c):
     """Liste les sources suivies : dernière relève réussie, dernière erreur."""
-    settings = _settings()
+    from reactions import opml, sources
+
+    settings = _reactions_settings()
+    path = ROOT / "reactions" / "sources.opml"
+    try:
+        feeds = opml.read(path) if path.exists() else None
+    except opml.OpmlError as error:
+        _fail(inert(str(error)))
     store = _reactions_store(settings)
-    sources = store.sources()
-    store.close()
-    if not sources:
-        console.print("Aucune source relevée\u00a0: lancez «\u202finvoke reactions.fetch\u202f».")
+    try:
+        views = sources.overview(store, feeds, zone=_zone(settings))
+    finally:
+        store.close()
+    if not views:
+        console.print("Aucune source suivie : ajoutez-en avec « invoke reactions.import-opml ».")
         return
-    for s in sources:
-        state = f"désactivée ({s.disabled})" if s.disabled else (f"en attente jusqu’à {s.retry_after}" if s.retry_after else "active")
-        line = (f"{inert(s.name)} \\[{inert(s.kind)}] — {inert(state)} — dernière relève réussie\u00a0: "
-                f"{inert(s.last_ok_at or 'jamais')}")
-        if s.last_error:
-            line += f" — dernière erreur ({inert(s.last_error_at)})\u00a0: {inert(s.last_error)}"
+    for view in views:
+        line = (f"{inert(view.name)} \\[{inert(view.kind)}] — {inert(view.state)} — dernière relève réussie : "
+                f"{inert(view.last_ok)} — {view.entries} entrée(s)")
+        if view.last_error:
+            line += f" — dernière erreur : {inert(view.last_error)}"
         console.print(line, highlight=False)
 
 
@@ -621,21 +659,28 @@ def digest(c, since="7d"):
     from reactions.digest import DigestError, write_data, write_digest
 
     if not since.rstrip("d").isdigit():
-        _fail(f"--since «\u202f{inert(since)}\u202f»\u00a0: attendu un nombre de jours, par exemple 7d")
-    settings = _settings()
+        _fail(f"--since « {inert(since)} » : attendu un nombre de jours, par exemple 7d")
+    settings = _reactions_settings()
     articles = {a["slug"]: (a["title"], a["path"]) for a in _article_index(settings)}
     store = _reactions_store(settings)
     content = Path(settings["PATH"])
     try:
-        path, reactions, mentions = write_digest(store, articles, content, dt.timedelta(days=int(since.rstrip("d"))))
+        written = write_digest(store, articles, content, dt.timedelta(days=int(since.rstrip("d"))))
+        data = write_data(store, articles, content, settings["REACTIONS_DATA"])
     except DigestError as error:
-        store.close()
         _fail(inert(str(error)))
-    data = write_data(store, articles, content)
-    store.close()
-    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
-    console.print(f"Écrit\u00a0: {inert(shown)} ({reactions} réaction(s), {mentions} mention(s), en brouillon) et "
-                  f"{inert(data.name)} pour «\u202fIls en parlent\u202f».")
+    finally:
+        store.close()
+    shown = written.path.relative_to(ROOT) if written.path.is_relative_to(ROOT) else written.path
+    console.print(f"Écrit : {inert(shown)} ({written.reactions} réaction(s), {written.mentions} mention(s), "
+                  "en brouillon).")
+    if data.written:
+        line = (f"{inert(data.path.name)} pour « Ils en parlent » : {data.added} écho(s) ajouté(s), "
+                f"{data.kept} gardé(s)")
+        console.print(line + (f", {data.dropped} plus ancien(s) écarté(s)." if data.dropped else "."))
+    else:
+        console.print(f"{inert(data.path.name)} inchangé : aucun nouvel écho ({data.kept} gardé(s)).")
+
 
 def _namespace():
     from invoke import Collection

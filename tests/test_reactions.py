@@ -9,6 +9,8 @@ import time
 import pytest
 from werkzeug.wrappers import Response
 
+from reactions import sources
+from reactions.config import Limits
 from reactions.digest import write_data, write_digest
 from reactions.fetch import fetch_all
 from reactions.match import Matcher, normal_url
@@ -42,13 +44,15 @@ def store(tmp_path):
 MATCHER = Matcher(ARTICLES, ["Nénufar", "#nenufar"])
 
 
-def fetch(store, **options):
+def fetch(store, workers=None, **limits):
+    """Every listed source of the store, as `reactions.fetch` asks them: {name: SourceResult}."""
     # In a thread of its own: the session's browser keeps an event loop running in this one.
     from concurrent.futures import ThreadPoolExecutor
 
+    plan = sources.plan([s for s in store.sources() if s.listed])
     with ThreadPoolExecutor(1) as pool:
-        results = pool.submit(asyncio.run, fetch_all(store, MATCHER, **options)).result()
-    return {r.source.name: r for r in results}
+        report = pool.submit(asyncio.run, fetch_all(store, plan, MATCHER, Limits(**limits), workers=workers)).result()
+    return {r.source.name: r for r in report.results}
 
 
 def in_turn(feeds: list[bytes]):
@@ -84,12 +88,12 @@ def test_a_reaction_is_matched_by_link_or_title_and_stored(store, httpserver):
     add(store, httpserver, "Blog de Marion", "/blog.xml")
     result = fetch(store)["Blog de Marion"]
     assert result.status == "ok" and result.added == 4
-    entries = {e["title"]: e for e in store.entries()}
-    assert entries["Ma réponse"]["articles"] == ["l-avenir-est-aux-communautes"]
-    assert entries["Ma réponse"]["link"] == httpserver.url_for("/2026/reponse")  # relative link made absolute
-    assert entries["Lu : ecouter avant de parler"]["articles"] == ["ecouter-avant-de-parler"]  # accents, case aside
-    assert entries["Une recette"]["articles"] == [] and entries["Une recette"]["keywords"] == []
-    assert entries["Merci #nenufar"]["keywords"] == ["#nenufar"]
+    entries = {e.title: e for e in store.entries()}
+    assert entries["Ma réponse"].articles == ("l-avenir-est-aux-communautes",)
+    assert entries["Ma réponse"].link == httpserver.url_for("/2026/reponse")  # relative link made absolute
+    assert entries["Lu : ecouter avant de parler"].articles == ("ecouter-avant-de-parler",)  # accents, case aside
+    assert entries["Une recette"].articles == () and entries["Une recette"].keywords == ()
+    assert entries["Merci #nenufar"].keywords == ("#nenufar",)
 
 
 @pytest.mark.parametrize("name, data, content_type", [
@@ -117,7 +121,7 @@ def test_feed_formats_and_encodings(store, httpserver, name, data, content_type)
     add(store, httpserver, name, f"/{name}")
     result = fetch(store)[name]
     assert result.status == "ok", result.error
-    titles = [e["title"] for e in store.entries()]
+    titles = [e.title for e in store.entries()]
     assert len(titles) == 1 and titles[0].startswith("Entr"), titles
     assert "é" in titles[0] or name in ("json", "atom")
     if name in ("latin1",):
@@ -133,15 +137,15 @@ def test_untrusted_feed_html_never_survives(store, httpserver, tmp_path):
     add(store, httpserver, "Piège", "/x")
     add(store, httpserver, "Piège 2", "/y")
     fetch(store)
-    entries = {e["title"]: e for e in store.entries()}
-    assert entries["Titre piégé"]["link"] is None  # javascript: is not a link
-    text = entries["Autre"]["excerpt"]
+    entries = {e.title: e for e in store.entries()}
+    assert entries["Titre piégé"].link is None  # javascript: is not a link
+    text = entries["Autre"].excerpt
     assert "alert(2)" not in text and "onclick" not in text and "<" not in text.replace("<script>", "")
     path, reactions, _ = write_digest(store, INDEX, tmp_path / "content", since=__import__("datetime").timedelta(days=3650))
     digest = path.read_text(encoding="utf-8")
     assert reactions == 1 and "<script" not in digest and "onclick" not in digest
     assert "&lt;script&gt;" in digest  # the text « <script> » stays text
-    data = json.loads(write_data(store, INDEX, tmp_path / "content").read_text(encoding="utf-8"))
+    data = json.loads(write_data(store, INDEX, tmp_path / "content").path.read_text(encoding="utf-8"))
     assert all("<" not in r["excerpt"] or "&lt;" not in r["excerpt"] for r in data["l-avenir-est-aux-communautes"])
 
 
@@ -172,8 +176,8 @@ def test_dedupe_by_guid_then_by_link_and_title_and_updates(store, httpserver):
     fetch(store)
     fetch(store)
     entries = store.entries()
-    assert sorted(e["title"] for e in entries) == ["A", "B", "Sans guid"]  # a reused guid is not a key
-    assert next(e for e in entries if e["title"] == "Sans guid")["excerpt"] == "v2 corrigée"  # updated
+    assert sorted(e.title for e in entries) == ["A", "B", "Sans guid"]  # a reused guid is not a key
+    assert next(e for e in entries if e.title == "Sans guid").excerpt == "v2 corrigée"  # updated
 
 
 @pytest.fixture
@@ -201,7 +205,7 @@ def test_errors_are_per_source_and_reported(store, threaded_server):
     httpserver.expect_request("/illisible").respond_with_data(b"\x00\x01pas un flux", content_type="text/html")
     for name in ("ok", "gros", "lent", "boucle-a", "parti", "pause", "illisible"):
         add(store, httpserver, name, f"/{name}")
-    results = fetch(store, timeout=0.8, max_bytes=2000)
+    results = fetch(store, timeout=0.8, source_time=5, max_bytes=2000)
     assert results["ok"].status == "ok"
     assert "trop volumineuse" in results["gros"].error
     assert "délai dépassé" in results["lent"].error
@@ -211,7 +215,7 @@ def test_errors_are_per_source_and_reported(store, threaded_server):
     assert results["illisible"].status == "error"
     sources = {s.name: s for s in store.sources()}
     assert sources["parti"].disabled and sources["pause"].retry_after
-    again = fetch(store, timeout=0.8, max_bytes=2000)
+    again = fetch(store, timeout=0.8, source_time=5, max_bytes=2000)
     assert again["parti"].status == "skipped" and again["pause"].status == "skipped"
     assert sources["gros"].last_error and sources["gros"].last_error_at
 
@@ -243,7 +247,7 @@ def test_a_new_source_does_not_flood_the_digest_with_undated_entries(store, http
     add(store, httpserver, "Neuf", "/n")
     fetch(store)
     fetch(store)
-    recent = [e["title"] for e in store.entries(since=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=7))]
+    recent = [e.title for e in store.entries(since=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=7))]
     assert recent == ["Nouvelle"]
 
 
@@ -317,9 +321,13 @@ def test_cli_opml_fetch_status_and_digest(project, httpserver):
     assert done.returncode == 0, done.stderr
     assert "2 source(s) ajoutée(s), 2 au total dans reactions/sources.opml" in done.stdout
     fetched = invoke(project, "reactions.fetch")
-    assert fetched.returncode == 0, fetched.stderr
-    assert "2 source(s)\u00a0: 1 lue(s)" in fetched.stdout and "1 nouvelle(s) entrée(s)" in fetched.stdout
+    assert fetched.returncode == 1, fetched.stderr  # a source failed (410): said, and the exit status says it
+    assert "2 sources\u00a0: 1 lue(s)" in fetched.stdout and "1 nouvelle(s) entrée(s)" in fetched.stdout
     assert "Parti (" in fetched.stderr and "410 Gone" in fetched.stderr
+    assert "1 source en échec\u00a0; les autres ont été relevées" in fetched.stderr
+    again = invoke(project, "reactions.fetch")  # the gone source is now disabled: nothing failed
+    assert again.returncode == 0, again.stderr
+    assert "1 en attente ou désactivée(s), 0 en erreur" in again.stdout
     status = invoke(project, "reactions.status")
     assert "Parti [other] — désactivée" in status.stdout and "Blog de Lena [blog] — active" in status.stdout
     digest = invoke(project, "digest", "--since", "7d")
@@ -336,7 +344,7 @@ def test_cli_opml_fetch_status_and_digest(project, httpserver):
     bad = project / "faux.opml"
     bad.write_text('<opml><body><outline xmlUrl="ftp://x" /></body></opml>', encoding="utf-8")
     refused = invoke(project, "reactions.import-opml", str(bad))
-    assert refused.returncode == 1 and "adresse « ftp://x » invalide" in refused.stderr
+    assert refused.returncode == 1 and "adresse «\u202fftp://x\u202f» invalide" in refused.stderr
 
 
 def test_parsing_in_worker_processes_gives_the_same_entries(store, httpserver):
@@ -348,7 +356,7 @@ def test_parsing_in_worker_processes_gives_the_same_entries(store, httpserver):
         add(store, httpserver, f"W{number}", f"/w{number}")
     results = fetch(store, workers=2)
     assert all(r.status == "ok" for r in results.values())
-    assert sorted(e["excerpt"] for e in store.entries()) == ["Texte accentué é"] * 3
+    assert sorted(e.excerpt for e in store.entries()) == ["Texte accentué é"] * 3
 
 
 def test_gzip_responses_are_read(store, httpserver):
@@ -359,7 +367,7 @@ def test_gzip_responses_are_read(store, httpserver):
                                                        headers={"Content-Encoding": "gzip"})
     add(store, httpserver, "Compressé", "/gz")
     assert fetch(store)["Compressé"].status == "ok"
-    assert [e["title"] for e in store.entries()] == ["Entrée compressée, accentuée"]
+    assert [e.title for e in store.entries()] == ["Entrée compressée, accentuée"]
 
 
 def test_a_webmention_endpoint_export_is_a_source_too(store, httpserver):
@@ -371,5 +379,5 @@ def test_a_webmention_endpoint_export_is_a_source_too(store, httpserver):
     add(store, httpserver, "Webmentions", "/wm", kind="webmentions")
     assert fetch(store)["Webmentions"].status == "ok"
     entry = store.entries()[0]
-    assert entry["author"] == "Lena" and entry["articles"] == ["l-avenir-est-aux-communautes"]
-    assert entry["excerpt"] == "Je réponds <script>."  # plain text: escaped where it is shown
+    assert entry.author == "Lena" and entry.articles == ("l-avenir-est-aux-communautes",)
+    assert entry.excerpt == "Je réponds <script>."  # plain text: escaped where it is shown

@@ -12,13 +12,15 @@ from pathlib import Path
 
 from pelican import signals
 
+from . import config
+
 log = logging.getLogger(__name__)
 _HTTP = re.compile(r"^https?://[^\s\"'<>]+$")
 
 
 def attach_reactions(generator):
     settings = generator.settings
-    path = Path(settings["PATH"]) / settings.get("REACTIONS_DATA", "echos.json")
+    path = Path(settings["PATH"]) / settings["REACTIONS_DATA"]
     data = {}
     if path.exists():
         try:
@@ -34,5 +36,14 @@ def attach_reactions(generator):
             for item in items if isinstance(item, dict)]
 
 
+def apply_defaults(pelican):
+    """Merge the defaults once, before any generator copies the settings; check them."""
+    for key, value in config.DEFAULTS.items():
+        pelican.settings.setdefault(key, value)
+    for problem in config.problems(pelican.settings):
+        log.error("%s", problem)
+
+
 def register():
+    signals.initialized.connect(apply_defaults)
     signals.article_generator_finalized.connect(attach_reactions)

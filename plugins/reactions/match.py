@@ -1,4 +1,8 @@
-"""Is an entry a reaction to an article, or a mention of the brand?"""
+"""Is an entry a reaction to an article, or a mention of the brand?
+
+Matching as a reader would: « L’avenir », « L'avenir » and « L avenir » are the
+same words; accents, case, quotes, dashes and every kind of space aside.
+"""
 
 from __future__ import annotations
 
@@ -9,41 +13,62 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsp
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|igshid|_hsenc|_hsmi|mkt_tok)$", re.I)
 
 
-def normal_url(url: str) -> str:
+def normal_url(url: str) -> str | None:
     """Same page, same string: no scheme, no www., no trailing slash, no tracking
-    parameters or fragment, accents percent-encoded one way."""
-    parts = urlsplit(url.strip())
+    parameters or fragment, accents percent-encoded one way. None for an address
+    that is not one (a port that is not a number, an unbalanced bracket)."""
+    try:
+        parts = urlsplit((url or "").strip())
+        port = parts.port
+    except ValueError:
+        return None
     host = (parts.hostname or "").lower().removeprefix("www.")
+    if not host:
+        return None
+    if port in ({"http": 80, "https": 443}.get(parts.scheme.lower()), None):
+        port = None
     path = quote(unquote(parts.path), safe="/:@!$&'()*+,;=-._~").rstrip("/")
     query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
                              if not _TRACKING.match(k)))
-    return urlunsplit(("", host + (f":{parts.port}" if parts.port else ""), path, query, ""))
+    return urlunsplit(("", host + (f":{port}" if port else ""), path, query, ""))
 
 
+def canonical_link(url: str | None) -> str | None:
+    """The key under which one entry counts once, whichever source brought it."""
+    return normal_url(url) if url else None
+
+
+# Anything that is neither a letter, a digit nor « # » separates words: apostrophes
+# (’ ' ʼ), quotes (« » “ ” "), dashes (– — ‑), every space (U+00A0, U+202F…), the rest
+# of punctuation. Applied before the accents are dropped, so that no such character
+# can vanish and glue two words together (« l’avenir » is « l avenir », never « lavenir »).
+_SEPARATORS = re.compile(r"[^\w#]+|_+")
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
 _NOT_WORD = re.compile(r"[^a-z0-9#]+")
 
 
 def fold(text: str) -> str:
-    """Accents, case and punctuation aside, words padded by spaces (fast: this runs
-    on every entry's text). Letters without an ASCII base (œ) drop out on both sides."""
-    text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().lower()
-    return " " + _NOT_WORD.sub(" ", text).strip() + " "
+    """Words of `text` without accents, case or punctuation, padded by spaces
+    (fast: this runs on every entry's text)."""
+    text = _SEPARATORS.sub(" ", (text or "").translate(_LIGATURES))
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return " " + " ".join(_NOT_WORD.sub(" ", text).split()) + " "
 
 
 class Matcher:
     @staticmethod
-    def folded(entry: dict) -> str:
-        return fold(f"{entry.get('title', '')} {entry.get('text', '')}")
+    def folded(entry) -> str:
+        return fold(f"{entry.title} {entry.text}")
 
     def __init__(self, articles: list[dict], keywords: list[str]):
         """articles: [{"slug", "title", "url"}] with absolute URLs."""
-        self.by_url = {normal_url(a["url"]): a["slug"] for a in articles}
+        self.by_url = {key: a["slug"] for a in articles if (key := normal_url(a["url"]))}
         self.titles = [(fold(a["title"]), a["slug"]) for a in articles if len(fold(a["title"]).split()) >= 2]
-        self.keywords = [(fold(k), k) for k in keywords if k.strip()]
+        self.keywords = [(fold(k), k) for k in keywords if k.strip() and fold(k).strip()]
 
-    def articles(self, entry: dict, folded: str | None = None) -> list[str]:
+    def articles(self, entry, folded: str | None = None) -> list[str]:
         found = []
-        for link in entry.get("links", []):
+        for link in entry.links:
             slug = self.by_url.get(normal_url(link))
             if slug and slug not in found:
                 found.append(slug)
@@ -53,6 +78,6 @@ class Matcher:
                 found.append(slug)
         return found
 
-    def mentions(self, entry: dict, folded: str | None = None) -> list[str]:
+    def mentions(self, entry, folded: str | None = None) -> list[str]:
         text = folded or self.folded(entry)
         return [original for folded, original in self.keywords if folded in text]

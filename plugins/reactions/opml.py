@@ -27,22 +27,36 @@ class Feed:
     html_url: str | None = None
 
 
+def _os_problem(error: OSError) -> str:
+    if isinstance(error, FileNotFoundError):
+        return "fichier introuvable"
+    if isinstance(error, PermissionError):
+        return "lecture refusée\u00a0: droits insuffisants"
+    if isinstance(error, IsADirectoryError):
+        return "c’est un dossier, pas un fichier"
+    return f"lecture impossible (erreur système n°\u00a0{error.errno})" if error.errno else "lecture impossible"
+
+
 def read(path: Path) -> list[Feed]:
     try:
         root = ET.parse(path).getroot()
-    except (ET.ParseError, OSError) as error:
-        raise OpmlError(f"{path} : OPML illisible ({error})") from None
+    except ET.ParseError as error:
+        line, column = getattr(error, "position", (0, 0))
+        raise OpmlError(f"{path}\u00a0: OPML illisible (XML mal formé, ligne {line}, colonne {column})") from None
+    except OSError as error:
+        raise OpmlError(f"{path}\u00a0: OPML illisible ({_os_problem(error)})") from None
     feeds, seen = [], set()
     for number, outline in enumerate(root.iter("outline"), start=1):
         url = (outline.get("xmlUrl") or "").strip()
         if not url:
             continue  # a folder of outlines
-        if not url.startswith(("http://", "https://")):
-            raise OpmlError(f"{path} : source n°{number} : adresse « {url} » invalide (http ou https)")
+        if not url.lower().startswith(("http://", "https://")):
+            raise OpmlError(f"{path}\u00a0: source n°\u00a0{number}\u00a0: adresse «\u202f{url}\u202f» invalide "
+                            "(http ou https)")
         kind = (outline.get("category") or "other").strip().lower()
         if kind not in KINDS:
-            raise OpmlError(f"{path} : source n°{number} ({url}) : genre « {kind} » inconnu "
-                            f"(genres : {', '.join(KINDS)})")
+            raise OpmlError(f"{path}\u00a0: source n°\u00a0{number} ({url})\u00a0: genre «\u202f{kind}\u202f» inconnu "
+                            f"(genres\u00a0: {', '.join(KINDS)})")
         if url in seen:
             continue
         seen.add(url)

@@ -1,0 +1,81 @@
+"""What a fetch tells, as values: one `SourceResult` per source, a `Report` for the run.
+
+A source's failure is a value, never an exception out of the batch: the CLI
+renders these (French text included here, so that tests read the same words)
+and exits non-zero only when `Report.failed` is not empty.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from longform.dates import date_fr
+
+from .store import Source
+
+OK, NOT_MODIFIED, SKIPPED, MERGED, ERROR = "ok", "not-modified", "skipped", "merged", "error"
+# The steps of one source, named in French in its error.
+STEPS = {"fetch": "relève", "decode": "décodage", "parse": "analyse", "match": "rapprochement",
+         "store": "enregistrement"}
+
+
+def when_fr(moment: dt.datetime | None, zone: dt.tzinfo = dt.timezone.utc) -> str:
+    """« 21 novembre 2026 à 10 h 30 », in the site's time zone."""
+    if moment is None:
+        return "jamais"
+    local = moment.astimezone(zone)
+    return f"{date_fr(local)} à {local.hour}\u00a0h\u00a0{local.minute:02d}"
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    return f"{count} {singular if count <= 1 else (many or singular + 's')}"
+
+
+@dataclass(frozen=True)
+class SourceResult:
+    source: Source
+    status: str  # OK, NOT_MODIFIED, SKIPPED, MERGED, ERROR
+    added: int = 0  # new entries stored
+    read: int = 0  # entries read from the feed
+    error: str = ""  # French: why the source failed (ERROR) or was not asked (SKIPPED)
+    step: str = ""  # where it failed: a key of STEPS
+    unexpected: bool = False  # a failure nobody foresaw (a bug to report), caught all the same
+    notes: tuple[str, ...] = field(default_factory=tuple)  # French: what the author should know
+
+    @property
+    def failed(self) -> bool:
+        return self.status == ERROR
+
+
+@dataclass(frozen=True)
+class Report:
+    results: tuple[SourceResult, ...]
+
+    @property
+    def failed(self) -> tuple[SourceResult, ...]:
+        return tuple(r for r in self.results if r.failed)
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    @property
+    def added(self) -> int:
+        return sum(r.added for r in self.results)
+
+    def summary(self) -> str:
+        """One French sentence for the whole run."""
+        text = (f"{plural(len(self.results), 'source')}\u00a0: {self.count(OK)} lue(s), "
+                f"{self.count(NOT_MODIFIED)} inchangée(s), {self.count(SKIPPED)} en attente ou désactivée(s), "
+                f"{self.count(ERROR)} en erreur")
+        if self.count(MERGED):
+            text += f", {self.count(MERGED)} fusionnée(s) avec une autre"
+        return text + f"\u202f; {self.added} nouvelle(s) entrée(s)."
+
+    def closing(self) -> str | None:
+        """French: why the command ends in error, or None."""
+        if not self.failed:
+            return None
+        count = len(self.failed)
+        return (f"{plural(count, 'source')} en échec\u00a0; les autres ont été relevées "
+                "(«\u202finvoke reactions.status\u202f» garde la dernière erreur de chacune).")
