@@ -9,7 +9,7 @@ link), whichever sources brought it. The data file is merged with what it holds
 (an unreadable one is left alone, with the reason); the digest draft is
 replaced only while it is exactly as written (its fingerprint says so), never
 once the author has edited or published it. The instructions for the author
-live in an HTML comment, which no page shows.
+live in a Markdown comment (a link definition nothing uses), which no output holds.
 """
 
 from __future__ import annotations
@@ -129,10 +129,11 @@ def write_digest(store: Store, articles: dict[str, tuple[str, str]], content: Pa
              f"Summary: Ce que la communauté a dit cette semaine\u00a0: {reactions} réaction{'s' if reactions > 1 else ''} "
              f"aux articles, {brand} mention{'s' if brand > 1 else ''} de la marque.",
              "Status: draft", "",
-             "<!-- Pour l’autrice, jamais affiché sur le site ni dans la lettre\u00a0: relisez, complétez, puis "
+             # A Markdown comment: a link definition that nothing refers to, never in any output.
+             "[//]: # (Pour l’autrice, jamais affiché sur le site ni dans la lettre\u00a0: relisez, complétez, puis "
              "retirez la ligne «\u202fStatus: draft\u202f» pour publier. Tant que ce fichier reste tel "
              "qu’«\u202finvoke digest\u202f» l’a écrit, le relancer la même semaine le remplace\u202f; modifié, il "
-             f"est gardé. {_BLANK_FINGERPRINT} -->", "",
+             f"est gardé. {_BLANK_FINGERPRINT})", "",
              "Chaque semaine, ce que vous avez écrit ailleurs à propos de ces textes.", ""]
     if by_article:
         lines += ["## Réactions aux articles", ""]

@@ -193,9 +193,14 @@ class Fetcher:
             headers["If-Modified-Since"] = source.last_modified
         url, seen, permanent, browser_tried = source.url, set(), True, False
         while True:
+            if http_url(url) is None:
+                raise FetchError("adresse invalide (http ou https attendu)")
             try:
                 status, response_headers, body = await self._get(client, url, headers, budget)
-            except (httpx.HTTPError, httpx.InvalidURL, asyncio.TimeoutError) as error:
+            except (httpx.InvalidURL, httpx.UnsupportedProtocol):
+                # The address was fine: httpx read the Location header of a redirect and refused it.
+                raise FetchError("redirection vers une adresse refusée (http ou https attendu)") from None
+            except (httpx.HTTPError, asyncio.TimeoutError) as error:
                 raise FetchError(network_error(error, self.limits.timeout)) from None
             if status in (301, 302, 303, 307, 308):
                 seen.add(url)

@@ -43,7 +43,9 @@ def canonical_link(url: str | None) -> str | None:
 # of punctuation. Applied before the accents are dropped, so that no such character
 # can vanish and glue two words together (« l’avenir » is « l avenir », never « lavenir »).
 _SEPARATORS = re.compile(r"[^\w#]+|_+")
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
+# Ligatures spelt out; apostrophes that Unicode counts as letters (ʼ ʹ ˈ) made separators.
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss",
+                            "\u02bc": " ", "\u02b9": " ", "\u02bb": " ", "\u02bd": " ", "\u02c8": " "})
 _NOT_WORD = re.compile(r"[^a-z0-9#]+")
 
 

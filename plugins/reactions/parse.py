@@ -31,6 +31,7 @@ MAX_ENTRIES = 200
 EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.timezone.utc)  # before the web's first feeds: a wrong date
 _HREF = re.compile(r"""href\s*=\s*["']?([^"'\s>]+)""", re.I)
 _SPACES = re.compile(r"\s+")
+_HTML_PAGE = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.I | re.S)
 # Block elements and line breaks: a word boundary in the text they make.
 _BLOCK = re.compile(r"<(?=/?(?:p|div|br|li|ul|ol|dl|dt|dd|h[1-6]|blockquote|pre|table|tr|td|th|thead|tbody|"
                     r"section|article|header|footer|aside|nav|figure|figcaption|hr|main|address|details|"
@@ -87,7 +88,8 @@ def http_url(url, base: str = "") -> str | None:
     try:
         url = urljoin(base, url.strip())
         parts = urlsplit(url)
-    except ValueError:  # an unbalanced IPv6 bracket, for one
+        parts.port  # noqa: B018 - raises for a port that is not a number
+    except ValueError:  # an unbalanced IPv6 bracket, a port « abc »
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
@@ -241,6 +243,8 @@ def _feed(data: bytes, url: str, content_type: str, max_entries: int) -> Parsed:
         raise ParseError(f"flux illisible (le lecteur de flux a échoué\u00a0: {type(error).__name__})") from None
     raw = parsed.get("entries") or []
     if not raw:
+        if _HTML_PAGE.match(data[:512]):
+            raise ParseError("c’est une page web, pas un flux (son adresse de flux est peut-être indiquée dans la page)")
         if parsed.get("bozo"):
             raise ParseError(f"flux illisible\u00a0: {_xml_problem(parsed)}")
         if not parsed.get("version"):
