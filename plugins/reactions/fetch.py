@@ -40,6 +40,7 @@ from .worker import ParseCrash, ParsePool
 log = logging.getLogger(__name__)
 PER_HOST = 2
 MAX_REDIRECTS = 5
+DRAIN = 64 * 1024  # body bytes read from a response that is not a feed, to keep its connection
 MAX_WAIT = dt.timedelta(days=7)  # the longest a Retry-After is obeyed
 DEFAULT_WAIT = dt.timedelta(hours=1)  # a 429 or 503 without a readable Retry-After
 USER_AGENT = "Nenufar-reactions/1.0 (lecteur de flux ; +https://nenufar.example/)"
@@ -182,6 +183,14 @@ class Fetcher:
                     body = reader.close()
                 except BodyError as error:
                     raise FetchError(str(error)) from None
+            else:
+                # A 304 or a redirect has little or no body: read it (at most DRAIN bytes), so that the
+                # connection goes back to the pool instead of being closed.
+                drained = 0
+                async for chunk in response.aiter_raw():
+                    drained += len(chunk)
+                    if drained > DRAIN:
+                        break
             return response.status_code, response.headers, body
 
     async def fetch(self, client: httpx.AsyncClient, source: Source, budget: Budget) -> Response:

@@ -31,6 +31,7 @@ MAX_ENTRIES = 200
 EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.timezone.utc)  # before the web's first feeds: a wrong date
 _HREF = re.compile(r"""href\s*=\s*["']?([^"'\s>]+)""", re.I)
 _SPACES = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")  # no address has these once stripped
 _HTML_PAGE = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.I | re.S)
 # Block elements and line breaks: a word boundary in the text they make.
 _BLOCK = re.compile(r"<(?=/?(?:p|div|br|li|ul|ol|dl|dt|dd|h[1-6]|blockquote|pre|table|tr|td|th|thead|tbody|"
@@ -93,7 +94,7 @@ def http_url(url, base: str = "") -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
-    if any(ord(c) < 0x21 or c == "\x7f" for c in url) or len(url) > FIELD_LIMITS["link"]:
+    if _CONTROL.search(url) or len(url) > FIELD_LIMITS["link"]:
         return None
     return url
 
