@@ -10,7 +10,9 @@ Part 2 (`--many` sources of `--many-entries` entries, issue 11): from a fresh
 store and the OPML's list, the time from the call to `sources.sync` to the
 first request the server receives; the full first fetch; and the full re-run
 where every source answers 304 (sync, plan, 2,000 conditional requests, 2,000
-stored states).
+stored states). Then the same through the author's command, `invoke
+reactions.fetch`, in a copy of the project (its start-up included: Python,
+invoke, Pelican's settings, the article index).
 
 The server is an asyncio HTTP/1.1 server with keep-alive and ETags, in its own
 process (so that it does not share the fetcher's interpreter); it writes the
@@ -150,6 +152,39 @@ def fetch_once(store, feeds, matcher, server: Server | None = None):
     return report, seconds, first
 
 
+def cli_runs(work: Path, server: Server, count: int) -> tuple[float, float, float]:
+    """`invoke reactions.fetch` in a copy of the project with `count` sources: (process start to
+    first request on a fresh store, the same on the 304 re-run, the 304 re-run's wall time)."""
+    import shutil
+
+    project = work / "project"
+    if not project.exists():
+        project.mkdir()
+        for name in ("tasks.py", "pelicanconf.py", "publishconf.py"):
+            shutil.copy(ROOT / name, project / name)
+        for name in ("theme", "plugins"):
+            (project / name).symlink_to(ROOT / name)
+        shutil.copytree(ROOT / "content", project / "content")
+    (project / "reactions").mkdir(exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        (project / "reactions" / f"reactions.sqlite3{suffix}").unlink(missing_ok=True)
+    outlines = "".join(f'<outline type="rss" text="Source {n}" xmlUrl="http://127.0.0.1:{server.port}/m{n}.xml" '
+                       'category="blog"/>' for n in range(count))
+    (project / "reactions" / "sources.opml").write_text(
+        f'<?xml version="1.0"?><opml version="2.0"><head><title>S</title></head><body>{outlines}</body></opml>',
+        encoding="utf-8")
+    figures = []
+    for _ in range(2):
+        server.arm()
+        started = time.monotonic()
+        done = subprocess.run([sys.executable, "-m", "invoke", "reactions.fetch"], cwd=project, capture_output=True,
+                              text=True, env={**os.environ, "PYTHONUTF8": "1"})
+        wall = time.monotonic() - started
+        assert done.returncode == 0, done.stderr[-2000:]
+        figures.append((server.first_request() - started, wall))
+    return figures[0][0], figures[1][0], figures[1][1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sources", type=int, default=200)
@@ -199,7 +234,9 @@ def main() -> None:
             report, many_again, many_again_first = fetch_once(store, many, matcher, server)
             assert all(r.status == "not-modified" for r in report.results)
             store.close()
-            for name, value in (("full", full), ("again", again), ("floor", floor), ("ratio", full / floor),
+            cli_first, cli_again_first, cli_again = cli_runs(work, server, args.many)
+            for name, value in (("cli_first", cli_first), ("cli_again_first", cli_again_first),
+                                ("cli_again", cli_again), ("full", full), ("again", again), ("floor", floor), ("ratio", full / floor),
                                 ("many_first", many_first), ("many_full", many_full), ("many_again", many_again),
                                 ("many_again_first", many_again_first)):
                 figures.setdefault(name, []).append(value)
@@ -226,6 +263,8 @@ def main() -> None:
     print(f"full first fetch:                             {shown('many_full')}")
     print(f"304 re-run (sync, plan, fetch, store):        {shown('many_again')}")
     print(f"304 re-run, sync to first request:            {shown('many_again_first', digits=3)}")
+    print(f"invoke reactions.fetch, process start to first request: fresh store {shown('cli_first', digits=3)}; "
+          f"304 re-run {shown('cli_again_first', digits=3)}, whole command {shown('cli_again')}")
     print(f"cores: {os.cpu_count()}")
 
 

@@ -458,3 +458,21 @@ def test_the_instructions_for_the_author_are_never_shown(build_site, store):
         if path.suffix in (".html", ".xml", ".json", ".txt"):
             published = path.read_text(encoding="utf-8", errors="replace")
             assert "retirez la ligne" not in published and "Empreinte" not in published, path
+
+
+def test_a_parse_past_its_source_time_is_stopped_and_the_next_source_parsed(store, server):
+    """feedparser takes seconds on a run of nested tags: the worker is killed at the source's
+    time, replaced, and the other sources are parsed all the same (one worker: the same slot)."""
+    server.expect_request("/lent.xml").respond_with_data(
+        b'<?xml version="1.0"?><rss version="2.0"><channel><item><description>' + b"<a>" * 600_000,
+        content_type="application/rss+xml")
+    for number in range(3):
+        server.expect_request(f"/bon{number}.xml").respond_with_data(GOOD_RSS, content_type="application/rss+xml")
+    feeds = [Feed(server.url_for("/lent.xml"), "Lent", "blog")]
+    feeds += [Feed(server.url_for(f"/bon{n}.xml"), f"Bon {n}", "blog") for n in range(3)]
+    started = time.perf_counter()
+    _, report = run(store, feeds, workers=1, source_time=1.0, max_bytes=5 << 20)
+    results = by_name(report)
+    assert results["Lent"].error.startswith("analyse trop longue") and results["Lent"].step == "parse"
+    assert all(results[f"Bon {n}"].status == "ok" for n in range(3))
+    assert time.perf_counter() - started < 10

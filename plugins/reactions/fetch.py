@@ -150,7 +150,9 @@ class Fetcher:
         return self.hosts.setdefault(host, asyncio.Semaphore(PER_HOST))
 
     async def _get(self, client: httpx.AsyncClient, url: str, headers: dict, budget: Budget):
-        async with self.limit, self._host(url):  # waiting for a turn does not count against the time
+        # The server's turn first, then one of the run's: a source waiting for its busy server
+        # never holds a turn that a source elsewhere could use. Waiting does not count against the time.
+        async with self._host(url), self.limit:
             budget.start()
             remaining = budget.remaining()
             if remaining <= 0:

@@ -81,12 +81,12 @@ class _Worker:
 
 
 class ParsePool:
-    """At most `size` worker processes, started when first needed."""
+    """At most `size` worker processes, started when first needed; a dead one is replaced on demand."""
 
     def __init__(self, size: int):
         self.size = max(1, size)
-        self.idle: asyncio.Queue[_Worker] = asyncio.Queue()
-        self.count = 0
+        self.slots = asyncio.Semaphore(self.size)  # one per worker that may run a job
+        self.idle: list[_Worker] = []
         self.workers: set[_Worker] = set()
         self.dead: list[_Worker] = []
 
@@ -104,16 +104,6 @@ class ParsePool:
             raise ParseError("l’analyse n’a pas pu commencer (processus d’analyse arrêté au démarrage)") from None
         return worker
 
-    async def _take(self) -> _Worker:
-        if self.idle.empty() and self.count < self.size:
-            self.count += 1
-            try:
-                return await self._start()
-            except BaseException:
-                self.count -= 1
-                raise
-        return await self.idle.get()
-
     def _drop(self, worker: _Worker) -> None:
         worker.kill()
         self.workers.discard(worker)
@@ -122,30 +112,27 @@ class ParsePool:
     async def parse(self, data: bytes, url: str, content_type: str, max_entries: int, timeout: float) -> Parsed:
         """Parsed, or ParseError (French) when the parse fails, dies or outlives `timeout` seconds
         (counted once a worker is free: waiting for one does not count)."""
-        worker = await self._take()
-        job = pickle.dumps((data, url, content_type, max_entries), protocol=pickle.HIGHEST_PROTOCOL)
-        try:
-            answer = await asyncio.wait_for(self._ask(worker, job), max(timeout, 0.001))
-        except asyncio.TimeoutError:
-            self._gone(worker)
-            raise ParseError(f"analyse trop longue (plus de {timeout:.0f}\u00a0s)\u00a0: arrêtée") from None
-        except (asyncio.IncompleteReadError, BrokenPipeError, ConnectionResetError, EOFError):
-            self._gone(worker)
-            raise ParseError("l’analyse a échoué\u00a0: le processus d’analyse s’est arrêté (mémoire ?)") from None
-        except BaseException:  # cancelled: the worker is in an unknown state
-            self._gone(worker)
-            raise
-        self.idle.put_nowait(worker)
+        async with self.slots:
+            worker = self.idle.pop() if self.idle else await self._start()
+            job = pickle.dumps((data, url, content_type, max_entries), protocol=pickle.HIGHEST_PROTOCOL)
+            try:
+                answer = await asyncio.wait_for(self._ask(worker, job), max(timeout, 0.001))
+            except asyncio.TimeoutError:
+                self._drop(worker)
+                raise ParseError(f"analyse trop longue (plus de {timeout:.0f}\u00a0s)\u00a0: arrêtée") from None
+            except (asyncio.IncompleteReadError, BrokenPipeError, ConnectionResetError, EOFError):
+                self._drop(worker)
+                raise ParseError("l’analyse a échoué\u00a0: le processus d’analyse s’est arrêté (mémoire ?)") from None
+            except BaseException:  # cancelled: the worker is in an unknown state
+                self._drop(worker)
+                raise
+            self.idle.append(worker)
         status, value = answer
         if status == "ok":
             return value
         if status == "crash":
             raise ParseCrash(value)
         raise ParseError(value)
-
-    def _gone(self, worker: _Worker) -> None:
-        self._drop(worker)
-        self.count -= 1
 
     @staticmethod
     async def _ask(worker: _Worker, job: bytes):
