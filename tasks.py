@@ -595,11 +595,11 @@ def reactions_fetch(c):
     try:
         synced = sources.sync(store, feeds)  # the OPML is the truth: first, in one transaction
         for source in synced.added:
-            console.print(f"  + {inert(source.name)} ({inert(source.origin)}) : nouvelle source")
+            console.print(f"  + {inert(source.name)} ({inert(source.origin)})\u00a0: nouvelle source")
         for source in synced.restored:
-            console.print(f"  + {inert(source.name)} ({inert(source.origin)}) : de nouveau suivie")
+            console.print(f"  + {inert(source.name)} ({inert(source.origin)})\u00a0: de nouveau suivie")
         for source in synced.removed:
-            console.print(f"  − {inert(source.name)} ({inert(source.origin)}) : retirée de sources.opml, plus "
+            console.print(f"  − {inert(source.name)} ({inert(source.origin)})\u00a0: retirée de sources.opml, plus "
                           "relevée (ses entrées restent)")
         plan = sources.plan(synced.listed, zone=zone)
         matcher = Matcher(_article_index(settings), settings["REACTIONS_KEYWORDS"])
@@ -614,10 +614,12 @@ def reactions_fetch(c):
     for result in sorted(report.results, key=lambda r: r.source.name.casefold()):
         where = f"{inert(result.source.name)} ({inert(result.source.url)})"
         if result.failed:
-            err.print(f"  • {where} : {inert(result.error)}", highlight=False)
-        for note in result.notes:
-            err.print(f"    {where} : {inert(note)}" if not result.failed else f"    {inert(note)}",
-                      highlight=False)
+            err.print(f"  • {where}\u00a0: {inert(result.error)}", highlight=False)
+            for note in result.notes:
+                err.print(f"      {inert(note)}", highlight=False)
+        else:
+            for note in result.notes:
+                err.print(f"  · {where}\u00a0: {inert(note)}", highlight=False)
     closing = report.closing()
     if closing:
         err.print(f"[bold red]Erreur[/] : {closing}")
@@ -641,13 +643,13 @@ def reactions_status(c):
     finally:
         store.close()
     if not views:
-        console.print("Aucune source suivie : ajoutez-en avec « invoke reactions.import-opml ».")
+        console.print("Aucune source suivie\u00a0: ajoutez-en avec «\u202finvoke reactions.import-opml\u202f».")
         return
     for view in views:
-        line = (f"{inert(view.name)} \\[{inert(view.kind)}] — {inert(view.state)} — dernière relève réussie : "
+        line = (f"{inert(view.name)} \\[{inert(view.kind)}] — {inert(view.state)} — dernière relève réussie\u00a0: "
                 f"{inert(view.last_ok)} — {view.entries} entrée(s)")
         if view.last_error:
-            line += f" — dernière erreur : {inert(view.last_error)}"
+            line += f" — dernière erreur\u00a0: {inert(view.last_error)}"
         console.print(line, highlight=False)
 
 
@@ -659,7 +661,7 @@ def digest(c, since="7d"):
     from reactions.digest import DigestError, write_data, write_digest
 
     if not since.rstrip("d").isdigit():
-        _fail(f"--since « {inert(since)} » : attendu un nombre de jours, par exemple 7d")
+        _fail(f"--since «\u202f{inert(since)}\u202f»\u00a0: attendu un nombre de jours, par exemple 7d")
     settings = _reactions_settings()
     articles = {a["slug"]: (a["title"], a["path"]) for a in _article_index(settings)}
     store = _reactions_store(settings)
@@ -672,14 +674,14 @@ def digest(c, since="7d"):
     finally:
         store.close()
     shown = written.path.relative_to(ROOT) if written.path.is_relative_to(ROOT) else written.path
-    console.print(f"Écrit : {inert(shown)} ({written.reactions} réaction(s), {written.mentions} mention(s), "
+    console.print(f"Écrit\u00a0: {inert(shown)} ({written.reactions} réaction(s), {written.mentions} mention(s), "
                   "en brouillon).")
     if data.written:
-        line = (f"{inert(data.path.name)} pour « Ils en parlent » : {data.added} écho(s) ajouté(s), "
+        line = (f"{inert(data.path.name)} pour «\u202fIls en parlent\u202f»\u00a0: {data.added} écho(s) ajouté(s), "
                 f"{data.kept} gardé(s)")
         console.print(line + (f", {data.dropped} plus ancien(s) écarté(s)." if data.dropped else "."))
     else:
-        console.print(f"{inert(data.path.name)} inchangé : aucun nouvel écho ({data.kept} gardé(s)).")
+        console.print(f"{inert(data.path.name)} inchangé\u00a0: aucun nouvel écho ({data.kept} gardé(s)).")
 
 
 def _namespace():
