@@ -324,7 +324,7 @@ def test_cli_opml_fetch_status_and_digest(project, httpserver):
     assert fetched.returncode == 1, fetched.stderr  # a source failed (410): said, and the exit status says it
     assert "2 sources\u00a0: 1 lue(s)" in fetched.stdout and "1 nouvelle(s) entrée(s)" in fetched.stdout
     assert "Parti (" in fetched.stderr and "410 Gone" in fetched.stderr
-    assert "1 source en échec\u00a0; les autres ont été relevées" in fetched.stderr
+    assert "1 source en échec\u202f; les autres ont été relevées" in fetched.stderr
     again = invoke(project, "reactions.fetch")  # the gone source is now disabled: nothing failed
     assert again.returncode == 0, again.stderr
     assert "1 en attente ou désactivée(s), 0 en erreur" in again.stdout

@@ -476,3 +476,48 @@ def test_a_parse_past_its_source_time_is_stopped_and_the_next_source_parsed(stor
     assert results["Lent"].error.startswith("analyse trop longue") and results["Lent"].step == "parse"
     assert all(results[f"Bon {n}"].status == "ok" for n in range(3))
     assert time.perf_counter() - started < 10
+
+
+# The author's commands ------------------------------------------------------------------------
+
+
+def test_cli_status_lists_every_source_with_french_dates_and_digest_keeps_the_echoes(project, server):
+    import shutil
+
+    from conftest import ROOT
+    from test_cli import invoke
+
+    shutil.copy(ROOT / "content" / "echos.json", project / "content" / "echos.json")  # the demo's echoes
+    demo = (project / "content" / "echos.json").read_bytes()
+    server.expect_request("/bon.xml").respond_with_data(GOOD_RSS, content_type="application/rss+xml")
+    server.expect_request("/pause.xml").respond_with_data("", status=503, headers={"Retry-After": "7200"})
+    (project / "reactions").mkdir()
+    (project / "reactions" / "sources.opml").write_text(f"""<?xml version="1.0"?><opml version="2.0"><body>
+<outline type="rss" text="Bon" xmlUrl="{server.url_for('/bon.xml')}" category="blog"/>
+<outline type="rss" text="Pause" xmlUrl="{server.url_for('/pause.xml')}" category="blog"/>
+</body></opml>""", encoding="utf-8")
+    status = invoke(project, "reactions.status")  # nothing fetched yet: every source listed all the same
+    assert status.returncode == 0, status.stderr
+    assert f"Bon [blog] — jamais relevée — dernière relève réussie{NBSP}: jamais" in status.stdout
+    assert "Pause [blog] — jamais relevée" in status.stdout
+    digest = invoke(project, "digest")  # a fresh clone: the store is empty, the demo's echoes stay
+    assert digest.returncode == 0, digest.stderr
+    assert f"echos.json inchangé{NBSP}: aucun nouvel écho (3 gardé(s))." in digest.stdout
+    assert (project / "content" / "echos.json").read_bytes() == demo
+    fetched = invoke(project, "reactions.fetch")
+    assert fetched.returncode == 1 and "1 source en échec" in fetched.stderr
+    assert f"Pause ({server.url_for('/pause.xml')}){NBSP}: 503 (service indisponible){NBSP}: pas de nouvelle " \
+           "demande avant le " in fetched.stderr
+    status = invoke(project, "reactions.status")
+    line = next(l for l in status.stdout.splitlines() if l.startswith("Pause"))
+    assert "en attente jusqu’au " in line and f"{NBSP}h{NBSP}" in line and "+00:00" not in line
+    assert "T" not in line.split("jusqu’au ")[1][:20]  # a French date, not an ISO timestamp
+    assert "Bon [blog] — active — dernière relève réussie" in status.stdout and "1 entrée(s)" in status.stdout
+    (project / "reactions" / "sources.opml").write_text(f"""<?xml version="1.0"?><opml version="2.0"><body>
+<outline type="rss" text="Bon" xmlUrl="{server.url_for('/bon.xml')}" category="blog"/></body></opml>""",
+                                                        encoding="utf-8")
+    fetched = invoke(project, "reactions.fetch")
+    assert fetched.returncode == 0, fetched.stderr
+    assert f"Pause ({server.url_for('/pause.xml')}){NBSP}: retirée de sources.opml" in fetched.stdout
+    status = invoke(project, "reactions.status")
+    assert "Pause [blog] — retirée de sources.opml (ses entrées restent)" in status.stdout

@@ -205,7 +205,8 @@ class Fetcher:
         url, seen, permanent, browser_tried = source.url, set(), True, False
         while True:
             if http_url(url) is None:
-                raise FetchError("adresse invalide (http ou https attendu)")
+                raise FetchError("adresse invalide (attendu\u00a0: http:// ou https://, un nom de serveur, "
+                                 "un port en chiffres)")
             try:
                 status, response_headers, body = await self._get(client, url, headers, budget)
             except (httpx.InvalidURL, httpx.UnsupportedProtocol):

@@ -77,5 +77,7 @@ class Report:
         if not self.failed:
             return None
         count = len(self.failed)
-        return (f"{plural(count, 'source')} en échec\u00a0; les autres ont été relevées "
+        others = ("les autres ont été relevées" if count < len(self.results)
+                  else "aucune n’a pu être relevée")
+        return (f"{plural(count, 'source')} en échec\u202f; {others} "
                 "(«\u202finvoke reactions.status\u202f» garde la dernière erreur de chacune).")

@@ -191,6 +191,8 @@ def _view(source: Source, by_id: dict, counts: dict, at: dt.datetime, zone, list
         state = f"en attente jusqu’au {when_fr(source.retry_after, zone)}"
     elif not source.fetches and not source.last_error:
         state = "jamais relevée"
+    elif source.last_error and (source.last_ok_at is None or (source.last_error_at or at) >= source.last_ok_at):
+        state = "en erreur"
     else:
         state = "active"
     error = f"{source.last_error} ({when_fr(source.last_error_at, zone)})" if source.last_error else None
