@@ -521,3 +521,50 @@ def test_cli_status_lists_every_source_with_french_dates_and_digest_keeps_the_ec
     assert f"Pause ({server.url_for('/pause.xml')}){NBSP}: retirée de sources.opml" in fetched.stdout
     status = invoke(project, "reactions.status")
     assert "Pause [blog] — retirée de sources.opml (ses entrées restent)" in status.stdout
+
+
+def test_an_unforeseen_failure_at_any_step_is_that_sources_error(store, server, monkeypatch):
+    """Isolation as a rule: a bug in matching or a store that refuses one source's write
+    ends as that source's error, named by its step; the other sources are stored."""
+    import sqlite3 as sqlite
+
+    class Fragile(Matcher):
+        def articles(self, entry, folded=None):
+            if "piège" in entry.title:
+                raise RuntimeError("boom")
+            return super().articles(entry, folded)
+
+    for name, title in (("bon", "Réponse de Marion"), ("piege", "Un piège"), ("plein", "Disque plein")):
+        server.expect_request(f"/{name}").respond_with_data(
+            rss(item(title, f"https://{name}.exemple/1", guid=name)), content_type="application/rss+xml")
+    save = Store.save_entries
+
+    def refusing(self, source_id, rows, fields):
+        if any(r["title"] == "Disque plein" for r in rows):
+            raise sqlite.OperationalError("database or disk is full")
+        return save(self, source_id, rows, fields)
+
+    monkeypatch.setattr(Store, "save_entries", refusing)
+    monkeypatch.setitem(globals(), "MATCHER", Fragile(ARTICLES, ["Nénufar"]))
+    _, report = run(store, [Feed(server.url_for(f"/{n}"), n, "blog") for n in ("bon", "piege", "plein")])
+    results = by_name(report)
+    assert results["bon"].status == "ok"
+    assert results["piege"].error == f"erreur inattendue à l’étape «{NNBSP}rapprochement{NNBSP}» (RuntimeError)"
+    assert results["plein"].error == f"erreur inattendue à l’étape «{NNBSP}enregistrement{NNBSP}» (OperationalError)"
+    assert results["piege"].unexpected and results["piege"].notes[0].startswith(f"détail technique{NBSP}: RuntimeError")
+    assert [e.title for e in store.entries()] == ["Réponse de Marion"]
+    state = {s.name: s for s in store.sources()}
+    assert state["plein"].last_error.startswith("erreur inattendue") and state["plein"].fetches == 0
+
+
+def test_opml_problems_are_said_in_french(tmp_path):
+    from reactions.opml import OpmlError, read
+
+    with pytest.raises(OpmlError, match=r"OPML illisible \(fichier introuvable\)"):
+        read(tmp_path / "absent.opml")
+    broken = tmp_path / "casse.opml"
+    broken.write_text("<opml><body><outline", encoding="utf-8")
+    with pytest.raises(OpmlError, match=r"OPML illisible \(XML mal formé, ligne 1, colonne \d+\)"):
+        read(broken)
+    with pytest.raises(OpmlError, match="c’est un dossier"):
+        read(tmp_path)

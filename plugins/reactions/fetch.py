@@ -234,7 +234,7 @@ class Fetcher:
         at = now()
         if status == 410:
             raise FetchError("410 Gone\u00a0: source supprimée par son site, désactivée",
-                             disabled=f"410 Gone le {at.date().isoformat()}")
+                             disabled=f"410 Gone, le {when_fr(at, self.zone)}")
         if status in (429, 503):
             until = retry_after(response_headers.get("retry-after"), at)
             if until > at:
