@@ -164,7 +164,7 @@ def test_hostile_sources_fail_alone_and_good_ones_are_stored_in_the_same_run(sto
     assert titles["Écouter avant de parler, vraiment"].articles == ("ecouter-avant-de-parler",)
     assert not any(r.unexpected for r in report.results), [(r.source.name, r.error, r.notes) for r in report.results]
     error = {name: results[name].error for name in results}
-    assert "trop volumineuse" in error["bombe"] and "décompressée" in error["bombe"]
+    assert "trop volumineuse" in error["bombe"] and "décompressée" in error["bombe"] and results["bombe"].step == "decode"
     assert results["port"].status == "ok" and titles["Port étrange"].link is None  # not an address: no link
     assert "503" in error["attente-date"] and "pas de nouvelle demande avant le" in error["attente-date"]
     assert "429" in error["attente-enorme"]

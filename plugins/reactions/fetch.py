@@ -52,8 +52,9 @@ _REASONS = {400: "requête refusée", 401: "accès réservé", 403: "accès refu
 
 
 class FetchError(Exception):
-    def __init__(self, message: str, **state):
+    def __init__(self, message: str, step: str = "fetch", **state):
         super().__init__(message)
+        self.step = step  # "fetch", or "decode" when the body could not be decompressed
         self.state = state  # source fields to store with the error (disabled, retry_after…)
 
 
@@ -174,17 +175,11 @@ class Fetcher:
                                      f"limite {self.limits.max_bytes // 1024}\u00a0Ko)")
                 try:
                     reader = BoundedBody(response.headers.get("content-encoding"), self.limits.max_bytes)
-                except BodyError as error:
-                    raise FetchError(str(error)) from None
-                async for chunk in response.aiter_raw():
-                    try:
+                    async for chunk in response.aiter_raw():
                         reader.feed(chunk)
-                    except BodyError as error:
-                        raise FetchError(str(error)) from None
-                try:
                     body = reader.close()
                 except BodyError as error:
-                    raise FetchError(str(error)) from None
+                    raise FetchError(str(error), step="decode") from None
             else:
                 # A 304 or a redirect has little or no body: read it (at most DRAIN bytes), so that the
                 # connection goes back to the pool instead of being closed.
@@ -328,7 +323,7 @@ class _Run:
             try:
                 response = await self.fetcher.fetch(client, source, budget)
             except FetchError as error:
-                return self._error(source, "fetch", str(error), error.state)
+                return self._error(source, error.step, str(error), error.state)
             step = "store"
             moved, notes, twin = _moved(self.store, source, response)
             if twin is not None:
