@@ -49,8 +49,42 @@ def ensure_isso(say=print) -> None:
     stamp.write_text(ISSO_REQUIREMENTS.read_text())
 
 
+FEED_CORPUS = ROOT / ".corpus" / "feedparser-tests"
+
+
+def ensure_feed_corpus(say=print) -> None:
+    """feedparser's own test feeds (well-formed, ill-formed, encodings, entities,
+    sanitiser payloads), from the source archive of the pinned feedparser on PyPI:
+    outside material the reactions parser must survive."""
+    if FEED_CORPUS.exists():
+        return
+    import re
+    import sys
+    import tarfile
+    import tempfile
+
+    pinned = re.search(r"^feedparser==(\S+)", (ROOT / "requirements.txt").read_text(), re.M).group(1)
+    say(f"Téléchargement des flux de test de feedparser {pinned}…")
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
+                            f"feedparser=={pinned}", "-d", folder], check=True)
+        except (OSError, subprocess.CalledProcessError) as error:
+            say(f"Flux de test de feedparser indisponibles ({error}) : le test du corpus sera ignoré.")
+            return
+        archive = next(Path(folder).glob("feedparser-*.tar.gz"))
+        staging = Path(tempfile.mkdtemp(dir=ROOT, prefix=".corpus-"))
+        with tarfile.open(archive) as tar:
+            members = [m for m in tar.getmembers() if "/tests/" in m.name and m.isfile()]
+            tar.extractall(staging, members=members, filter="data")
+        FEED_CORPUS.parent.mkdir(exist_ok=True)
+        next(staging.glob("feedparser-*/tests")).rename(FEED_CORPUS)
+        shutil.rmtree(staging)
+
+
 def ensure_toolchain(say=print) -> None:
     ensure_isso(say)
+    ensure_feed_corpus(say)
     lock = ROOT / "package-lock.json"
     stamp = ROOT / "node_modules" / ".package-lock.json"
     if shutil.which("npm") and (not stamp.exists() or stamp.stat().st_mtime < lock.stat().st_mtime):
