@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT / "plugins"))
 
 from publishing import build as building  # noqa: E402
 from publishing import deploy, scaffold, serve as serving  # noqa: E402
-from publishing.terminal import inert  # noqa: E402
+from shared import inert  # noqa: E402
 
 console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -348,8 +348,9 @@ def publish(c, dry_run=False):
 def _articles(settings):
     """The site's articles, as intake and review check addresses against them."""
     from discussion.intake import Articles
+    from publishing.sources import article_index
 
-    return Articles.from_index(_article_index(settings))
+    return Articles.from_index(article_index(settings))
 
 
 def _queue(settings):
@@ -503,26 +504,12 @@ def _reactions_store(settings):
 
 
 def _article_index(settings) -> list[dict]:
-    """[{slug, title, url, path}] of the articles, from their headers (no build needed)."""
-    from pelican.utils import slugify
+    """[{slug, title, url, path}]: the reactions package still takes dicts (publishing.sources.ArticleRef)."""
+    from dataclasses import asdict
 
-    from publishing.checks import _files, read_header
+    from publishing.sources import article_index
 
-    root = Path(settings["PATH"])
-    found = []
-    for path in _files(root, settings.get("ARTICLE_PATHS", ["articles"])):
-        fields = read_header(path, str(path)).fields
-        title = fields.get("title", ("",))[0]
-        if not title:
-            continue
-        slug = fields.get("slug", ("",))[0] or slugify(
-            title, regex_subs=settings.get("SLUG_REGEX_SUBSTITUTIONS", []),
-            preserve_case=settings.get("SLUGIFY_PRESERVE_CASE", False),
-            use_unicode=settings.get("SLUGIFY_USE_UNICODE", False))
-        url = settings.get("ARTICLE_URL", "{slug}/").format(slug=slug)
-        found.append({"slug": slug, "title": title, "path": str(path.relative_to(root)),
-                      "url": f"{settings['SITEURL'].rstrip('/')}/{url}"})
-    return found
+    return [asdict(article) for article in article_index(settings)]
 
 
 @task(name="import-opml", help={"file": "fichier OPML exporté d’un lecteur de flux"})

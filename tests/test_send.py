@@ -168,7 +168,7 @@ def test_subscriber_file_problems_are_named_and_skipped(tmp_path):
             "dora@exemple.fr,Dora,cercle,", "eve@exemple.fr,Eve,cercle"]
     people, problems = sending.read_subscribers(subscribers_file(tmp_path, rows), {"public", "abonnes", "cercle"})
     assert [p.email for p in people] == ["alice@exemple.fr"]
-    assert problems == [
+    assert [str(p) for p in problems] == [
         "abonnes.csv:3\u00a0: adresse invalide «\u202fpas-une-adresse\u202f» (il manque le «\u202f@\u202f»), "
         "ligne ignorée",
         "abonnes.csv:4\u00a0: palier inconnu «\u202fpremium\u202f» pour carla@exemple.fr "

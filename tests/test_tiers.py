@@ -239,7 +239,7 @@ def test_bad_dividers_fail_naming_file_and_line(build_site, body, line, message)
 
 
 def test_unknown_tier_metadata_fails_naming_the_line(build_site):
-    with pytest.raises(BuildError, match=r"content/articles/faux\.md:3 : palier inconnu « vip »"):
+    with pytest.raises(BuildError, match=r"content/articles/faux\.md:3\u00a0: palier inconnu « vip »"):
         build_site({"articles/faux.md": "Title: Faux\nDate: 2026-11-20\nTier: vip\n\nTexte.\n"})
 
 

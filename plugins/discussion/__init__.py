@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from pelican import signals
 
+from shared import Problem
+
 from . import config, webmentions
 from .comments import FOLDER, count, load, thread
 
@@ -35,8 +37,8 @@ def attach_comments(generator):
     slugs = {a.slug: a for a in _articles(generator)}
     for comment in comments:
         if comment.article not in slugs:
-            problems.append(f"{comment.source}\u00a0: aucun article n’a l’adresse «\u202f{comment.article}\u202f» "
-                            f"(le dossier de {FOLDER}/ doit porter l’adresse de l’article)")
+            problems.append(Problem(comment.source, None, f"aucun article n’a l’adresse «\u202f{comment.article}\u202f» "
+                                    f"(le dossier de {FOLDER}/ doit porter l’adresse de l’article)"))
     roots, orphans = thread([c for c in comments if c.article in slugs])
     problems.extend(orphans)
     mentions, unreadable = webmentions.load(Path(settings["PATH"]), root)

@@ -92,8 +92,8 @@ class Articles:
 
     @classmethod
     def from_index(cls, index) -> "Articles":
-        """From [{"slug", "title", …}], as tasks.py's article index gives them."""
-        return cls({item["slug"]: item["title"] for item in index})
+        """From publishing.sources.article_index (ArticleRef: slug, title…)."""
+        return cls({item.slug: item.title for item in index})
 
     @functools.cached_property
     def _folded(self) -> dict[str, str]:

@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from publishing.terminal import inert
+from shared import inert
 
 from .comments import FOLDER
 from .intake import IntakeError, Articles, Queue, approve, conversation_folder, file_base, header_value, write_new

@@ -30,7 +30,7 @@ import css_inline
 import html2text
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from publishing.files import write_atomic
+from shared import write_atomic
 
 log = logging.getLogger(__name__)
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field, replace
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
+from shared import Problem, ProblemError
+
 from .editions import TOKEN, WIRE, add_related
 from .fields import (NAME_MAX, AddressError, address_key, check_address, control_character,
                      encode_display_name, valid_token)
@@ -28,7 +30,7 @@ from .fields import (NAME_MAX, AddressError, address_key, check_address, control
 COLUMNS = ["email", "name", "tier", "token"]
 
 
-class SendError(Exception):
+class SendError(ProblemError):
     """The send cannot start or go on (bad file, SMTP refused the login…); French message."""
 
 
@@ -57,8 +59,8 @@ def _records(text: str, shown: str):
             limit = f"{csv.field_size_limit():,}".replace(",", "\u202f")
             why = (f"un champ dépasse {limit} caractères, sans doute un guillemet jamais refermé"
                    if "field limit" in str(error) else str(error))
-            raise SendError(f"{shown}:{first}\u00a0: fichier CSV illisible à partir de cette ligne ({why}), "
-                            "rien n’a été envoyé") from error
+            raise SendError(Problem(shown, first, f"fichier CSV illisible à partir de cette ligne ({why}), "
+                                                  "rien n’a été envoyé")) from error
         yield first, reader.line_num, row
 
 
@@ -91,7 +93,7 @@ def check_row(row: list[str], tiers: set[str], *, test_environment: bool = False
 
 
 def read_subscribers(path: Path, tiers: set[str], *,
-                     test_environment: bool = False) -> tuple[list[Subscriber], list[str]]:
+                     test_environment: bool = False) -> tuple[list[Subscriber], list[Problem]]:
     """Valid subscribers, and one French problem per record skipped (file:line,
     the line where the record starts). `test_environment` accepts the .test and
     localhost domains (trials); .invalid and the like are always refused."""
@@ -99,21 +101,22 @@ def read_subscribers(path: Path, tiers: set[str], *,
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise SendError(f"{path}\u00a0: fichier des abonnés introuvable") from None
+        raise SendError(Problem(str(path), None, "fichier des abonnés introuvable")) from None
     except OSError as error:
-        raise SendError(f"{path}\u00a0: impossible de lire le fichier des abonnés (erreur système {error.errno})") from error
+        raise SendError(Problem(str(path), None, "impossible de lire le fichier des abonnés "
+                                                 f"(erreur système {error.errno})")) from error
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise SendError(f"{shown}:{line}\u00a0: le fichier n’est pas en UTF-8 (octet 0x{data[error.start]:02X})\u202f; "
-                        "enregistrez-le en «\u202fCSV UTF-8\u202f»") from None
+        raise SendError(Problem(shown, line, f"le fichier n’est pas en UTF-8 (octet 0x{data[error.start]:02X})\u202f; "
+                                             "enregistrez-le en «\u202fCSV UTF-8\u202f»")) from None
     records = _records(text, shown)
     header = next(records, None)
     if header is None or [c.strip().lower() for c in header[2]] != COLUMNS:
         found = ",".join(header[2]) if header else "(fichier vide)"
-        raise SendError(f"{shown}:1\u00a0: la première ligne doit être «\u202f{','.join(COLUMNS)}\u202f», "
-                        f"pas «\u202f{found}\u202f»")
+        raise SendError(Problem(shown, 1, f"la première ligne doit être «\u202f{','.join(COLUMNS)}\u202f», "
+                                          f"pas «\u202f{found}\u202f»"))
     subscribers, problems, seen = [], [], {}
     for first, last, row in records:
         if not any(cell.strip() for cell in row) and not any(control_character(c) for c in row):
@@ -129,7 +132,7 @@ def read_subscribers(path: Path, tiers: set[str], *,
                 continue
         if last > first:
             problem += f" (champ entre guillemets sur les lignes {first} à {last})"
-        problems.append(f"{shown}:{first}\u00a0: {problem}, ligne ignorée")
+        problems.append(Problem(shown, first, f"{problem}, ligne ignorée"))
     return subscribers, problems
 
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from email.parser import BytesParser
 from pathlib import Path
 
-from publishing.files import write_atomic
+from shared import write_atomic
 
 from .fields import AddressError, address_key, check_address, csv_cell, csv_value, valid_token
 

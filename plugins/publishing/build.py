@@ -20,7 +20,9 @@ from pelican import Pelican, signals
 from pelican.log import console
 from pelican.settings import read_settings
 
-from .checks import Problem, check_content
+from shared import Problem
+
+from .checks import check_content
 from .incremental import PREVIOUS_OUTPUT, commit_fingerprints, discard_fingerprints
 
 

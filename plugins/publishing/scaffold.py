@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pelican.utils import slugify
+
+from shared import read_header_file
 
 
 class ScaffoldError(Exception):
@@ -21,12 +22,9 @@ def slug_for(title: str, settings: dict) -> str:
 def next_issue_number(folder: Path) -> int:
     numbers = [0]
     for path in folder.glob("*.md"):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                break
-            match = re.match(r"(?i)issue:\s*(\d+)\s*$", line)
-            if match:
-                numbers.append(int(match.group(1)))
+        number = read_header_file(path).value("issue")
+        if number.isdigit():
+            numbers.append(int(number))
     return max(numbers) + 1
 
 

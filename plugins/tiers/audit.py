@@ -32,6 +32,8 @@ from pathlib import Path
 
 import ahocorasick
 
+from shared import read_header
+
 from .ladder import LadderError, load_ladder
 
 WINDOW = 6  # words in a run
@@ -94,7 +96,6 @@ def pieces(text: str) -> list[list[str]]:
 
 # Reading the sources -------------------------------------------------------
 
-_META_LINE = re.compile(r"^([A-Za-z0-9_-]+)\s*:\s*(.*)$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _COMMENT = re.compile(r"<!--(.*?)(?:-->|\Z)", re.S)
 _RST_COMMENT = re.compile(r"^\.\.[ \t]+(?![\w-]+::)(.*)$", re.M)
@@ -119,26 +120,10 @@ class Source:
 
 
 def _header(lines: list[str]) -> tuple[dict, int]:
-    """Markdown metadata {key: (value, line)} and the index of the first body line."""
-    fields: dict = {}
-    index = 1 if lines and lines[0].strip() == "---" else 0
-    key = None
-    while index < len(lines):
-        line = lines[index]
-        index += 1
-        if not line.strip() or line.strip() in ("---", "..."):
-            break
-        match = _META_LINE.match(line)
-        if match:
-            key = match.group(1).lower()
-            fields[key] = (match.group(2).strip(), index)
-        elif key and line[:1] in (" ", "\t"):
-            value, at = fields[key]
-            fields[key] = (f"{value} {line.strip()}", at)
-        else:
-            index -= 1
-            break
-    return fields, index
+    """Markdown metadata {key: (value, line)} and the index of the first body line,
+    as Pelican's Markdown reader sees them (shared.headers, not the split's reading)."""
+    header = read_header(lines)
+    return {key: (f.value, f.line) for key, f in header.fields.items()}, header.body
 
 
 def _fences(lines: list[str], first: int) -> set[int]:

@@ -23,13 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from shared import read_header
+
 from .audit import strings
 
 MARKDOWN = (".md", ".markdown", ".mkd", ".mdown")
 SOURCES = MARKDOWN + (".rst", ".html", ".htm")
 MIN_CONTAINED = 16  # bytes: a shorter file is not looked for inside others
 
-_HEADER = re.compile(r"^([A-Za-z0-9_-]+)\s*:\s*(.*)$")
 _DIVIDER = re.compile(r"^ {0,3}<!--\s*tier\s*:", re.I)
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _RST_TIER = re.compile(r"^:tier:\s*(\S+)", re.I | re.M)
@@ -53,19 +54,9 @@ def _public_tier(settings: dict) -> str:
 def _markdown_parts(text: str, public_tier: str) -> tuple[str, str]:
     """(public, reserved) text of a Markdown source, by this module's reading."""
     lines = text.split("\n")
-    index = 1 if lines and lines[0].strip() == "---" else 0
-    reserved_whole = False
-    while index < len(lines):
-        line = lines[index]
-        if not line.strip() or line.strip() in ("---", "..."):
-            break
-        match = _HEADER.match(line)
-        if match and match.group(1).lower() == "tier" and match.group(2).strip().lower() not in ("", public_tier):
-            reserved_whole = True
-        elif not match and not line[:1].isspace():
-            break
-        index += 1
-    header, body = lines[:index], lines[index:]
+    found = read_header(lines)
+    reserved_whole = found.value("tier").lower() not in ("", public_tier)
+    header, body = lines[:found.body], lines[found.body:]
     if reserved_whole:
         return "\n".join(header), "\n".join(body)
     fence = None

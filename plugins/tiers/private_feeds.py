@@ -11,7 +11,7 @@ from pathlib import Path
 
 from feedgenerator import Atom1Feed, get_tag_uri
 
-from publishing.files import write_atomic
+from shared import write_atomic
 
 from .images import relative_base
 from .ladder import Ladder
