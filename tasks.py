@@ -25,7 +25,10 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _settings(conf: str = "pelicanconf.py", **overrides):
-    return building.load_settings(str(ROOT / conf), overrides)
+    try:
+        return building.load_settings(str(ROOT / conf), overrides)
+    except building.BuildError as error:
+        _fail(f"réglages incorrects dans {conf}\u00a0:", error.problems)
 
 
 def _fail(message: str, problems=()) -> None:
@@ -232,7 +235,7 @@ def send(c, issue, subscribers, dry_run=False, rate=0.0, conf="publishconf.py"):
                 editions, people, journal, sending.Mailer(config), issue=number,
                 sender=settings["NEWSLETTER_FROM"], unsubscribed=unsubscribed, unsubscribed_tokens=tokens,
                 rate=float(rate) or None,
-                retry_delays=settings.get("SMTP_RETRY_DELAYS", (2, 5, 15, 30)),
+                retry_delays=settings["SMTP_RETRY_DELAYS"],
                 stop=lambda: bool(stopping),
                 on_progress=lambda subscriber, outcome: progress.advance(task_id))
     except sending.SendError as error:
@@ -269,7 +272,7 @@ def unsubscribes(c, mailbox, strict=False):
     target = Path(settings["PRIVATE_OUTPUT_PATH"]) / "unsubscribed.csv"
     try:
         gathered = gathering.read_requests(Path(mailbox), strict=strict,
-                                           unsubscribe_url=settings.get("NEWSLETTER_UNSUBSCRIBE_URL"))
+                                           unsubscribe_url=settings["NEWSLETTER_UNSUBSCRIBE_URL"])
     except gathering.MailboxError as error:
         _fail(inert(error))
     added, total = gathering.merge(gathered.requests, target)
@@ -400,9 +403,8 @@ def comments_review(c, approve=None, reject=None, article=None, as_author=None, 
     import os
 
     from discussion import intake, review
-    from discussion.config import merged
 
-    settings = merged(_settings())
+    settings = _settings()
     queue = _queue(settings)
     content = Path(settings["PATH"])
     articles = _articles(settings)
@@ -477,7 +479,7 @@ def comments_review(c, approve=None, reject=None, article=None, as_author=None, 
             return
         for row in rows:
             console.print()
-            for line in review.describe(row, settings.get("AUTHOR"), settings.get("AUTHOR_EMAIL")):
+            for line in review.describe(row, settings.get("AUTHOR"), settings["AUTHOR_EMAIL"]):
                 console.print(line, highlight=False)
             answer = input("[a]pprouver, [r]ejeter, [p]asser\u202f? ").strip().lower()[:1]
             if answer == "a":

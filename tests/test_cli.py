@@ -84,6 +84,19 @@ def test_build_fails_on_bad_content_in_french_without_traceback(project):
     assert (project / "output/index.html").exists()  # the previous site is still there
 
 
+def test_a_misspelt_setting_stops_every_command_naming_it(project):
+    write_content(project / "content", basic_site())
+    conf = project / "pelicanconf.py"
+    conf.write_text(conf.read_text(encoding="utf-8") + "\nTOC_MIN_WORD = 800\n", encoding="utf-8")
+    for command in (["build"], ["new", "Un titre"], ["audit"]):
+        done = invoke(project, *command)
+        assert done.returncode == 1, command
+        assert ("Erreur\u00a0: réglages incorrects dans pelicanconf.py\u00a0:\n"
+                "  • pelicanconf.py\u00a0: réglage inconnu «\u202fTOC_MIN_WORD\u202f»\u202f; "
+                "vouliez-vous dire «\u202fTOC_MIN_WORDS\u202f»\u202f?\n") == done.stderr, command
+    assert not (project / "output").exists() and not (project / "content/articles/un-titre.md").exists()
+
+
 def test_clean_keeps_private(project):
     write_content(project / "content", basic_site())
     invoke(project, "build")

@@ -17,7 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from conftest import free_port, site_settings, write_content
-from newsletter import send as sending
+from newsletter import DEFAULTS, send as sending
 from publishing.build import build
 from test_newsletter_editions import ABONNES_WORD, CERCLE_WORD, FILES, PUBLIC_WORD
 
@@ -185,7 +185,7 @@ def test_subscriber_file_problems_are_named_and_skipped(tmp_path):
 
 
 def test_smtp_settings_come_from_the_environment_first():
-    settings = {"SMTP_HOST": "smtp.reglages.fr", "SMTP_PORT": 25, "SMTP_TLS": "none"}
+    settings = {**DEFAULTS, "SMTP_HOST": "smtp.reglages.fr", "SMTP_PORT": 25, "SMTP_TLS": "none"}
     config = sending.SmtpConfig.from_settings(settings, {"NENUFAR_SMTP_HOST": "smtp.env.fr",
                                                          "NENUFAR_SMTP_TLS": "ssl",
                                                          "NENUFAR_SMTP_USER": "claire",
@@ -193,7 +193,7 @@ def test_smtp_settings_come_from_the_environment_first():
     assert (config.host, config.port, config.tls, config.user, config.password) == \
         ("smtp.env.fr", 25, "ssl", "claire", "secret")
     with pytest.raises(sending.SendError, match="«\u202ftls13\u202f» inconnu"):
-        sending.SmtpConfig.from_settings({"SMTP_HOST": "x", "SMTP_TLS": "tls13"}, {})
+        sending.SmtpConfig.from_settings({**DEFAULTS, "SMTP_HOST": "x", "SMTP_TLS": "tls13"}, {})
 
 
 # The CLI, as the author runs it, stopped by Ctrl-C or killed outright.

@@ -3,7 +3,7 @@ the approved comments (content/conversations/, see comments.py) are rendered
 under it, threaded. Also sets `comment_count` for listings and the context's
 `most_commented` for the home page. The badge of the author's replies is
 declared by their files (`Role: autrice`), its word is `AUTHOR_BADGE`
-(config.py holds the defaults).
+(config.py holds its settings' defaults and checks).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from pelican import signals
 
 from shared import Problem
 
-from . import config, webmentions
+from . import webmentions
+from .config import DEFAULTS, PREFIXES, check_settings
 from .comments import FOLDER, count, load, thread
 
 log = logging.getLogger(__name__)
@@ -64,14 +65,5 @@ def attach_comments(generator):
     generator.context["most_commented"] = ranked[: settings["MOST_COMMENTED"]]
 
 
-def apply_defaults(pelican):
-    """Merge the defaults once, before any generator copies the settings; check them."""
-    for key, value in config.DEFAULTS.items():
-        pelican.settings.setdefault(key, value)
-    for problem in config.problems(pelican.settings):
-        log.error("%s", problem)
-
-
 def register():
-    signals.initialized.connect(apply_defaults)
     signals.article_generator_finalized.connect(attach_comments)

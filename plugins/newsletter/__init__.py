@@ -8,9 +8,10 @@ from pathlib import Path
 
 from pelican import signals
 
+from .config import DEFAULTS, PREFIXES, REFUSED, TYPES
 from .issues import NewsletterGenerator, NewsletterIssue, newsletter_generator
 
-__all__ = ["NewsletterGenerator", "NewsletterIssue", "register"]
+__all__ = ["DEFAULTS", "PREFIXES", "REFUSED", "TYPES", "NewsletterGenerator", "NewsletterIssue", "register"]
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ def _ladder_and_keys(settings):
 
 def render_requested_editions(generators):
     settings = generators[0].settings if generators else {}
-    wanted = settings.get("NEWSLETTER_EDITION")
+    wanted = settings["NEWSLETTER_EDITION"]
     if not wanted:
         return
     from .editions import render_editions, write_editions
@@ -61,18 +62,16 @@ def render_requested_editions(generators):
                 echoes.append({**reaction, "article": str(article.title)})
     echoes.sort(key=lambda r: r["date"], reverse=True)
     images = generators[0].context.get("tier_images")  # set by tiers, which runs first
-    editions = render_editions(issue, fresh, ladder, settings, keys, echoes[: settings.get("NEWSLETTER_ECHOES", 8)],
+    editions = render_editions(issue, fresh, ladder, settings, keys, echoes[: settings["NEWSLETTER_ECHOES"]],
                                images)
-    folder = Path(settings.get("PRIVATE_OUTPUT_PATH") or "private") / "newsletter" / str(issue.number)
+    folder = Path(settings["PRIVATE_OUTPUT_PATH"]) / "newsletter" / str(issue.number)
     write_editions(editions, folder)
     settings["NEWSLETTER_EDITIONS_WRITTEN"] = editions  # handed to the CLI by BuildResult
 
 
 def keep_issues_out_of_articles(pelican):
     """Issues are read by their own generator, even when ARTICLE_PATHS covers all of content/."""
-    from .issues import setting
-
-    folders = list(setting(pelican.settings, "NEWSLETTER_PATHS"))
+    folders = list(pelican.settings["NEWSLETTER_PATHS"])
     for key in ("ARTICLE_EXCLUDES", "PAGE_EXCLUDES"):
         current = list(pelican.settings.get(key) or [])
         pelican.settings[key] = current + [f for f in folders if f not in current]

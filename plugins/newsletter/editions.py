@@ -186,7 +186,7 @@ def _body(issue, ladder, tier, siteurl: str) -> tuple[str, dict | None]:
 
     next_tier = ladder.get(deeper[0].tier)
     words = sum(p.words for p in deeper)
-    return html, {"tier": next_tier, "remaining": remaining_label(words, issue.settings.get("READING_SPEED_WPM", 220)),
+    return html, {"tier": next_tier, "remaining": remaining_label(words, issue.settings["READING_SPEED_WPM"]),
                   "url": absolute(siteurl, next_tier.url)}
 
 
@@ -197,16 +197,16 @@ def render_editions(issue, articles, ladder, settings: dict, keys: dict, echoes=
     template = env.get_template("edition.html")
     css = (Path(settings["THEME"]) / "templates" / "email" / "edition.css").read_text(encoding="utf-8")
     inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
-    sender = settings.get("NEWSLETTER_FROM") or f"{settings.get('AUTHOR', '')} <{settings.get('AUTHOR_EMAIL', '')}>"
-    reply_to = settings.get("NEWSLETTER_REPLY_TO") or sender
-    list_id = settings.get("NEWSLETTER_LIST_ID", "lettre.nenufar.example")
-    unsubscribe_mailto = settings.get("NEWSLETTER_UNSUBSCRIBE_MAILTO")
+    sender = settings["NEWSLETTER_FROM"] or f"{settings.get('AUTHOR') or ''} <{settings['AUTHOR_EMAIL'] or ''}>"
+    reply_to = settings["NEWSLETTER_REPLY_TO"] or sender
+    list_id = settings["NEWSLETTER_LIST_ID"]
+    unsubscribe_mailto = settings["NEWSLETTER_UNSUBSCRIBE_MAILTO"]
     token = quote(TOKEN)
     links = {
         "unsubscribe": absolute(siteurl, settings["NEWSLETTER_UNSUBSCRIBE_URL"].format(token=token, issue=issue.number)),
         "yes": absolute(siteurl, settings["NEWSLETTER_FEEDBACK_URL"].format(token=token, issue=issue.number, answer="oui")),
         "no": absolute(siteurl, settings["NEWSLETTER_FEEDBACK_URL"].format(token=token, issue=issue.number, answer="non")),
-        "subscribe": absolute(siteurl, settings.get("NEWSLETTER_SUBSCRIBE_URL") or "s-abonner/"),
+        "subscribe": absolute(siteurl, settings["NEWSLETTER_SUBSCRIBE_URL"]),
         "online": absolute(siteurl, issue.url),
     }
     editions = []
@@ -224,7 +224,7 @@ def render_editions(issue, articles, ladder, settings: dict, keys: dict, echoes=
             issue=issue, tier=tier, body=body, teaser=teaser, articles=items, links=links, echoes=echoes,
             subject=re.sub(r"<[^>]+>", "", subject), css=css, settings=settings,
             preheader=re.sub(r"<[^>]+>", "", str(getattr(issue, "summary", "") or "")),
-            postal_address=settings.get("NEWSLETTER_POSTAL_ADDRESS", ""),
+            postal_address=settings["NEWSLETTER_POSTAL_ADDRESS"],
         )
         html = inliner.inline(html)
         domain = parseaddr(sender)[1].rpartition("@")[2] or None

@@ -18,11 +18,13 @@ import sqlite3
 import ssl
 import time
 from dataclasses import dataclass, field, replace
+from typing import Literal, get_args
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
 from shared import Problem, ProblemError
 
+from .config import DEFAULTS
 from .editions import TOKEN, WIRE, add_related
 from .fields import (NAME_MAX, AddressError, address_key, check_address, control_character,
                      encode_display_name, valid_token)
@@ -171,24 +173,31 @@ class Journal:
         self.db.close()
 
 
-@dataclass
+Tls = Literal["none", "starttls", "ssl"]
+TLS_MODES: tuple[Tls, ...] = get_args(Tls)
+
+
+@dataclass(frozen=True)
 class SmtpConfig:
     host: str
     port: int
-    tls: str  # none, starttls, ssl
+    tls: Tls
     user: str | None
-    password: str | None
+    password: str | None = field(default=None, repr=False)  # never in a log or a traceback
 
     @classmethod
     def from_settings(cls, settings: dict, environ=os.environ) -> "SmtpConfig":
-        def pick(name, default=None):
+        """NENUFAR_SMTP_* first, then the SMTP_* settings; the password from the environment only."""
+        def pick(name):
             value = environ.get(f"NENUFAR_{name}")
-            return value if value not in (None, "") else settings.get(name, default)
+            return value if value not in (None, "") else settings[name]
 
-        tls = str(pick("SMTP_TLS", "starttls")).lower()
-        if tls not in ("none", "starttls", "ssl"):
+        tls = str(pick("SMTP_TLS")).lower()
+        if tls not in TLS_MODES:
             raise SendError(f"NENUFAR_SMTP_TLS / SMTP_TLS\u00a0: «\u202f{tls}\u202f» inconnu (none, starttls ou ssl)")
-        port = pick("SMTP_PORT", 465 if tls == "ssl" else 587)
+        port = pick("SMTP_PORT")
+        if port is None:  # the port that goes with the TLS mode
+            port = 465 if tls == "ssl" else 587
         try:
             port = int(port)
         except ValueError:
@@ -196,7 +205,7 @@ class SmtpConfig:
         host = pick("SMTP_HOST")
         if not host:
             raise SendError("aucun serveur SMTP\u00a0: réglez SMTP_HOST ou NENUFAR_SMTP_HOST")
-        return cls(str(host), port, tls, pick("SMTP_USER"), pick("SMTP_PASSWORD"))
+        return cls(str(host), port, tls, pick("SMTP_USER"), environ.get("NENUFAR_SMTP_PASSWORD") or None)
 
 
 _TOKEN_GROWTH = 128 - len(TOKEN)  # a placeholder becomes a token of at most 128 characters
@@ -365,7 +374,7 @@ class Mailer:
 
 def send_issue(editions, subscribers, journal: Journal, mailer: Mailer, *, issue: int, sender: str,
                unsubscribed: set[str], unsubscribed_tokens: set[str] = frozenset(),
-               rate: float | None = None, retry_delays=(2, 5, 15, 30),
+               rate: float | None = None, retry_delays=DEFAULTS["SMTP_RETRY_DELAYS"],
                stop=lambda: False, on_progress=lambda subscriber, outcome: None) -> Report:
     templates = {e.tier: wire_template(e) for e in editions}  # each edition rendered once
     domain = parseaddr(sender)[1].rpartition("@")[2] or None

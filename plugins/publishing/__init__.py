@@ -15,6 +15,7 @@ import os
 from pelican import signals
 
 from .checks import check_content
+from .config import DEFAULTS, PREFIXES, check_settings
 from .command import NenufarPelican  # noqa: F401 (PELICAN_CLASS in pelicanconf.py)
 from .incremental import incremental_writer, save_fingerprints
 from .sitemap import collector as sitemap
@@ -73,9 +74,8 @@ def check_every_text_read(generators):
 
 
 def _covered(relative: str, settings) -> bool:
-    for key, default in (("ARTICLE_PATHS", ["articles"]), ("PAGE_PATHS", ["pages"]),
-                         ("NEWSLETTER_PATHS", ["newsletter"])):
-        for folder in settings.get(key, default):
+    for key in ("ARTICLE_PATHS", "PAGE_PATHS", "NEWSLETTER_PATHS"):
+        for folder in settings[key]:
             if folder in ("", ".") or relative.startswith(folder.rstrip("/") + os.sep):
                 return True
     return False
@@ -83,9 +83,8 @@ def _covered(relative: str, settings) -> bool:
 
 def _folders(settings) -> str:
     names = []
-    for key, default, kind in (("ARTICLE_PATHS", ["articles"], "articles"), ("PAGE_PATHS", ["pages"], "pages"),
-                               ("NEWSLETTER_PATHS", ["newsletter"], "lettre")):
-        for folder in settings.get(key, default):
+    for key, kind in (("ARTICLE_PATHS", "articles"), ("PAGE_PATHS", "pages"), ("NEWSLETTER_PATHS", "lettre")):
+        for folder in settings[key]:
             names.append(f"{os.path.basename(os.path.normpath(settings['PATH']))}/{folder.strip('/')}/ ({kind})")
     return ", ".join(names)
 

@@ -24,6 +24,7 @@ from shared import Problem
 
 from .checks import check_content
 from .incremental import PREVIOUS_OUTPUT, commit_fingerprints, discard_fingerprints
+from .settings import prepare
 
 
 class BuildError(Exception):
@@ -79,11 +80,20 @@ def failure_lines(error: BuildError) -> list[str]:
              "le site précédent est resté en place."] + [f"  • {problem}" for problem in error.problems])
 
 
+def prepared(settings: dict, source: str = "pelicanconf.py") -> dict:
+    """`settings` with every plugin's defaults, checked (publishing.settings); BuildError if wrong."""
+    settings, problems = prepare(settings, source)
+    if problems:
+        raise BuildError(problems)
+    return settings
+
+
 def load_settings(path: str = "pelicanconf.py", overrides: dict | None = None) -> dict:
-    settings = read_settings(path, override=overrides or {})
+    """The settings file read by Pelican, then prepared: what the CLI and the tests build with."""
+    settings = prepared(read_settings(path, override=overrides or {}), os.path.basename(path))
     # Pelican makes its own paths absolute from the settings file; ours too.
-    private = settings.get("PRIVATE_OUTPUT_PATH")
-    if private and not os.path.isabs(private):
+    private = settings["PRIVATE_OUTPUT_PATH"]
+    if not os.path.isabs(private):
         settings["PRIVATE_OUTPUT_PATH"] = os.path.join(os.path.dirname(os.path.abspath(path)), private)
     return settings
 
@@ -92,7 +102,7 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
     """Build the site described by `settings`; raise BuildError on any problem."""
     started = time.perf_counter()
     problems = check_content(settings)
-    private = Path(settings.get("PRIVATE_OUTPUT_PATH") or "private").resolve()
+    private = Path(settings["PRIVATE_OUTPUT_PATH"]).resolve()
     public = Path(settings["OUTPUT_PATH"]).resolve()
     if private == public or public in private.parents:
         problems.append(Problem("pelicanconf.py", None, f"PRIVATE_OUTPUT_PATH ({private}) ne peut pas "

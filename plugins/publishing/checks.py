@@ -98,7 +98,7 @@ def check_file(path: Path, kind: str, shown: str, known_keys: frozenset) -> tupl
 def check_content(settings) -> list[Problem]:
     """Every metadata problem in the site's Markdown sources, in file order."""
     root = Path(settings["PATH"])
-    known = KNOWN_KEYS | {k.lower() for k in settings.get("EXTRA_METADATA_KEYS", ())}
+    known = KNOWN_KEYS | {k.lower() for k in settings["EXTRA_METADATA_KEYS"]}
     problems: list[Problem] = []
     numbers: dict[int, str] = {}
     for kind, files in content_kinds(settings).items():

@@ -40,7 +40,7 @@ def new_content(title: str, settings: dict, newsletter: bool = False,
     now = now or dt.datetime.now(ZoneInfo(settings.get("TIMEZONE", "UTC")))
     content = Path(settings["PATH"])
     if newsletter:
-        folder = content / settings.get("NEWSLETTER_PATHS", ["newsletter"])[0]
+        folder = content / settings["NEWSLETTER_PATHS"][0]
         folder.mkdir(parents=True, exist_ok=True)
         number = next_issue_number(folder)
         path = folder / f"numero-{number}.md"

@@ -47,7 +47,7 @@ def content_kinds(settings) -> dict[str, list[tuple[Path, Path]]]:
     """The Markdown sources of each kind, as Pelican's generators share them out:
     (path, path relative to content/) for articles, pages and newsletter issues."""
     root = Path(settings["PATH"])
-    newsletter = settings.get("NEWSLETTER_PATHS", ["newsletter"])
+    newsletter = settings["NEWSLETTER_PATHS"]
     pages = settings.get("PAGE_PATHS", ["pages"])
     article_excludes = list(settings.get("ARTICLE_EXCLUDES", ())) + list(pages) + list(newsletter)
     page_excludes = list(settings.get("PAGE_EXCLUDES", ())) + list(newsletter)

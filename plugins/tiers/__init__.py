@@ -22,6 +22,7 @@ from pathlib import Path
 from pelican import signals
 from pelican.utils import get_relative_path, path_to_url
 
+from .config import DEFAULTS, PREFIXES, check_settings
 from .gates import feed_note, make_gates
 from .images import find_reserved
 from .ladder import LadderError, load_ladder
@@ -33,24 +34,7 @@ log = logging.getLogger(__name__)
 
 
 def private_path(settings: dict) -> Path:
-    return Path(settings.get("PRIVATE_OUTPUT_PATH") or "private")
-
-
-def check_settings(pelican):
-    settings = pelican.settings
-    try:
-        ladder = load_ladder(settings)
-    except LadderError as error:
-        log.error("pelicanconf.py : %s", error)
-        return
-    if ladder.gated and settings.get("OUTPUT_SOURCES"):
-        log.error("pelicanconf.py : OUTPUT_SOURCES publierait le Markdown avec ses parties réservées ; "
-                  "il est refusé tant que TIERS compte des paliers réservés")
-    private = private_path(settings).resolve()
-    output = Path(settings["OUTPUT_PATH"]).resolve()
-    if private == output or output in private.parents:
-        log.error("pelicanconf.py : PRIVATE_OUTPUT_PATH (%s) ne peut pas être dans OUTPUT_PATH, "
-                  "qui est public", private)
+    return Path(settings["PRIVATE_OUTPUT_PATH"])
 
 
 def _texts(generators):
@@ -86,14 +70,14 @@ def seal_and_publish(generators):
     try:
         ladder = load_ladder(settings)
     except LadderError:
-        return  # reported by check_settings
+        return  # reported when the settings were prepared (config.check_settings)
     try:
         keys = keys_from_env(ladder)
     except KeyError_ as error:
         log.error("%s", error)
         return
     vault = Vault(ladder, keys) if keys else None
-    wpm = settings.get("READING_SPEED_WPM", 220)
+    wpm = settings["READING_SPEED_WPM"]
     images = find_reserved(generators, settings, ladder)  # out of the static generator's copies
     generators[0].context["tier_images"] = images
     if images:  # resolve the reserved parts' links once, so that {attach} has settled every save_as
@@ -140,7 +124,6 @@ def note_in_feeds(context, feed):
 
 
 def register():
-    signals.initialized.connect(check_settings)
     signals.readers_init.connect(install_readers)
     signals.all_generators_finalized.connect(seal_and_publish)
     signals.feed_generated.connect(note_in_feeds)

@@ -56,7 +56,7 @@ class Ladder:
 
 
 def load_ladder(settings: dict) -> Ladder:
-    raw = settings.get("TIERS")
+    raw = settings["TIERS"]
     if not raw:
         return Ladder((Tier("public", "Tout le monde", "", "", 0, "à tout le monde", ""),))
     if not isinstance(raw, (list, tuple)):

@@ -26,7 +26,7 @@ def write_feeds(articles, ladder: Ladder, settings: dict, private: Path, images=
     written = []
     for tier in ladder.gated:
         path = feed_path(private, tier.id)
-        base = settings.get("PRIVATE_SITEURL") or relative_base(private, path.parent)
+        base = settings["PRIVATE_SITEURL"] or relative_base(private, path.parent)
         feed = Atom1Feed(
             title=f"{settings.get('SITENAME', '')} — {tier.label}",
             link=f"{siteurl}/",

@@ -88,7 +88,7 @@ class TierMarkdownReader(MarkdownReader):
         try:
             ladder = load_ladder(self.settings)
         except LadderError:
-            return "", self._header_only(text)  # reported once, by check_settings
+            return "", self._header_only(text)  # reported when the settings were prepared (config.check_settings)
         start = read_header(text.split("\n")).fields.get("tier")
         try:
             parts = cut(text, ladder, start.value.lower() if start and start.value else None,
