@@ -294,7 +294,7 @@ def unsubscribes(c, mailbox, strict=False):
 @task
 def audit(c):
     """Cherche dans output/ tout texte réservé à un palier (fichiers compressés compris)."""
-    from tiers.audit import audit as find_leaks
+    from tiers import audit as find_leaks
 
     settings = _settings()
     output = Path(settings["OUTPUT_PATH"])

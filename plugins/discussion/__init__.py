@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from pelican import signals
 
+from publishing import ARTICLE_LISTS, contents
 from shared import Problem
 
 from . import webmentions
@@ -24,18 +25,12 @@ from .comments import FOLDER, count, load, thread
 log = logging.getLogger(__name__)
 
 
-def _articles(generator):
-    for name in ("articles", "translations", "drafts", "drafts_translations", "hidden_articles",
-                 "hidden_translations"):
-        yield from getattr(generator, name, None) or ()
-
-
 def attach_comments(generator):
     settings = generator.settings
     timezone = ZoneInfo(settings.get("TIMEZONE") or "UTC")
     root = os.path.basename(os.path.normpath(settings["PATH"]))
     comments, problems = load(Path(settings["PATH"]), timezone, root)
-    slugs = {a.slug: a for a in _articles(generator)}
+    slugs = {a.slug: a for a in contents([generator], ARTICLE_LISTS)}
     for comment in comments:
         if comment.article not in slugs:
             problems.append(Problem(comment.source, None, f"aucun article n’a l’adresse «\u202f{comment.article}\u202f» "
@@ -47,14 +42,14 @@ def attach_comments(generator):
     for problem in problems:
         log.error("%s", problem)
     by_path = {}
-    for article in _articles(generator):
+    for article in contents([generator], ARTICLE_LISTS):
         by_path.setdefault(article.url.strip("/"), article)
     elsewhere = sorted({m.target_path or "/" for m in mentions if m.target_path not in by_path})
     if elsewhere:
         log.warning("webmentions\u00a0: %s mention(s) visent des pages qui ne sont pas des articles (%s), "
                     "elles ne sont pas affichées", sum(m.target_path not in by_path for m in mentions),
                     ", ".join(elsewhere[:5]))
-    for article in _articles(generator):  # every one, even two sharing a slug (reported elsewhere)
+    for article in contents([generator], ARTICLE_LISTS):  # every one, even two sharing a slug (reported elsewhere)
         article.comments = roots.get(article.slug, [])
         article.comment_count = count(article.comments)
         received = [m for m in mentions if by_path.get(m.target_path) is article]

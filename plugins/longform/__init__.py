@@ -7,6 +7,8 @@ publishing's READING_SPEED_WPM.
 
 from pelican import signals
 
+from publishing import ARTICLE_LISTS, contents
+
 from .config import DEFAULTS, PREFIXES
 from .dates import date_fr, iso_date_fr, ordinal
 from .reading import reading_label, reading_minutes, table_of_contents, word_count
@@ -63,10 +65,9 @@ def link_articles(generator):
     # Only published articles form series. The others (drafts, hidden articles,
     # translations) would keep Pelican's raw `Series:` string in `series`,
     # which the theme would read as a series (its `.index`, a str method).
-    for name in ("translations", "drafts", "drafts_translations", "hidden_articles", "hidden_translations"):
-        for article in getattr(generator, name, None) or ():
-            if not isinstance(getattr(article, "series", None), dict):
-                article.series = None
+    for article in contents([generator], ARTICLE_LISTS[1:]):  # every list but `articles`
+        if not isinstance(getattr(article, "series", None), dict):
+            article.series = None
     articles = generator.articles  # newest first
     for position, article in enumerate(articles):
         article.newer = articles[position - 1] if position else None

@@ -31,6 +31,7 @@ import html2text
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from shared import write_atomic
+from tiers import remaining_label  # the same words as the site's teaser
 
 log = logging.getLogger(__name__)
 
@@ -182,8 +183,6 @@ def _body(issue, ladder, tier, siteurl: str) -> tuple[str, dict | None]:
     deeper = [p for p in split.gated if ladder.get(p.tier).rank > tier.rank]
     if not deeper:
         return html, None
-    from tiers.gates import remaining_label  # the same words as the site's teaser
-
     next_tier = ladder.get(deeper[0].tier)
     words = sum(p.words for p in deeper)
     return html, {"tier": next_tier, "remaining": remaining_label(words, issue.settings["READING_SPEED_WPM"]),

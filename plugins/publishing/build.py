@@ -25,6 +25,7 @@ from shared import Problem
 from .checks import check_content
 from .incremental import PREVIOUS_OUTPUT, commit_fingerprints, discard_fingerprints
 from .settings import prepare
+from .hooks import gather, site_staged
 
 
 class BuildError(Exception):
@@ -140,10 +141,9 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
         pelican.run()
         if collector.errors:
             raise BuildError(collector.errors)
-        leaks = _audit(pelican.settings, staging)
-        if leaks:
-            raise BuildError([Problem("", None, "fuite de texte réservé dans le site public, "
-                                      "construction refusée :")] + leaks)
+        refused = gather(site_staged, pelican, output=staging)  # the tiers audit, among others
+        if refused:
+            raise BuildError(refused)
     except BuildError:
         shutil.rmtree(staging, ignore_errors=True)
         _forget_failed_build(settings["CACHE_PATH"])
@@ -181,15 +181,6 @@ def _forget_failed_build(cache_path: str) -> None:
     """
     discard_fingerprints(cache_path)
     shutil.rmtree(cache_path, ignore_errors=True)
-
-
-def _audit(settings: dict, output: Path) -> list:
-    """The tiers leak audit over the freshly built public output."""
-    if "tiers" not in (settings.get("PLUGINS") or []):
-        return []
-    from tiers.audit import audit
-
-    return [str(leak) for leak in audit(settings, output)]
 
 
 # Settings that change what the readers produce; the reader cache depends on them.

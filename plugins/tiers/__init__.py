@@ -22,26 +22,29 @@ from pathlib import Path
 from pelican import signals
 from pelican.utils import get_relative_path, path_to_url
 
+from publishing import contents, site_staged
+from shared import Problem
+
+from .audit import Leak, audit
 from .config import DEFAULTS, PREFIXES, check_settings
-from .gates import feed_note, make_gates
-from .images import find_reserved
-from .ladder import LadderError, load_ladder
+from .gates import feed_note, make_gates, remaining_label
+from .image_audit import ClearCopy
+from .images import ReservedImages, find_reserved
+from .ladder import PUBLIC_ONLY, Ladder, LadderError, Tier, load_ladder
 from .private_feeds import write_feeds
-from .seal import KeyError_, Vault, keys_from_env
 from .reader import install_readers
+from .seal import KeyError_, Vault, keys_from_env
+from .split import Part, TierSplit
+
+__all__ = ["DEFAULTS", "PREFIXES", "PUBLIC_ONLY", "ClearCopy", "KeyError_", "Ladder", "LadderError", "Leak", "Part",
+           "ReservedImages", "Tier", "TierSplit", "Vault", "audit", "check_settings", "keys_from_env",
+           "load_ladder", "register", "remaining_label"]
 
 log = logging.getLogger(__name__)
 
 
 def private_path(settings: dict) -> Path:
     return Path(settings["PRIVATE_OUTPUT_PATH"])
-
-
-def _texts(generators):
-    for generator in generators:
-        for name in ("articles", "translations", "drafts", "drafts_translations", "hidden_articles",
-                     "hidden_translations", "pages", "hidden_pages", "draft_pages", "issues"):
-            yield from getattr(generator, name, None) or ()
 
 
 def _siteurl(settings: dict, item) -> str:
@@ -81,15 +84,11 @@ def seal_and_publish(generators):
     images = find_reserved(generators, settings, ladder)  # out of the static generator's copies
     generators[0].context["tier_images"] = images
     if images:  # resolve the reserved parts' links once, so that {attach} has settled every save_as
-        for item in _texts(generators):
+        for item in contents(generators):
             for part in getattr(getattr(item, "tier_split", None), "gated", ()):
                 item._update_content(part.html, _siteurl(settings, item))
         images.settle()
-    seen = set()
-    for item in _texts(generators):
-        if id(item) in seen:
-            continue
-        seen.add(id(item))
+    for item in contents(generators):
         split = getattr(item, "tier_split", None)
         if split is None:
             continue
@@ -123,7 +122,17 @@ def note_in_feeds(context, feed):
             item[key] = f"{item.get(key) or ''}{note}"
 
 
+def audit_staged(pelican, output: Path) -> list[Problem]:
+    """site_staged (publishing): the leak audit over the site about to be published."""
+    found = audit(pelican.settings, output)
+    if not found:
+        return []
+    return ([Problem("", None, "fuite de texte réservé dans le site public, construction refusée\u00a0:")]
+            + [item.problem for item in found])
+
+
 def register():
     signals.readers_init.connect(install_readers)
     signals.all_generators_finalized.connect(seal_and_publish)
     signals.feed_generated.connect(note_in_feeds)
+    site_staged.connect(audit_staged)

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import ahocorasick
 
-from shared import read_header
+from shared import Problem, read_header
 
 from .ladder import LadderError, load_ladder
 
@@ -522,12 +522,18 @@ def readable(data: bytes) -> str:
 
 @dataclass(frozen=True)
 class Leak:
+    """A file of the output (`path`, relative to it) that holds reserved text."""
+
     path: str
-    phrase: str
-    where: str
+    phrase: str  # the run of words found, as the reserved source has it
+    where: str  # « content/articles/x.md:12 (abonnes) »
+
+    @property
+    def problem(self) -> Problem:
+        return Problem(self.path, None, f"contient «\u202f{self.phrase}\u202f», texte réservé de {self.where}")
 
     def __str__(self) -> str:
-        return f"{self.path} : contient « {self.phrase} », texte réservé de {self.where}"
+        return str(self.problem)
 
 
 def _folded(path: Path) -> str:
@@ -571,7 +577,8 @@ def scan(output: Path, probes: Probes) -> list[Leak]:
 
 
 def audit(settings: dict, output: Path) -> list:
-    """Reserved text (Leak) and reserved images in clear (image_audit.ClearCopy) in the output."""
+    """Reserved text (Leak) and reserved images in clear (image_audit.ClearCopy)
+    in the output: each has a `path` relative to it, a `problem` and a French `str`."""
     from .image_audit import clear_reserved_images
 
     return scan(output, probes_for(settings)) + clear_reserved_images(settings, output)

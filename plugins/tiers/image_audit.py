@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from shared import read_header
+from shared import Problem, read_header
 
 from .audit import strings
 
@@ -171,10 +171,16 @@ class ClearCopy:
     """A file of the output that holds a reserved image in clear."""
 
     path: str  # relative to the output folder
-    message: str
+    image: str  # content-relative path of the reserved image
+    sources: str  # the sources whose reserved part cites it, as the author knows them
+
+    @property
+    def problem(self) -> Problem:
+        return Problem(self.path, None, f"copie en clair de l’image réservée {self.image}, "
+                                        f"citée seulement dans une partie réservée ({self.sources})")
 
     def __str__(self) -> str:
-        return self.message
+        return str(self.problem)
 
 
 def clear_reserved_images(settings: dict, output) -> list[ClearCopy]:
@@ -202,6 +208,5 @@ def clear_reserved_images(settings: dict, output) -> list[ClearCopy]:
             if any(_holds(view, image, encoded) for view in views):
                 shown = ", ".join(f"{content}/{s}" for s in sources)
                 where = path.relative_to(output).as_posix()
-                reports.append(ClearCopy(where, f"{where}\u00a0: copie en clair de l’image réservée "
-                                                f"{content}/{name}, citée seulement dans une partie réservée ({shown})"))
+                reports.append(ClearCopy(where, f"{content}/{name}", shown))
     return reports

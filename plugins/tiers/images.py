@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
+from publishing import contents
+
 log = logging.getLogger(__name__)
 
 SEALED_DIR = "scelles"  # under THEME_STATIC_DIR
@@ -61,21 +63,6 @@ _NOT_REFERENCES = ("STATIC_PATHS", "STATIC_EXCLUDES", "ARTICLE_PATHS", "ARTICLE_
                    "OUTPUT_PATH", "PRIVATE_OUTPUT_PATH", "CACHE_PATH", "PLUGIN_PATHS", "THEME", "THEME_STATIC_PATHS")
 _TEXT_SUFFIXES = (".html", ".htm", ".xml", ".j2", ".jinja", ".jinja2", ".css", ".js", ".mjs", ".json", ".txt",
                   ".svg", ".webmanifest")
-_TEXT_LISTS = ("articles", "translations", "drafts", "drafts_translations", "hidden_articles",
-               "hidden_translations", "pages", "hidden_pages", "draft_pages", "draft_translations", "issues")
-
-
-def texts(generators):
-    """Every content object of the build, once."""
-    seen = set()
-    for generator in generators:
-        for name in _TEXT_LISTS:
-            for item in getattr(generator, name, None) or ():
-                if id(item) not in seen:
-                    seen.add(id(item))
-                    yield item
-
-
 def _strings(value, depth: int = 0):
     """The strings in a metadata or settings value (lists, dicts, nested)."""
     if isinstance(value, str):
@@ -253,7 +240,7 @@ def _theme_texts(settings: dict):
 
 def public_texts(generators, settings: dict):
     """(item or None, text) of everything the public site may show."""
-    for item in texts(generators):
+    for item in contents(generators):
         yield item, getattr(item, "_content", None)
         yield item, getattr(item, "_summary", None)
         for key, value in (getattr(item, "metadata", None) or {}).items():
@@ -419,7 +406,7 @@ def find_reserved(generators, settings: dict, ladder) -> ReservedImages:
     if not statics:
         return found
     reserved: dict[object, str] = {}
-    for item in texts(generators):
+    for item in contents(generators):
         split = getattr(item, "tier_split", None)
         if split is None:
             continue

@@ -15,7 +15,7 @@ import re
 from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
-from longform.reading import word_count
+from longform import word_count
 from shared import Problem, read_header
 
 from .dividers import comments_mentioning_tiers, mentions_tier
