@@ -173,5 +173,22 @@ def test_article_page_weight_budget(site):
     assert html + css < 60 * 1024, f"{html} + {css} bytes"
 
 
-def test_gated_sources_are_never_published(site):
-    assert not any(p.suffix == ".md" for p in site.all_files())
+GATED = """Title: Un texte en deux profondeurs
+Date: 2026-11-23 08:30
+Category: Communautés
+
+Le début, pour tout le monde.
+
+<!-- tier: abonnes -->
+
+La suite réservée parle de zibelinecachee, un mot que seul ce passage emploie.
+"""
+
+
+def test_gated_sources_are_never_published(build_site):
+    site = build_site({**basic_site(), "articles/deux-profondeurs.md": GATED})
+    assert site.result.articles == 3
+    assert "Le début, pour tout le monde." in site.text("un-texte-en-deux-profondeurs/index.html")
+    published = site.all_files()
+    assert [p for p in published if p.suffix in (".md", ".markdown", ".mkd", ".mdown")] == []
+    assert not any(b"zibelinecachee" in p.read_bytes() for p in published)

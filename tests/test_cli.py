@@ -11,10 +11,13 @@ import urllib.request
 
 import pytest
 
-from conftest import free_port, write_content
+from conftest import ROOT, free_port, write_content
 from sample import basic_site
 
-TASKS = ["build", "serve", "livereload", "new", "clean", "publish", "audit", "newsletter", "send", "unsubscribes", "comments.import", "comments.review"]
+# Every task of the author CLI, as the README's command table lists them.
+TASKS = ["build", "serve", "livereload", "new", "clean", "publish", "test", "audit", "newsletter", "send",
+         "unsubscribes", "comments.import", "comments.review", "reactions.fetch", "reactions.status",
+         "reactions.import-opml", "reactions.export-opml", "digest"]
 
 
 def invoke(project, *args, env=None, timeout=120):
@@ -26,9 +29,17 @@ def invoke(project, *args, env=None, timeout=120):
 
 def test_every_task_has_a_french_help_line(project):
     listing = invoke(project, "--list").stdout
+    listed = [line.split()[0] for line in listing.splitlines()[2:] if line.startswith("  ") and line[2] != " "]
+    assert sorted(listed) == sorted(TASKS)
     for name in TASKS:
         line = next((l for l in listing.splitlines() if l.strip().startswith(name + " ")), "")
         assert len(line.split(None, 1)) == 2, f"{name} has no help line:\n{listing}"
+
+
+def test_every_task_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8").split("## Commandes", 1)[1].split("\n## ", 1)[0]
+    for name in TASKS:
+        assert f"`invoke {name}" in readme or f"`{name}" in readme, name
 
 
 def test_new_article_scaffold(project):

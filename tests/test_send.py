@@ -393,3 +393,62 @@ def test_starttls_certificate_is_verified(editions, tmp_path, monkeypatch):
 def test_a_missing_subscriber_file_is_named_in_french(tmp_path):
     with pytest.raises(sending.SendError, match="absent.csv\u00a0: fichier des abonnés introuvable$"):
         sending.read_subscribers(tmp_path / "absent.csv", {"public"})
+
+
+# The plan: what --dry-run shows is what the send does.
+
+class FakeMailer:
+    """Replaces the SMTP session only: keeps (recipient, message) in memory."""
+
+    def __init__(self):
+        self.sent: list[tuple[str, bytes]] = []
+
+    def send(self, sender, recipient, data):
+        self.sent.append((recipient, data))
+
+    def close(self):
+        pass
+
+
+def test_the_plan_counts_who_gets_which_edition_before_anything_is_sent(tmp_path):
+    from types import SimpleNamespace
+
+    from newsletter.unsubscribes import Request, merge
+
+    editions = [SimpleNamespace(issue=2, tier=t) for t in ("public", "abonnes", "cercle")]
+    path = subscribers_file(tmp_path, PEOPLE + ["dora@exemple.fr,Dora,cercle,jeton-dora", "faux,Faux,public,jeton-faux"])
+    unsubscribed = tmp_path / "unsubscribed.csv"
+    merge([Request("", "jeton-bruno", "", "boite#1"), Request("dora@exemple.fr", "", "", "boite#2")], unsubscribed)
+    plan = sending.plan_send(editions, path, unsubscribed)
+    assert [s.email for s in plan.subscribers] == ["alice@exemple.fr", "bruno@exemple.fr", "chloe@exemple.fr",
+                                                  "dora@exemple.fr"]
+    assert [s.email for s in plan.recipients] == ["alice@exemple.fr", "chloe@exemple.fr"]
+    assert [s.email for s in plan.unsubscribed] == ["bruno@exemple.fr", "dora@exemple.fr"]
+    assert [(p.path, p.line) for p in plan.skipped] == [("abonnes.csv", 6)]
+    assert plan.counts() == {"public": 1, "abonnes": 0, "cercle": 1}
+    assert plan.summary() == ("numéro 2\u00a0: 2 destinataires (public 1, abonnes 0, cercle 1), 1 ligne ignorée, "
+                              "2 désabonné(s)")
+
+
+def test_the_send_follows_the_plan(editions, tmp_path):
+    path = subscribers_file(tmp_path, PEOPLE)
+    unsubscribed = tmp_path / "unsubscribed.csv"
+    from newsletter.unsubscribes import Request, merge
+
+    merge([Request("", "jeton-bruno", "", "boite#1")], unsubscribed)
+    plan = sending.plan_send(editions, path, unsubscribed)
+    mailer, journal = FakeMailer(), sending.Journal(tmp_path / "envois.sqlite3")
+    outcomes = []
+    try:
+        report = sending.send_plan(plan, journal, mailer, sender="Claire Morvan <claire@nenufar.example>",
+                                   on_progress=lambda subscriber, outcome: outcomes.append((subscriber.email, outcome)))
+        again = sending.send_plan(plan, journal, FakeMailer(), sender="Claire Morvan <claire@nenufar.example>")
+    finally:
+        journal.close()
+    assert [r for r, _ in mailer.sent] == [s.email for s in plan.recipients] == ["alice@exemple.fr", "chloe@exemple.fr"]
+    assert report == sending.Report(sent=["alice@exemple.fr", "chloe@exemple.fr"], unsubscribed=["bruno@exemple.fr"])
+    assert outcomes == [("alice@exemple.fr", "sent"), ("bruno@exemple.fr", "unsubscribed"), ("chloe@exemple.fr", "sent")]
+    assert again == sending.Report(already=["alice@exemple.fr", "chloe@exemple.fr"], unsubscribed=["bruno@exemple.fr"])
+    assert report.summary(0) == ("2 envoyé(s), 0 déjà envoyé(s), 1 désabonné(s), 0 ligne(s) ignorée(s), 0 en échec, "
+                                 "0 à reprendre, 0 incertain(s)")
+    assert report.details() == []

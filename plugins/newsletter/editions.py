@@ -30,6 +30,7 @@ import css_inline
 import html2text
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from publishing import BuildResult, build_site
 from shared import write_atomic
 from tiers import remaining_label  # the same words as the site's teaser
 
@@ -266,3 +267,15 @@ def write_editions(editions: list[Edition], folder: Path) -> list[Path]:
             write_atomic(path, data)
             written.append(path)
     return written
+
+
+def render_issue(settings: dict, issue) -> BuildResult:
+    """Render the editions of `issue` (a number, or "latest"): the site is built
+    in a scratch folder, so output/ is not touched, and the editions are written
+    under PRIVATE_OUTPUT_PATH/newsletter/<N>/ and returned in `editions`.
+    BuildError if the build fails (the issue does not exist, say)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="nenufar-lettre-") as scratch:
+        return build_site(dict(settings, OUTPUT_PATH=str(Path(scratch) / "site"), PAGEFIND=False,
+                          NEWSLETTER_EDITION=str(issue)))

@@ -143,6 +143,63 @@ def is_unsubscribed(subscriber: Subscriber, addresses: set[str], tokens: set[str
     return subscriber.email.lower() in addresses or subscriber.token in tokens
 
 
+JOURNAL = "envois.sqlite3"  # in PRIVATE_OUTPUT_PATH
+
+
+def journal_file(settings: dict) -> Path:
+    return Path(settings["PRIVATE_OUTPUT_PATH"]) / JOURNAL
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Who gets which edition of an issue, decided before anything is sent:
+    `invoke send --dry-run` shows it, the send follows it (send_plan)."""
+
+    editions: tuple  # Edition, one per tier, in the ladder's order
+    subscribers: tuple[Subscriber, ...]  # every valid record of the file, in file order
+    skipped: tuple[Problem, ...]  # one per record left out, named by file and line
+    unsubscribed_addresses: frozenset[str] = frozenset()  # as fields.address_key gives them
+    unsubscribed_tokens: frozenset[str] = frozenset()
+
+    @property
+    def issue(self) -> int:
+        return self.editions[0].issue
+
+    def wants_out(self, subscriber: Subscriber) -> bool:
+        return is_unsubscribed(subscriber, self.unsubscribed_addresses, self.unsubscribed_tokens)
+
+    @property
+    def recipients(self) -> tuple[Subscriber, ...]:
+        return tuple(s for s in self.subscribers if not self.wants_out(s))
+
+    @property
+    def unsubscribed(self) -> tuple[Subscriber, ...]:
+        return tuple(s for s in self.subscribers if self.wants_out(s))
+
+    def counts(self) -> dict[str, int]:
+        """Recipients per tier, in the editions' order (a tier nobody is in counts 0)."""
+        return {e.tier: sum(1 for s in self.recipients if s.tier == e.tier) for e in self.editions}
+
+    def summary(self) -> str:
+        """« Numéro 2 : 6 destinataires (public 2, abonnes 2, cercle 2), 1 ligne ignorée, 0 désabonné(s) »"""
+        skipped = len(self.skipped)
+        listing = ", ".join(f"{tier} {n}" for tier, n in self.counts().items())
+        return (f"numéro {self.issue}\u00a0: {len(self.recipients)} destinataires ({listing}), "
+                f"{skipped} ligne{'s' if skipped > 1 else ''} ignorée{'s' if skipped > 1 else ''}, "
+                f"{len(self.unsubscribed)} désabonné(s)")
+
+
+def plan_send(editions, subscribers: Path, unsubscribed: Path, *, test_environment: bool = False) -> Plan:
+    """The plan for sending `editions` to the subscribers file, minus those who
+    asked to stop (the CSV that `invoke unsubscribes` keeps). SendError when the
+    file cannot be read at all."""
+    from .unsubscribes import unsubscribed as asked_to_stop
+
+    people, skipped = read_subscribers(subscribers, {e.tier for e in editions}, test_environment=test_environment)
+    addresses, tokens = asked_to_stop(unsubscribed)
+    return Plan(tuple(editions), tuple(people), tuple(skipped), frozenset(addresses), frozenset(tokens))
+
+
 class Journal:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -154,11 +211,11 @@ class Journal:
             "tier TEXT, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, error TEXT, "
             "message_id TEXT, updated TEXT NOT NULL, PRIMARY KEY (issue, email))")
 
-    def states(self, issue: int) -> dict[str, tuple[str, str | None]]:
+    def states(self, issue: int) -> dict[str, tuple[Delivery, str | None]]:
         rows = self.db.execute("SELECT email, status, error FROM deliveries WHERE issue = ?", (issue,))
         return {email: (status, error) for email, status, error in rows}
 
-    def mark(self, issue: int, subscriber: Subscriber, status: str, error: str | None = None,
+    def mark(self, issue: int, subscriber: Subscriber, status: Delivery, error: str | None = None,
              message_id: str | None = None) -> None:
         self.db.execute(
             "INSERT INTO deliveries (issue, email, tier, status, attempts, error, message_id, updated) "
@@ -287,15 +344,38 @@ def personalise(template: bytes, subscriber: Subscriber, domain: str | None,
     return head + template.replace(TOKEN.encode(), subscriber.token.encode("ascii")), message_id
 
 
-@dataclass
+# What the journal records of one address for one issue.
+Delivery = Literal["sending", "sent", "deferred", "failed"]
+# What became of one subscriber in this run (on_progress, Report).
+Outcome = Literal["sent", "already", "unsubscribed", "ambiguous", "failed", "deferred"]
+
+
+@dataclass(frozen=True)
 class Report:
+    """The outcome of one run of `send_issue`, one list per kind, addresses in file order."""
+
     sent: list = field(default_factory=list)
     already: list = field(default_factory=list)
     failed: list = field(default_factory=list)  # (email, error)
     deferred: list = field(default_factory=list)  # (email, error): retried by the next run
-    ambiguous: list = field(default_factory=list)
+    ambiguous: list = field(default_factory=list)  # in flight when an earlier run died: never sent twice
     unsubscribed: list = field(default_factory=list)
-    stopped: bool = False
+    stopped: bool = False  # stop() answered True: the rest waits for the next run
+
+    def summary(self, skipped: int = 0) -> str:
+        """The counts, in French; `skipped`: the records of the file left out (Plan.skipped)."""
+        return (f"{len(self.sent)} envoyé(s), {len(self.already)} déjà envoyé(s), {len(self.unsubscribed)} "
+                f"désabonné(s), {skipped} ligne(s) ignorée(s), {len(self.failed)} en échec, "
+                f"{len(self.deferred)} à reprendre, {len(self.ambiguous)} incertain(s)")
+
+    def details(self) -> list[str]:
+        """One French line per address that needs the author's eye (addresses and
+        server replies are untrusted: print them inert)."""
+        return ([f"échec définitif pour {address}\u00a0: {error}" for address, error in self.failed]
+                + [f"échec temporaire pour {address}\u00a0: {error} (sera retenté à la prochaine reprise)"
+                   for address, error in self.deferred]
+                + [f"incertain\u00a0: {address} était en cours d’envoi quand l’envoi précédent s’est arrêté "
+                   "brutalement\u202f; il n’est pas renvoyé, vérifiez s’il l’a reçu." for address in self.ambiguous])
 
 
 def _temporary(error: Exception) -> bool:
@@ -379,7 +459,13 @@ def send_issue(editions, subscribers, journal: Journal, mailer: Mailer, *, issue
     templates = {e.tier: wire_template(e) for e in editions}  # each edition rendered once
     domain = parseaddr(sender)[1].rpartition("@")[2] or None
     envelope_from = parseaddr(sender)[1]
-    report = Report()
+    done: dict[Outcome, list] = {outcome: [] for outcome in get_args(Outcome)}
+    stopped = False
+
+    def record(subscriber: Subscriber, outcome: Outcome, error: str | None = None) -> None:
+        done[outcome].append(subscriber.email if error is None else (subscriber.email, error))
+        on_progress(subscriber, outcome)
+
     unsubscribed = {address_key(a) for a in unsubscribed}
     states = journal.states(issue)
     interval = 1 / rate if rate else 0
@@ -389,23 +475,19 @@ def send_issue(editions, subscribers, journal: Journal, mailer: Mailer, *, issue
             key = subscriber.email.lower()
             status = states.get(key, (None, None))[0]
             if is_unsubscribed(subscriber, unsubscribed, unsubscribed_tokens):
-                report.unsubscribed.append(subscriber.email)
-                on_progress(subscriber, "unsubscribed")
+                record(subscriber, "unsubscribed")
                 continue
             if status == "sent":
-                report.already.append(subscriber.email)
-                on_progress(subscriber, "already")
+                record(subscriber, "already")
                 continue
             if status == "sending":  # in flight when an earlier run died: never risk a second copy
-                report.ambiguous.append(subscriber.email)
-                on_progress(subscriber, "ambiguous")
+                record(subscriber, "ambiguous")
                 continue
             if status == "failed":
-                report.failed.append((subscriber.email, states[key][1]))
-                on_progress(subscriber, "failed")
+                record(subscriber, "failed", states[key][1])
                 continue
             if stop():
-                report.stopped = True
+                stopped = True
                 break
             data, message_id = personalise(templates[subscriber.tier], subscriber, domain)
             for attempt in range(len(retry_delays) + 1):
@@ -428,14 +510,18 @@ def send_issue(editions, subscribers, journal: Journal, mailer: Mailer, *, issue
                         continue
                     status = "deferred" if _temporary(error) else "failed"
                     journal.mark(issue, subscriber, status, _describe(error))
-                    (report.deferred if status == "deferred" else report.failed).append(
-                        (subscriber.email, _describe(error)))
-                    on_progress(subscriber, status)
+                    record(subscriber, status, _describe(error))
                     break
                 journal.mark(issue, subscriber, "sent")
-                report.sent.append(subscriber.email)
-                on_progress(subscriber, "sent")
+                record(subscriber, "sent")
                 break
     finally:
         mailer.close()
-    return report
+    return Report(**done, stopped=stopped)
+
+
+def send_plan(plan: Plan, journal: Journal, mailer: Mailer, *, sender: str, **options) -> Report:
+    """Send what `plan` says (`options`: rate, retry_delays, stop, on_progress, as send_issue takes them)."""
+    return send_issue(plan.editions, plan.subscribers, journal, mailer, issue=plan.issue, sender=sender,
+                      unsubscribed=set(plan.unsubscribed_addresses), unsubscribed_tokens=set(plan.unsubscribed_tokens),
+                      **options)

@@ -16,6 +16,8 @@ from pelican import signals
 
 from shared import Problem
 
+from .build import BuildError, BuildResult, load_settings
+from .build import build as build_site  # `publishing.build` stays the module
 from .checks import check_content
 from .config import DEFAULTS, PREFIXES, check_settings
 from .contents import ARTICLE_LISTS, EVERY_LIST, ISSUE_LISTS, PAGE_LISTS, contents

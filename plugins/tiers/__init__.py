@@ -17,6 +17,8 @@ searched for reserved text read again from the sources, not from the split.
 from __future__ import annotations
 
 import logging
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from pelican import signals
@@ -31,20 +33,37 @@ from .gates import feed_note, make_gates, remaining_label
 from .image_audit import ClearCopy
 from .images import ReservedImages, find_reserved
 from .ladder import PUBLIC_ONLY, Ladder, LadderError, Tier, load_ladder
-from .private_feeds import write_feeds
+from .private_feeds import FEEDS, write_feeds
 from .reader import install_readers
 from .seal import KeyError_, Vault, keys_from_env
 from .split import Part, TierSplit
 
 __all__ = ["DEFAULTS", "PREFIXES", "PUBLIC_ONLY", "ClearCopy", "KeyError_", "Ladder", "LadderError", "Leak", "Part",
-           "ReservedImages", "Tier", "TierSplit", "Vault", "audit", "check_settings", "keys_from_env",
-           "load_ladder", "register", "remaining_label"]
+           "ReservedImages", "Sealing", "Tier", "TierSplit", "Vault", "audit", "check_settings", "keys_from_env",
+           "load_ladder", "register", "remaining_label", "sealing"]
 
 log = logging.getLogger(__name__)
 
 
 def private_path(settings: dict) -> Path:
     return Path(settings["PRIVATE_OUTPUT_PATH"])
+
+
+@dataclass(frozen=True)
+class Sealing:
+    """What a build with these settings and this environment does with the gated parts."""
+
+    gated: tuple[Tier, ...]  # the reserved tiers, from the most open
+    opened: tuple[str, ...]  # the ids of those the keys open: sealed in the pages; the others left out
+    private_feeds: Path  # where the members' feeds are written
+
+
+def sealing(settings: dict, environ=os.environ) -> Sealing:
+    """LadderError or KeyError_ if TIERS or a NENUFAR_KEY_* is wrong (a build reports them first)."""
+    ladder = load_ladder(settings)
+    vault = Vault(ladder, keys_from_env(ladder, environ))
+    return Sealing(ladder.gated, tuple(t.id for t in ladder.gated if vault.can_open(t.id)),
+                   private_path(settings) / FEEDS)
 
 
 def _siteurl(settings: dict, item) -> str:

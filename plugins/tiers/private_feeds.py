@@ -17,8 +17,11 @@ from .images import relative_base
 from .ladder import Ladder
 
 
+FEEDS = "flux"  # under PRIVATE_OUTPUT_PATH
+
+
 def feed_path(private: Path, tier_id: str) -> Path:
-    return private / "flux" / f"{tier_id}.atom.xml"
+    return private / FEEDS / f"{tier_id}.atom.xml"
 
 
 def write_feeds(articles, ladder: Ladder, settings: dict, private: Path, images=None) -> list[Path]:
