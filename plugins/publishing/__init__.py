@@ -1,11 +1,15 @@
-"""Publishing plugin: nothing in content/ is silently left out of the site.
+"""Publishing plugin: the house's core, which every feature plugin may use and
+which uses none of them (plugins/README.md).
 
-Pelican side: the metadata checks run when Pelican starts (so the plain
-`pelican` command reports them too), and after reading, every article file
-must have become an article, a draft or a hidden article.
-Also writes sitemap.xml (sitemap.py).
-CLI side (used by tasks.py): build.py, scaffold.py, serve.py, deploy.py; and
-NenufarPelican (command.py), which the plain `pelican` command runs.
+Settings: every plugin's defaults merged and checked once (settings.py; its
+own table in config.py). Pelican side: the metadata checks run when Pelican
+starts (so the plain `pelican` command reports them too), and after reading,
+every text file must have become an article, a page, an issue or a draft;
+addresses are unique; sitemap.xml (sitemap.py); incremental writes
+(incremental.py). Signals for the plugins: hooks.py (`site_staged`). The
+content lists of generators, named once: contents.py.
+CLI side (used by tasks.py): build.py, sources.py, scaffold.py, serve.py,
+deploy.py; and NenufarPelican (command.py), which the plain `pelican` command runs.
 """
 
 import fnmatch

@@ -9,14 +9,15 @@ web service can use it without loading a site:
 - `read_header` (headers.py): the `Key: value` lines at the top of a source,
   read as Pelican's Markdown reader reads them;
 - `inert` and `safe_url` (terminal.py, text.py): text written by strangers,
-  made safe to print or to put in an attribute.
+  made safe to print or to put in an attribute; `strings`, every string of a
+  nested settings or metadata value.
 """
 
 from .files import write_atomic
 from .headers import Field, Header, read_header, read_header_file
 from .problems import Problem, ProblemError
 from .terminal import inert
-from .text import safe_url
+from .text import safe_url, strings
 
 __all__ = ["Field", "Header", "Problem", "ProblemError", "inert", "read_header", "read_header_file", "safe_url",
-           "write_atomic"]
+           "strings", "write_atomic"]

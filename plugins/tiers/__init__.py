@@ -10,8 +10,9 @@ private Atom feeds are written under PRIVATE_OUTPUT_PATH. Static files shown
 by reserved parts only are kept out of the public output: copied in clear
 under PRIVATE_OUTPUT_PATH, and sealed like the text when the build can
 (images.py).
-Auditing (audit.py, run by `invoke build` and `invoke audit`): the output is
-searched for reserved text read again from the sources, not from the split.
+Auditing (audit.py, connected to publishing's `site_staged`, so every build
+runs it, and called by `invoke audit`): the output is searched for reserved
+text read again from the sources, not from the split.
 """
 
 from __future__ import annotations

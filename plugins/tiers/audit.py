@@ -32,7 +32,7 @@ from pathlib import Path
 
 import ahocorasick
 
-from shared import Problem, read_header
+from shared import Problem, read_header, strings
 
 from .ladder import LadderError, load_ladder
 
@@ -381,19 +381,6 @@ def read_sources(settings: dict, public_id: str) -> list[Source]:
             shown = os.path.join(root.name, os.path.relpath(path, root))
             found.append(read_source(path, shown, public_id))
     return found
-
-
-def strings(value, depth: int = 0):
-    """Every string in a settings or metadata value, nested ones and keys too (the TIERS promises)."""
-    if isinstance(value, str):
-        yield value
-    elif depth < 6 and isinstance(value, dict):
-        for key, item in value.items():
-            yield from strings(key, depth + 1)
-            yield from strings(item, depth + 1)
-    elif depth < 6 and isinstance(value, (list, tuple, set, frozenset)):
-        for item in value:
-            yield from strings(item, depth + 1)
 
 
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)

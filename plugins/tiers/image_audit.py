@@ -23,9 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from shared import Problem, read_header
-
-from .audit import strings
+from shared import Problem, read_header, strings
 
 MARKDOWN = (".md", ".markdown", ".mkd", ".mdown")
 SOURCES = MARKDOWN + (".rst", ".html", ".htm")

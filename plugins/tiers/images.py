@@ -40,6 +40,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
 from publishing import contents
+from shared import strings
 
 log = logging.getLogger(__name__)
 
@@ -63,19 +64,6 @@ _NOT_REFERENCES = ("STATIC_PATHS", "STATIC_EXCLUDES", "ARTICLE_PATHS", "ARTICLE_
                    "OUTPUT_PATH", "PRIVATE_OUTPUT_PATH", "CACHE_PATH", "PLUGIN_PATHS", "THEME", "THEME_STATIC_PATHS")
 _TEXT_SUFFIXES = (".html", ".htm", ".xml", ".j2", ".jinja", ".jinja2", ".css", ".js", ".mjs", ".json", ".txt",
                   ".svg", ".webmanifest")
-def _strings(value, depth: int = 0):
-    """The strings in a metadata or settings value (lists, dicts, nested)."""
-    if isinstance(value, str):
-        yield value
-    elif depth < 6 and isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(key, depth + 1)
-            yield from _strings(item, depth + 1)
-    elif depth < 6 and isinstance(value, (list, tuple, set, frozenset)):
-        for item in value:
-            yield from _strings(item, depth + 1)
-
-
 @functools.lru_cache(maxsize=8)
 def _suffix_pattern(suffixes: frozenset) -> re.Pattern:
     """References that end with one of `suffixes` (and maybe ?query or #fragment):
@@ -245,11 +233,11 @@ def public_texts(generators, settings: dict):
         yield item, getattr(item, "_summary", None)
         for key, value in (getattr(item, "metadata", None) or {}).items():
             if key != "tier_split":
-                for text in _strings(value):
+                for text in strings(value):
                     yield item, text
     for key, value in settings.items():
         if key.isupper() and key not in _NOT_REFERENCES:
-            for text in _strings(value):
+            for text in strings(value):
                 yield None, text
     for text in _theme_texts(settings):
         yield None, text
