@@ -332,7 +332,7 @@ def _queue(settings):
     from discussion import intake
 
     try:
-        return intake.Queue(Path(settings["PRIVATE_OUTPUT_PATH"]) / "commentaires.sqlite3")
+        return intake.Queue(intake.queue_file(settings))
     except intake.IntakeError as error:
         _fail(inert(str(error)))
 

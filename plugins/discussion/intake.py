@@ -374,6 +374,13 @@ def _encodable(submission: Submission) -> Submission:
     return Submission(**values)
 
 
+QUEUE = "commentaires.sqlite3"  # in PRIVATE_OUTPUT_PATH
+
+
+def queue_file(settings: dict) -> Path:
+    return Path(settings["PRIVATE_OUTPUT_PATH"]) / QUEUE
+
+
 class Queue:
     COLUMNS = {"address": "TEXT", "origin": "TEXT"}  # added after the first version of the table
 
