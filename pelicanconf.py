@@ -205,7 +205,7 @@ NEWSLETTER_POSTAL_ADDRESS = "Claire Morvan, 12 rue des Nénuphars, 44000 Nantes,
 # NENUFAR_SMTP_PORT, NENUFAR_SMTP_TLS, NENUFAR_SMTP_USER, NENUFAR_SMTP_PASSWORD; the
 # password belongs in the environment only.
 SMTP_HOST = None
-SMTP_PORT = 587
+SMTP_PORT = None  # None: 465 with SMTP_TLS = "ssl", 587 otherwise
 SMTP_TLS = "starttls"  # none, starttls or ssl
 SMTP_USER = None
 SMTP_RETRY_DELAYS = (2, 5, 15, 30)  # seconds between tries after a temporary refusal
@@ -231,8 +231,9 @@ REACTIONS_DATA = "echos.json"  # in content/, written by `invoke digest`, read b
 # template), add the phrase here, as it stands in the reserved part.
 AUDIT_PUBLIC_PHRASES = []
 
-# publishing writes sitemap.xml; these output paths stay out of it.
-SITEMAP_EXCLUDE = [r"^404\.html$", r"^recherche/", r"^brouillons/", r"^desabonnement/", r"^avis/"]
+# publishing writes sitemap.xml. Pages that ask not to be indexed (404, search,
+# unsubscribe, feedback, drafts) are never in it; these output paths stay out too.
+SITEMAP_EXCLUDE = []
 
 # longform: reading time, table of contents, French dates.
 READING_SPEED_WPM = 220

@@ -1,7 +1,9 @@
 """The author's command line: `invoke --list` shows every task.
 
-Thin by design: each task parses its arguments and calls a function of the
-plugins' packages (plugins/*), where the work and its tests live.
+Thin by design: a task parses its arguments, calls a function of the plugins'
+packages (plugins/*), where the decisions and their tests live, and prints what
+comes back, in French. Anything written by someone else is printed through
+`inert` (shared/terminal.py).
 """
 
 from __future__ import annotations
@@ -16,71 +18,70 @@ from rich.console import Console
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "plugins"))
 
-from publishing import build as building  # noqa: E402
-from publishing import deploy, scaffold, serve as serving  # noqa: E402
-from publishing.terminal import inert  # noqa: E402
+from publishing import BuildError, build_site, deploy, load_settings, scaffold, serve as serving  # noqa: E402
+from shared import inert  # noqa: E402
 
 console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _settings(conf: str = "pelicanconf.py", **overrides):
-    return building.load_settings(str(ROOT / conf), overrides)
+    try:
+        return load_settings(str(ROOT / conf), overrides)
+    except BuildError as error:
+        _fail(f"réglages incorrects dans {conf}\u00a0:", error.problems)
 
 
 def _fail(message: str, problems=()) -> None:
-    err.print(f"[bold red]Erreur[/] : {message}")
+    err.print(f"[bold red]Erreur[/]\u00a0: {message}")
     for problem in problems:  # may quote a file, a header or a line written by a stranger
         err.print(f"  • {inert(problem)}")
     sys.exit(1)
 
 
-def _build(settings) -> building.BuildResult:
+def _shown(path) -> Path:
+    path = Path(path)
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
+def _warnings(result) -> None:
+    for warning in result.warnings:
+        err.print(f"[yellow]Avertissement[/]\u00a0: {inert(warning)}")
+
+
+def _build(settings, failure: str | None = None):
     with console.status("Construction du site…", spinner="dots"):
         try:
-            result = building.build(settings)
-        except building.BuildError as error:
+            result = build_site(settings)
+        except BuildError as error:
             count = len(error.problems)
-            _fail(f"la construction a échoué ({count} problème{'s' if count > 1 else ''})\u202f; "
-                  "le site précédent est resté en place.",
-                  error.problems)
-    for warning in result.warnings:
-        err.print(f"[yellow]Avertissement[/] : {inert(warning)}", highlight=False)
-    where = result.output_path
-    if where.is_relative_to(ROOT):
-        where = where.relative_to(ROOT)
+            _fail(failure or f"la construction a échoué ({count} problème{'s' if count > 1 else ''})\u202f; "
+                             "le site précédent est resté en place.", error.problems)
+    _warnings(result)
+    return result
+
+
+def _report_build(settings, result) -> None:
     seconds = f"{result.seconds:.1f}".replace(".", ",")
-    console.print(f"[green]Site construit[/] dans {where}/ : {result.summary()}, en {seconds}\u00a0s.")
+    console.print(f"[green]Site construit[/] dans {_shown(result.output_path)}/\u00a0: {result.summary()}, "
+                  f"en {seconds}\u00a0s.")
     if result.previews:
         console.print("Brouillons à relire (hors des listes, des flux et de la recherche\u202f; "
                       "jamais publiés par «\u202finvoke publish\u202f»)\u00a0:")
         for address, source in result.previews:
             console.print(f"  {address}  ← {source}", markup=False)
-    _tiers_status(settings)
-    return result
+    if "tiers" in settings["PLUGINS"]:
+        from tiers import sealing
 
+        found = sealing(settings)  # the build has checked TIERS and the keys
+        feeds = f"flux privés dans {_shown(found.private_feeds)}/."
+        if found.opened:
+            console.print(f"Paliers\u00a0: parties réservées chiffrées dans les pages ({', '.join(found.opened)})"
+                          f"\u202f; {feeds}")
+        elif found.gated:
+            names = ", ".join(t.env_key for t in found.gated)
+            console.print(f"Paliers\u00a0: sans clé ({names}), les parties réservées sont absentes du site\u202f; {feeds}")
 
-def _tiers_status(settings) -> None:
-    """Say what became of the gated parts: sealed in the pages, or left out."""
-    if "tiers" not in settings.get("PLUGINS", []):
-        return
-    from tiers.ladder import load_ladder
-    from tiers.seal import keys_from_env
-
-    ladder = load_ladder(settings)
-    if not ladder.gated:
-        return
-    keys = keys_from_env(ladder)  # already checked by the build
-    private = Path(settings["PRIVATE_OUTPUT_PATH"])
-    if private.is_relative_to(ROOT):
-        private = private.relative_to(ROOT)
-    feeds = f"flux privés dans {private}/flux/."
-    if keys:
-        opened = ", ".join(t.id for t in ladder.gated if any(ladder.get(k).rank >= t.rank for k in keys))
-        console.print(f"Paliers\u00a0: parties réservées chiffrées dans les pages ({opened})\u202f; {feeds}")
-    else:
-        names = ", ".join(t.env_key for t in ladder.gated)
-        console.print(f"Paliers\u00a0: sans clé ({names}), les parties réservées sont absentes du site\u202f; {feeds}")
 
 def _warn_port(settings, port) -> None:
     expected = serving.siteurl_port(settings)
@@ -89,19 +90,25 @@ def _warn_port(settings, port) -> None:
                   f"(SITEURL = {settings['SITEURL']}), pas vers {port}.")
 
 
+def _built(settings) -> Path:
+    output = ROOT / settings["OUTPUT_PATH"]
+    if not (output / "index.html").exists():
+        _fail("le site n’est pas construit\u00a0: lancez d’abord «\u202finvoke build\u202f».")
+    return output
+
+
 @task(help={"conf": "fichier de réglages (pelicanconf.py par défaut)"})
 def build(c, conf="pelicanconf.py"):
     """Construit le site dans output/ (vérifie le contenu, indexe la recherche)."""
-    _build(_settings(conf))
+    settings = _settings(conf)
+    _report_build(settings, _build(settings))
 
 
 @task(help={"port": "port d’écoute (8000)", "host": "adresse d’écoute (localhost)"})
 def serve(c, port=8000, host="localhost"):
     """Sert le site construit sur http://localhost:8000/."""
     settings = _settings()
-    output = ROOT / settings["OUTPUT_PATH"]
-    if not (output / "index.html").exists():
-        _fail("le site n’est pas construit : lancez d’abord « invoke build ».")
+    output = _built(settings)
     _warn_port(settings, port)
     server = serving.make_server(output, host, int(port))
     console.print(f"Site servi sur http://{host}:{port}/ (Ctrl+C pour arrêter)")
@@ -116,16 +123,14 @@ def livereload(c, port=8000, host="localhost"):
     """Construit, sert et reconstruit à chaque modification (rechargement automatique)."""
     from livereload import Server
 
-    settings = _settings()
-    settings["PAGEFIND"] = False  # a rebuild should take a second, not the index's time
+    settings = dict(_settings(), PAGEFIND=False)  # a rebuild should take a second, not the index's time
 
     def rebuild():
         try:
-            result = building.build(settings)
-            console.print(f"Reconstruit : {result.summary()}.")
-        except building.BuildError as error:
+            console.print(f"Reconstruit\u00a0: {build_site(settings).summary()}.")
+        except BuildError as error:
             for problem in error.problems:
-                err.print(f"  • {problem}", markup=False)
+                err.print(f"  • {inert(problem)}")
 
     _warn_port(settings, port)
     rebuild()
@@ -144,36 +149,30 @@ def new(c, title, newsletter=False):
         path = scaffold.new_content(title, _settings(), newsletter=newsletter)
     except scaffold.ScaffoldError as error:
         _fail(str(error))
-    console.print(f"Créé : {path.relative_to(ROOT)} (statut brouillon : retirez « Status: draft » pour publier)")
+    console.print(f"Créé\u00a0: {_shown(path)} (statut brouillon\u00a0: retirez «\u202fStatus: draft\u202f» pour publier)")
 
 
-@task(help={"issue": "numéro à rendre (par défaut : le dernier)",
-            "conf": "réglages (publishconf.py par défaut : les liens des courriels doivent être publics)"})
+def _editions(conf: str, issue):
+    from newsletter.editions import render_issue
+
+    settings = _settings(conf)
+    with console.status("Rendu des éditions…", spinner="dots"):
+        try:
+            result = render_issue(settings, issue)
+        except BuildError as error:
+            _fail("le rendu de la lettre a échoué.", error.problems)
+    _warnings(result)
+    return settings, result.editions
+
+
+@task(help={"issue": "numéro à rendre (par défaut\u00a0: le dernier)",
+            "conf": "réglages (publishconf.py par défaut\u00a0: les liens des courriels doivent être publics)"})
 def newsletter(c, issue="latest", conf="publishconf.py"):
     """Rend les éditions d’un numéro de la lettre, une par palier, dans private/newsletter/."""
-    _, editions = _render_editions(conf, issue)
-    for edition in editions:
-        shown = Path(edition.folder)
-        if shown.is_relative_to(ROOT):
-            shown = shown.relative_to(ROOT)
+    for edition in _editions(conf, issue)[1]:
         kilo = f"{edition.size / 1024:.1f}".replace(".", ",")
-        console.print(f"Édition « {edition.tier} » : {shown}/{edition.tier}.html, .txt, .eml ({kilo}\u00a0Ko)")
-
-def _render_editions(conf: str, issue) -> list:
-    """Render one issue's editions in memory (and in private/), output/ untouched."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="nenufar-lettre-") as scratch:
-        settings = _settings(conf, OUTPUT_PATH=str(Path(scratch) / "site"), PAGEFIND=False,
-                             NEWSLETTER_EDITION=str(issue))
-        with console.status("Rendu des éditions…", spinner="dots"):
-            try:
-                result = building.build(settings)
-            except building.BuildError as error:
-                _fail("le rendu de la lettre a échoué.", error.problems)
-    for warning in result.warnings:
-        err.print(f"[yellow]Avertissement[/] : {inert(warning)}", highlight=False)
-    return settings, list(result.editions)
+        console.print(f"Édition «\u202f{edition.tier}\u202f»\u00a0: {_shown(edition.folder)}/{edition.tier}.html, "
+                      f".txt, .eml ({kilo}\u00a0Ko)")
 
 
 @task(help={"issue": "numéro à envoyer",
@@ -187,33 +186,23 @@ def send(c, issue, subscribers, dry_run=False, rate=0.0, conf="publishconf.py"):
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from newsletter import send as sending, unsubscribes
+    from newsletter import send as sending
+    from newsletter.unsubscribes import unsubscribed_file
 
-    settings, editions = _render_editions(conf, issue)
-    tiers = {e.tier for e in editions}
+    settings, editions = _editions(conf, issue)
     try:
-        people, problems = sending.read_subscribers(Path(subscribers), tiers)
+        plan = sending.plan_send(editions, Path(subscribers), unsubscribed_file(settings))
     except sending.SendError as error:
         _fail(inert(error))
-    for problem in problems:
-        err.print(f"[yellow]Ignoré[/]\u00a0: {inert(problem)}", highlight=False)
-    private = Path(settings["PRIVATE_OUTPUT_PATH"])
-    unsubscribed, tokens = unsubscribes.unsubscribed(private / "unsubscribed.csv")
-    staying = [p for p in people if not sending.is_unsubscribed(p, unsubscribed, tokens)]
-    counts = {tier: sum(1 for p in staying if p.tier == tier) for tier in [e.tier for e in editions]}
-    number = editions[0].issue
-    listing = ", ".join(f"{tier} {n}" for tier, n in counts.items())
+    for problem in plan.skipped:
+        err.print(f"[yellow]Ignoré[/]\u00a0: {inert(problem)}")
     if dry_run:
-        console.print(f"Essai à blanc, numéro {number}\u00a0: {len(staying)} destinataires ({inert(listing)})"
-                      f", {len(problems)} ligne{'s' if len(problems) > 1 else ''} ignorée"
-                      f"{'s' if len(problems) > 1 else ''}, "
-                      f"{len(people) - len(staying)} désabonné(s). Rien n’a été envoyé.")
+        console.print(f"Essai à blanc, {inert(plan.summary())}. Rien n’a été envoyé.")
         return
     try:
         config = sending.SmtpConfig.from_settings(settings)
     except sending.SendError as error:
         _fail(inert(error))
-    journal = sending.Journal(private / "envois.sqlite3")
     stopping = []
 
     def on_interrupt(signum, frame):
@@ -224,34 +213,23 @@ def send(c, issue, subscribers, dry_run=False, rate=0.0, conf="publishconf.py"):
                   "(relancez la même commande pour reprendre).")
 
     previous = signal.signal(signal.SIGINT, on_interrupt)
+    journal = sending.Journal(sending.journal_file(settings))
     columns = (TextColumn("Envoi"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     try:
         with Progress(*columns, console=err, transient=True) as progress:
-            task_id = progress.add_task("envoi", total=len(people))
-            report = sending.send_issue(
-                editions, people, journal, sending.Mailer(config), issue=number,
-                sender=settings["NEWSLETTER_FROM"], unsubscribed=unsubscribed, unsubscribed_tokens=tokens,
-                rate=float(rate) or None,
-                retry_delays=settings.get("SMTP_RETRY_DELAYS", (2, 5, 15, 30)),
-                stop=lambda: bool(stopping),
-                on_progress=lambda subscriber, outcome: progress.advance(task_id))
+            bar = progress.add_task("envoi", total=len(plan.subscribers))
+            report = sending.send_plan(plan, journal, sending.Mailer(config), sender=settings["NEWSLETTER_FROM"],
+                                       rate=float(rate) or None, retry_delays=settings["SMTP_RETRY_DELAYS"],
+                                       stop=lambda: bool(stopping),
+                                       on_progress=lambda subscriber, outcome: progress.advance(bar))
     except sending.SendError as error:
         _fail(f"envoi interrompu\u00a0: {inert(error)} (relancez la même commande pour reprendre).")
     finally:
         signal.signal(signal.SIGINT, previous)
         journal.close()
-    console.print(f"Numéro {number}\u00a0: {len(report.sent)} envoyé(s), {len(report.already)} déjà envoyé(s), "
-                  f"{len(report.unsubscribed)} désabonné(s), {len(problems)} ligne(s) ignorée(s), "
-                  f"{len(report.failed)} en échec, {len(report.deferred)} à reprendre, "
-                  f"{len(report.ambiguous)} incertain(s).")
-    for address, error in report.failed:
-        err.print(f"  • échec définitif pour {inert(address)}\u00a0: {inert(error)}")
-    for address, error in report.deferred:
-        err.print(f"  • échec temporaire pour {inert(address)}\u00a0: {inert(error)} "
-                  "(sera retenté à la prochaine reprise)")
-    for address in report.ambiguous:
-        err.print(f"  • incertain\u00a0: {inert(address)} était en cours d’envoi quand l’envoi précédent s’est "
-                  "arrêté brutalement\u202f; il n’est pas renvoyé, vérifiez s’il l’a reçu.")
+    console.print(f"Numéro {plan.issue}\u00a0: {report.summary(len(plan.skipped))}.")
+    for line in report.details():
+        err.print(f"  • {inert(line)}")
     if report.stopped:
         console.print("Envoi arrêté à la demande\u00a0: relancez la même commande pour reprendre.")
         sys.exit(130)
@@ -266,16 +244,15 @@ def unsubscribes(c, mailbox, strict=False):
     from newsletter import unsubscribes as gathering
 
     settings = _settings()
-    target = Path(settings["PRIVATE_OUTPUT_PATH"]) / "unsubscribed.csv"
+    target = gathering.unsubscribed_file(settings)
     try:
         gathered = gathering.read_requests(Path(mailbox), strict=strict,
-                                           unsubscribe_url=settings.get("NEWSLETTER_UNSUBSCRIBE_URL"))
+                                           unsubscribe_url=settings["NEWSLETTER_UNSUBSCRIBE_URL"])
     except gathering.MailboxError as error:
         _fail(inert(error))
     added, total = gathering.merge(gathered.requests, target)
-    shown = target.relative_to(ROOT) if target.is_relative_to(ROOT) else target
     console.print(f"{len(added)} nouvelle(s) demande(s) de désabonnement, {total} au total dans "
-                  f"{inert(shown)}\u202f; {gathered.others} autre(s) message(s) laissé(s) de côté.")
+                  f"{inert(_shown(target))}\u202f; {gathered.others} autre(s) message(s) laissé(s) de côté.")
     tokenless = [r for r in added if r.tokenless]
     if tokenless:
         console.print(f"{len(tokenless)} demande(s) «\u202fsans jeton\u202f», qui valent pour l’adresse "
@@ -291,17 +268,15 @@ def unsubscribes(c, mailbox, strict=False):
 @task
 def audit(c):
     """Cherche dans output/ tout texte réservé à un palier (fichiers compressés compris)."""
-    from tiers.audit import audit as find_leaks
+    from tiers import audit as find_leaks
 
     settings = _settings()
-    output = Path(settings["OUTPUT_PATH"])
-    if not (output / "index.html").exists():
-        _fail("le site n’est pas construit : lancez d’abord « invoke build ».")
+    output = _built(settings)
     leaks = find_leaks(settings, output)
     if leaks:
         _fail(f"texte réservé trouvé dans {len(leaks)} fichier{'s' if len(leaks) > 1 else ''} "
-              f"publics de {output.name}/ :", leaks)
-    console.print(f"[green]Aucune fuite[/] : rien de réservé dans {output.name}/.")
+              f"publics de {output.name}/\u00a0:", leaks)
+    console.print(f"[green]Aucune fuite[/]\u00a0: rien de réservé dans {output.name}/.")
 
 
 @task
@@ -312,18 +287,17 @@ def clean(c):
         path = ROOT / folder
         if path.exists():
             shutil.rmtree(path)
-            console.print(f"Supprimé : {path.relative_to(ROOT)}/")
+            console.print(f"Supprimé\u00a0: {_shown(path)}/")
 
 
-@task(help={"args": "arguments passés à pytest, par exemple « -k typographie -x »"})
+@task(help={"args": "arguments passés à pytest, par exemple «\u202f-k typographie -x\u202f»"})
 def test(c, args=""):
     """Installe ce qu’il faut aux tests (validateurs, Chromium) et lance toute la suite."""
     sys.path.insert(0, str(ROOT / "tests"))
     from toolchain import ensure_toolchain
 
     ensure_toolchain(say=console.print)
-    result = c.run(f"{sys.executable} -m pytest {args}", pty=False, warn=True)
-    sys.exit(result.exited)
+    sys.exit(c.run(f"{sys.executable} -m pytest {args}", pty=False, warn=True).exited)
 
 
 @task(help={"dry_run": "montre ce qui serait copié sans rien envoyer"})
@@ -335,28 +309,30 @@ def publish(c, dry_run=False):
     except deploy.DeployError as error:
         _fail(str(error))
     result = _build(settings)
+    _report_build(settings, result)
     with console.status(f"Envoi vers {target}…"):
         try:
             done = deploy.publish(ROOT / result.output_path, target, dry_run=dry_run)
         except deploy.DeployError as error:
             _fail(str(error))
     changes = [line for line in done.stdout.splitlines() if line.strip()]
-    verb = "seraient envoyés" if dry_run else "envoyés"
-    console.print(f"[green]Publié[/] vers {target} : {len(changes)} changement(s) {verb}.")
+    console.print(f"[green]Publié[/] vers {target}\u00a0: {len(changes)} changement(s) "
+                  f"{'seraient envoyés' if dry_run else 'envoyés'}.")
 
 
 def _articles(settings):
     """The site's articles, as intake and review check addresses against them."""
     from discussion.intake import Articles
+    from publishing.sources import article_index
 
-    return Articles.from_index(_article_index(settings))
+    return Articles.from_index(article_index(settings))
 
 
 def _queue(settings):
     from discussion import intake
 
     try:
-        return intake.Queue(Path(settings["PRIVATE_OUTPUT_PATH"]) / "commentaires.sqlite3")
+        return intake.Queue(intake.queue_file(settings))
     except intake.IntakeError as error:
         _fail(inert(str(error)))
 
@@ -377,12 +353,10 @@ def comments_import(c, source):
     queue.close()
     for refused in result.refused:
         err.print(f"[yellow]Refusé[/]\u00a0: {inert(refused.origin)}\u00a0: {inert(refused.reason)}")
-    taken = [s for s in found if intake.refusal(s) is None]
-    unknown = sum(1 for s in taken if not s.article)
     refused = f", {len(result.refused)} refusé(s)" if result.refused else ""
+    unknown = f", dont {result.without_article} sans article reconnu" if result.without_article else ""
     console.print(f"{result.added} nouveau(x) commentaire(s) en attente ({result.known} déjà connu(s){refused})"
-                  f"{f', dont {unknown} sans article reconnu' if unknown else ''}\u202f; "
-                  f"{waiting} en attente de modération. Suite\u00a0: invoke comments.review")
+                  f"{unknown}\u202f; {waiting} en attente de modération. Suite\u00a0: invoke comments.review")
 
 
 @task(name="review", iterable=["approve", "reject"],
@@ -396,100 +370,44 @@ def comments_review(c, approve=None, reject=None, article=None, as_author=None, 
 
     Un à un, ou avec --approve/--reject. Tout ce qu’un commentaire contient est affiché inerte.
     """
-    import os
-
     from discussion import intake, review
-    from discussion.config import merged
 
-    settings = merged(_settings())
+    settings = _settings()
     queue = _queue(settings)
-    content = Path(settings["PATH"])
-    articles = _articles(settings)
+    content, articles = Path(settings["PATH"]), _articles(settings)
 
-    def shown(path):
-        return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
-
-    def approve_one(row, slug=None):
-        try:
-            path = intake.approve(row, content, queue, articles, slug or article)
-        except intake.IntakeError as error:
-            err.print(f"[yellow]Non approuvé[/]\u00a0: {inert(str(error))}")
-            return False
-        queue.set(row["id"], "approved", str(path))
-        console.print(f"Approuvé\u00a0: n°{row['id']} → {inert(shown(path))}")
-        return True
-
-    def ask_article(row):
-        """The article typed for a comment that names none; None to leave it pending."""
-        while True:
-            typed = input("Adresse de l’article (vide\u00a0: le laisser en attente)\u00a0: ").strip()
-            if not typed:
-                return None
-            if articles.slug_of(typed):
-                return typed
-            err.print(f"[yellow]Refusé[/]\u00a0: {inert(articles.refusal(typed))}")
+    def show(decision):
+        if decision.outcome == "approved":
+            console.print(f"Approuvé\u00a0: n°{decision.ident} → {inert(_shown(decision.file))}")
+        elif decision.outcome == "rejected":
+            console.print(f"Rejeté\u00a0: n°{decision.ident}")
+        else:
+            err.print(f"[yellow]Non approuvé[/]\u00a0: {inert(decision.reason)}")
 
     try:
         if as_author is not None:
             if approve or reject:
                 _fail("--as-author s’utilise seul (sans --approve ni --reject).")
-            if not str(as_author).isdigit():
-                _fail(f"--as-author attend un numéro de la file, pas «\u202f{inert(as_author)}\u202f».")
-            row = queue.get(int(as_author))
-            if row is None:
-                _fail(f"aucun commentaire ne porte le numéro {inert(as_author)}.")
-            text = reply
-            if text is None:
-                editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
-                if not editor:
-                    _fail("donnez le texte avec --reply \"…\", "
-                          "ou définissez $EDITOR pour l’écrire dans votre éditeur.")
-                try:
-                    text = review.text_from_editor(editor, review.reply_template(row))
-                except intake.IntakeError as error:
-                    _fail(inert(str(error)))
-            try:
-                approved, written = review.author_reply(
-                    queue, int(as_author), text, content, articles, author=settings.get("AUTHOR") or "",
-                    badge=settings["AUTHOR_BADGE"], timezone=settings.get("TIMEZONE") or "UTC", article=article)
-            except intake.IntakeError as error:
-                _fail(inert(str(error)))
-            if approved:
-                console.print(f"Approuvé\u00a0: n°{row['id']} → {inert(shown(approved))}")
-            badge = inert(settings["AUTHOR_BADGE"])
-            console.print(f"Réponse écrite\u00a0: {inert(shown(written))} (badge «\u202f{badge}\u202f»)")
-            return
-        if approve or reject:
-            for ident in [*approve, *reject]:
-                row = queue.get(int(ident)) if str(ident).isdigit() else None
-                if row is None or row["status"] != "pending":
-                    _fail(f"aucun commentaire en attente ne porte le numéro {inert(ident)}.")
-            for ident in approve:
-                approve_one(queue.get(int(ident)))
-            for ident in reject:
-                queue.set(int(ident), "rejected")
-                console.print(f"Rejeté\u00a0: n°{ident}")
-            return
-        rows = queue.pending()
-        if not rows:
+            _reply_as_author(settings, queue, as_author, reply, content, articles, article)
+        elif approve or reject:
+            for decision in review.decide_all(queue, approve, reject, content, articles, article):
+                show(decision)
+        elif not queue.pending():
             console.print("Aucun commentaire en attente.")
-            return
-        for row in rows:
+        for row in [] if as_author is not None or approve or reject else queue.pending():
             console.print()
-            for line in review.describe(row, settings.get("AUTHOR"), settings.get("AUTHOR_EMAIL")):
-                console.print(line, highlight=False)
+            for line in review.describe(row, settings.get("AUTHOR"), settings["AUTHOR_EMAIL"]):
+                console.print(line)
             answer = input("[a]pprouver, [r]ejeter, [p]asser\u202f? ").strip().lower()[:1]
-            if answer == "a":
-                slug = None
-                if not row["article"] and not article:
-                    slug = ask_article(row)
-                    if slug is None:
-                        console.print(f"Laissé en attente\u00a0: n°{row['id']}")
-                        continue
-                approve_one(row, slug)
-            elif answer == "r":
-                queue.set(row["id"], "rejected")
-                console.print(f"Rejeté\u00a0: n°{row['id']}")
+            chosen = article if answer != "a" or row["article"] or article else _ask_article(articles)
+            if answer == "r":
+                show(review.decide(queue, row, "reject", content, articles))
+            elif answer == "a" and not (row["article"] or chosen):
+                console.print(f"Laissé en attente\u00a0: n°{row['id']}")
+            elif answer == "a":
+                show(review.decide(queue, row, "approve", content, articles, chosen))
+    except intake.IntakeError as error:
+        _fail(inert(str(error)))
     except EOFError:
         console.print("\nFin de la saisie\u00a0: les autres commentaires restent en attente.")
     finally:
@@ -506,6 +424,38 @@ def _reactions_settings(conf: str = "pelicanconf.py"):
     return settings
 
 
+def _ask_article(articles) -> str | None:
+    """The article typed for a comment that names none; None to leave it pending."""
+    while True:
+        typed = input("Adresse de l’article (vide\u00a0: le laisser en attente)\u00a0: ").strip()
+        if not typed or articles.slug_of(typed):
+            return typed or None
+        err.print(f"[yellow]Refusé[/]\u00a0: {inert(articles.refusal(typed))}")
+
+
+def _reply_as_author(settings, queue, ident, text, content, articles, article) -> None:
+    import os
+
+    from discussion import review
+
+    if not str(ident).isdigit():
+        _fail(f"--as-author attend un numéro de la file, pas «\u202f{inert(ident)}\u202f».")
+    row = queue.get(int(ident))
+    if row is None:
+        _fail(f"aucun commentaire ne porte le numéro {inert(ident)}.")
+    if text is None:
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if not editor:
+            _fail("donnez le texte avec --reply \"…\", ou définissez $EDITOR pour l’écrire dans votre éditeur.")
+        text = review.text_from_editor(editor, review.reply_template(row))
+    approved, written = review.author_reply(
+        queue, int(ident), text, content, articles, author=settings.get("AUTHOR") or "",
+        badge=settings["AUTHOR_BADGE"], timezone=settings.get("TIMEZONE") or "UTC", article=article)
+    if approved:
+        console.print(f"Approuvé\u00a0: n°{row['id']} → {inert(_shown(approved))}")
+    console.print(f"Réponse écrite\u00a0: {inert(_shown(written))} (badge «\u202f{inert(settings['AUTHOR_BADGE'])}\u202f»)")
+
+
 def _reactions_store(settings):
     from reactions.store import Store
 
@@ -519,26 +469,12 @@ def _zone(settings):
 
 
 def _article_index(settings) -> list[dict]:
-    """[{slug, title, url, path}] of the articles, from their headers (no build needed)."""
-    from pelican.utils import slugify
+    """[{slug, title, url, path}]: the reactions package still takes dicts (publishing.sources.ArticleRef)."""
+    from dataclasses import asdict
 
-    from publishing.checks import _files, read_header
+    from publishing.sources import article_index
 
-    root = Path(settings["PATH"])
-    found = []
-    for path in _files(root, settings.get("ARTICLE_PATHS", ["articles"])):
-        fields = read_header(path, str(path)).fields
-        title = fields.get("title", ("",))[0]
-        if not title:
-            continue
-        slug = fields.get("slug", ("",))[0] or slugify(
-            title, regex_subs=settings.get("SLUG_REGEX_SUBSTITUTIONS", []),
-            preserve_case=settings.get("SLUGIFY_PRESERVE_CASE", False),
-            use_unicode=settings.get("SLUGIFY_USE_UNICODE", False))
-        url = settings.get("ARTICLE_URL", "{slug}/").format(slug=slug)
-        found.append({"slug": slug, "title": title, "path": str(path.relative_to(root)),
-                      "url": f"{settings['SITEURL'].rstrip('/')}/{url}"})
-    return found
+    return [asdict(article) for article in article_index(settings)]
 
 
 @task(name="import-opml", help={"file": "fichier OPML exporté d’un lecteur de flux"})

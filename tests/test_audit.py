@@ -143,7 +143,7 @@ def test_what_the_public_part_also_says_is_not_a_leak(site):
 def test_the_message_names_the_file_the_phrase_and_the_source(site):
     _plant(site, "page.html", f"<p>{UNITS['heading']}</p>")
     (leak,) = audit(settings_of(site), site.output)
-    assert str(leak) == ("page.html : contient « les carnets du mardi », texte réservé de "
+    assert str(leak) == ("page.html\u00a0: contient «\u202fles carnets du mardi\u202f», texte réservé de "
                          "content/articles/coulisses.md:11 (abonnes)")
 
 
@@ -162,7 +162,7 @@ def test_the_audit_does_not_trust_the_split(build_site, monkeypatch):
         build_site({"articles/coulisses.md": ARTICLE})
     message = str(failure.value)
     assert "fuite de texte réservé" in message
-    assert "coulisses/index.html : contient « " in message or "les-coulisses-d-une-lettre/index.html" in message
+    assert "coulisses/index.html\u00a0: contient «\u202f" in message or "les-coulisses-d-une-lettre/index.html" in message
 
 
 def test_a_phrase_the_author_declares_public_is_not_a_leak(site):

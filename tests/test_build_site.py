@@ -107,12 +107,20 @@ def test_atom_and_rss_feeds_carry_the_full_public_text(site):
 
 
 def test_sitemap_lists_public_pages_only(site):
-    sitemap = _xml(site, "sitemap.xml")
-    locs = [el.text for el in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
-    assert f"http://localhost:8000/{SLUG}/" in locs
-    assert "http://localhost:8000/lettre/1/" in locs
-    assert "http://localhost:8000/s-abonner/" in locs
-    assert not any("404" in loc or "recherche" in loc for loc in locs)
+    """The whole sitemap: every public page, and none that asks not to be indexed
+    (404.html, recherche/, desabonnement/, avis/ are written, with noindex)."""
+    for noindex in ("404.html", "recherche/index.html", "desabonnement/index.html", "avis/index.html"):
+        assert site.file(noindex).exists(), noindex
+    pages = [("", None), ("archives/", None), ("etiquette/communaute/", None), ("etiquette/conversation/", None),
+             ("etiquette/profondeur/", None), ("etiquettes/", None), (f"{SLUG}/", "2026-11-22T08:30:00+01:00"),
+             ("lettre/", None), ("lettre/1/", "2026-10-01T07:00:00+02:00"), ("lettre/2/", "2026-11-05T07:00:00+01:00"),
+             ("parler-avec-plutot-que-parler-a/", "2026-11-01T08:30:00+01:00"), ("rubrique/communautes/", None),
+             ("rubrique/conversation/", None), ("rubriques/", None), ("s-abonner/", None)]
+    urls = "".join(f"<url><loc>http://localhost:8000/{path}</loc>{f'<lastmod>{stamp}</lastmod>' if stamp else ''}</url>\n"
+                   for path, stamp in pages)
+    assert site.text("sitemap.xml") == ('<?xml version="1.0" encoding="utf-8"?>\n'
+                                        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+                                        f"{urls}</urlset>\n")
 
 
 def test_newsletter_issues_are_numbered_with_an_archive(site):
@@ -165,5 +173,22 @@ def test_article_page_weight_budget(site):
     assert html + css < 60 * 1024, f"{html} + {css} bytes"
 
 
-def test_gated_sources_are_never_published(site):
-    assert not any(p.suffix == ".md" for p in site.all_files())
+GATED = """Title: Un texte en deux profondeurs
+Date: 2026-11-23 08:30
+Category: Communautés
+
+Le début, pour tout le monde.
+
+<!-- tier: abonnes -->
+
+La suite réservée parle de zibelinecachee, un mot que seul ce passage emploie.
+"""
+
+
+def test_gated_sources_are_never_published(build_site):
+    site = build_site({**basic_site(), "articles/deux-profondeurs.md": GATED})
+    assert site.result.articles == 3
+    assert "Le début, pour tout le monde." in site.text("un-texte-en-deux-profondeurs/index.html")
+    published = site.all_files()
+    assert [p for p in published if p.suffix in (".md", ".markdown", ".mkd", ".mdown")] == []
+    assert not any(b"zibelinecachee" in p.read_bytes() for p in published)

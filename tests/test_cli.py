@@ -11,10 +11,13 @@ import urllib.request
 
 import pytest
 
-from conftest import free_port, write_content
+from conftest import ROOT, free_port, write_content
 from sample import basic_site
 
-TASKS = ["build", "serve", "livereload", "new", "clean", "publish", "audit", "newsletter", "send", "unsubscribes", "comments.import", "comments.review"]
+# Every task of the author CLI, as the README's command table lists them.
+TASKS = ["build", "serve", "livereload", "new", "clean", "publish", "test", "audit", "newsletter", "send",
+         "unsubscribes", "comments.import", "comments.review", "reactions.fetch", "reactions.status",
+         "reactions.import-opml", "reactions.export-opml", "digest"]
 
 
 def invoke(project, *args, env=None, timeout=120):
@@ -26,9 +29,17 @@ def invoke(project, *args, env=None, timeout=120):
 
 def test_every_task_has_a_french_help_line(project):
     listing = invoke(project, "--list").stdout
+    listed = [line.split()[0] for line in listing.splitlines()[2:] if line.startswith("  ") and line[2] != " "]
+    assert sorted(listed) == sorted(TASKS)
     for name in TASKS:
         line = next((l for l in listing.splitlines() if l.strip().startswith(name + " ")), "")
         assert len(line.split(None, 1)) == 2, f"{name} has no help line:\n{listing}"
+
+
+def test_every_task_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8").split("## Commandes", 1)[1].split("\n## ", 1)[0]
+    for name in TASKS:
+        assert f"`invoke {name}" in readme or f"`{name}" in readme, name
 
 
 def test_new_article_scaffold(project):
@@ -82,6 +93,19 @@ def test_build_fails_on_bad_content_in_french_without_traceback(project):
     assert "content/articles/casse.md:2 : date illisible « mardi »" in done.stderr
     assert "Traceback" not in done.stderr
     assert (project / "output/index.html").exists()  # the previous site is still there
+
+
+def test_a_misspelt_setting_stops_every_command_naming_it(project):
+    write_content(project / "content", basic_site())
+    conf = project / "pelicanconf.py"
+    conf.write_text(conf.read_text(encoding="utf-8") + "\nTOC_MIN_WORD = 800\n", encoding="utf-8")
+    for command in (["build"], ["new", "Un titre"], ["audit"]):
+        done = invoke(project, *command)
+        assert done.returncode == 1, command
+        assert ("Erreur\u00a0: réglages incorrects dans pelicanconf.py\u00a0:\n"
+                "  • pelicanconf.py\u00a0: réglage inconnu «\u202fTOC_MIN_WORD\u202f»\u202f; "
+                "vouliez-vous dire «\u202fTOC_MIN_WORDS\u202f»\u202f?\n") == done.stderr, command
+    assert not (project / "output").exists() and not (project / "content/articles/un-titre.md").exists()
 
 
 def test_clean_keeps_private(project):

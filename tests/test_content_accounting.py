@@ -19,7 +19,7 @@ def test_a_text_no_folder_reads_fails_the_build_naming_it(build_site, stray):
     with pytest.raises(BuildError) as failure:
         build_site(files)
     message = str(failure.value)
-    assert f"content/{stray} : aucun dossier de contenu ne lit ce fichier" in message
+    assert f"content/{stray}\u00a0: aucun dossier de contenu ne lit ce fichier" in message
     assert "content/articles/ (articles), content/pages/ (pages), content/newsletter/ (lettre)" in message
 
 

@@ -172,7 +172,7 @@ def test_invoke_newsletter_writes_the_editions_and_leaves_output_alone(project):
                   env={"NENUFAR_KEY_ABONNES": "", "NENUFAR_KEY_CERCLE": ""})
     assert done.returncode == 0, done.stderr
     for tier in TIERS:
-        assert f"Édition « {tier} » : private/newsletter/2/{tier}.html, .txt, .eml (" in done.stdout
+        assert f"Édition «\u202f{tier}\u202f»\u00a0: private/newsletter/2/{tier}.html, .txt, .eml (" in done.stdout
         assert (project / "private" / "newsletter" / "2" / f"{tier}.eml").exists()
     assert not (project / "output").exists()
     missing = invoke(project, "newsletter", "--issue", "9", "--conf", "pelicanconf.py")

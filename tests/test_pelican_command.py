@@ -71,3 +71,13 @@ def test_publishconf_builds_the_same_way(project):
     text = public_text(project)
     assert "https://claire.exemple/" in text
     assert ABONNES_CANARY not in text and CERCLE_CANARY not in text
+
+
+def test_plain_pelican_refuses_an_unknown_setting_of_a_plugin(project):
+    write_content(project / "content", FILES)
+    done = pelican(project, "-s", "pelicanconf.py", "-e", 'NEWSLETTER_FORM="claire@nenufar.example"')
+    assert done.returncode == 1
+    assert ("pelicanconf.py\u00a0: réglage inconnu «\u202fNEWSLETTER_FORM\u202f»\u202f; "
+            "vouliez-vous dire «\u202fNEWSLETTER_FROM\u202f»\u202f?") in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert not (project / "output").exists()

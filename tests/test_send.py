@@ -17,7 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from conftest import free_port, site_settings, write_content
-from newsletter import send as sending
+from newsletter import DEFAULTS, send as sending
 from publishing.build import build
 from test_newsletter_editions import ABONNES_WORD, CERCLE_WORD, FILES, PUBLIC_WORD
 
@@ -168,7 +168,7 @@ def test_subscriber_file_problems_are_named_and_skipped(tmp_path):
             "dora@exemple.fr,Dora,cercle,", "eve@exemple.fr,Eve,cercle"]
     people, problems = sending.read_subscribers(subscribers_file(tmp_path, rows), {"public", "abonnes", "cercle"})
     assert [p.email for p in people] == ["alice@exemple.fr"]
-    assert problems == [
+    assert [str(p) for p in problems] == [
         "abonnes.csv:3\u00a0: adresse invalide «\u202fpas-une-adresse\u202f» (il manque le «\u202f@\u202f»), "
         "ligne ignorée",
         "abonnes.csv:4\u00a0: palier inconnu «\u202fpremium\u202f» pour carla@exemple.fr "
@@ -185,7 +185,7 @@ def test_subscriber_file_problems_are_named_and_skipped(tmp_path):
 
 
 def test_smtp_settings_come_from_the_environment_first():
-    settings = {"SMTP_HOST": "smtp.reglages.fr", "SMTP_PORT": 25, "SMTP_TLS": "none"}
+    settings = {**DEFAULTS, "SMTP_HOST": "smtp.reglages.fr", "SMTP_PORT": 25, "SMTP_TLS": "none"}
     config = sending.SmtpConfig.from_settings(settings, {"NENUFAR_SMTP_HOST": "smtp.env.fr",
                                                          "NENUFAR_SMTP_TLS": "ssl",
                                                          "NENUFAR_SMTP_USER": "claire",
@@ -193,7 +193,7 @@ def test_smtp_settings_come_from_the_environment_first():
     assert (config.host, config.port, config.tls, config.user, config.password) == \
         ("smtp.env.fr", 25, "ssl", "claire", "secret")
     with pytest.raises(sending.SendError, match="«\u202ftls13\u202f» inconnu"):
-        sending.SmtpConfig.from_settings({"SMTP_HOST": "x", "SMTP_TLS": "tls13"}, {})
+        sending.SmtpConfig.from_settings({**DEFAULTS, "SMTP_HOST": "x", "SMTP_TLS": "tls13"}, {})
 
 
 # The CLI, as the author runs it, stopped by Ctrl-C or killed outright.
@@ -393,3 +393,62 @@ def test_starttls_certificate_is_verified(editions, tmp_path, monkeypatch):
 def test_a_missing_subscriber_file_is_named_in_french(tmp_path):
     with pytest.raises(sending.SendError, match="absent.csv\u00a0: fichier des abonnés introuvable$"):
         sending.read_subscribers(tmp_path / "absent.csv", {"public"})
+
+
+# The plan: what --dry-run shows is what the send does.
+
+class FakeMailer:
+    """Replaces the SMTP session only: keeps (recipient, message) in memory."""
+
+    def __init__(self):
+        self.sent: list[tuple[str, bytes]] = []
+
+    def send(self, sender, recipient, data):
+        self.sent.append((recipient, data))
+
+    def close(self):
+        pass
+
+
+def test_the_plan_counts_who_gets_which_edition_before_anything_is_sent(tmp_path):
+    from types import SimpleNamespace
+
+    from newsletter.unsubscribes import Request, merge
+
+    editions = [SimpleNamespace(issue=2, tier=t) for t in ("public", "abonnes", "cercle")]
+    path = subscribers_file(tmp_path, PEOPLE + ["dora@exemple.fr,Dora,cercle,jeton-dora", "faux,Faux,public,jeton-faux"])
+    unsubscribed = tmp_path / "unsubscribed.csv"
+    merge([Request("", "jeton-bruno", "", "boite#1"), Request("dora@exemple.fr", "", "", "boite#2")], unsubscribed)
+    plan = sending.plan_send(editions, path, unsubscribed)
+    assert [s.email for s in plan.subscribers] == ["alice@exemple.fr", "bruno@exemple.fr", "chloe@exemple.fr",
+                                                  "dora@exemple.fr"]
+    assert [s.email for s in plan.recipients] == ["alice@exemple.fr", "chloe@exemple.fr"]
+    assert [s.email for s in plan.unsubscribed] == ["bruno@exemple.fr", "dora@exemple.fr"]
+    assert [(p.path, p.line) for p in plan.skipped] == [("abonnes.csv", 6)]
+    assert plan.counts() == {"public": 1, "abonnes": 0, "cercle": 1}
+    assert plan.summary() == ("numéro 2\u00a0: 2 destinataires (public 1, abonnes 0, cercle 1), 1 ligne ignorée, "
+                              "2 désabonné(s)")
+
+
+def test_the_send_follows_the_plan(editions, tmp_path):
+    path = subscribers_file(tmp_path, PEOPLE)
+    unsubscribed = tmp_path / "unsubscribed.csv"
+    from newsletter.unsubscribes import Request, merge
+
+    merge([Request("", "jeton-bruno", "", "boite#1")], unsubscribed)
+    plan = sending.plan_send(editions, path, unsubscribed)
+    mailer, journal = FakeMailer(), sending.Journal(tmp_path / "envois.sqlite3")
+    outcomes = []
+    try:
+        report = sending.send_plan(plan, journal, mailer, sender="Claire Morvan <claire@nenufar.example>",
+                                   on_progress=lambda subscriber, outcome: outcomes.append((subscriber.email, outcome)))
+        again = sending.send_plan(plan, journal, FakeMailer(), sender="Claire Morvan <claire@nenufar.example>")
+    finally:
+        journal.close()
+    assert [r for r, _ in mailer.sent] == [s.email for s in plan.recipients] == ["alice@exemple.fr", "chloe@exemple.fr"]
+    assert report == sending.Report(sent=["alice@exemple.fr", "chloe@exemple.fr"], unsubscribed=["bruno@exemple.fr"])
+    assert outcomes == [("alice@exemple.fr", "sent"), ("bruno@exemple.fr", "unsubscribed"), ("chloe@exemple.fr", "sent")]
+    assert again == sending.Report(already=["alice@exemple.fr", "chloe@exemple.fr"], unsubscribed=["bruno@exemple.fr"])
+    assert report.summary(0) == ("2 envoyé(s), 0 déjà envoyé(s), 1 désabonné(s), 0 ligne(s) ignorée(s), 0 en échec, "
+                                 "0 à reprendre, 0 incertain(s)")
+    assert report.details() == []

@@ -169,8 +169,9 @@ def test_injection_rows_are_refused_by_line_and_the_others_arrive_clean(editions
     path = tmp_path / "abonnes.csv"
     path.write_bytes(HOSTILE.encode("utf-8"))
     people, problems = sending.read_subscribers(path, TIERS)
-    lines = [int(p.split("\u00a0:")[0].split(":")[1]) for p in problems]
-    assert lines == [2, 4, 7, 8, 10, 11, 12, 13, 14, 15, 17, 18, 19], problems
+    assert [p.line for p in problems] == [2, 4, 7, 8, 10, 11, 12, 13, 14, 15, 17, 18, 19], problems
+    assert {p.path for p in problems} == {"abonnes.csv"}
+    problems = [str(p) for p in problems]
     assert problems[0] == ("abonnes.csv:2\u00a0: le nom contient un saut de ligne "
                            "(champ entre guillemets sur les lignes 2 à 3), ligne ignorée")
     assert "(champ entre guillemets sur les lignes 4 à 6)" in problems[1]
@@ -269,8 +270,8 @@ def test_any_subscriber_row_is_refused_by_line_or_sent_cleanly_to_one_recipient(
             assert str(error).startswith("abonnes.csv:")
             return
         for problem in problems:
-            assert problem.startswith("abonnes.csv:") and problem.endswith(", ligne ignorée")
-            assert int(problem.split("\u00a0:")[0].split(":")[1]) >= 2
+            assert problem.path == "abonnes.csv" and problem.message.endswith(", ligne ignorée")
+            assert problem.line >= 2
         assert len(people) + len(problems) <= len(rows)
         event(f"{len(people)} sent")
         report = send(editions, port, people, folder)

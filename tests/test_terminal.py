@@ -6,7 +6,7 @@ import re
 from hypothesis import given, strategies as st
 from rich.console import Console
 
-from publishing.terminal import inert
+from shared import inert
 
 
 def shown(text: str) -> str:

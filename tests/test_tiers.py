@@ -239,7 +239,7 @@ def test_bad_dividers_fail_naming_file_and_line(build_site, body, line, message)
 
 
 def test_unknown_tier_metadata_fails_naming_the_line(build_site):
-    with pytest.raises(BuildError, match=r"content/articles/faux\.md:3 : palier inconnu « vip »"):
+    with pytest.raises(BuildError, match=r"content/articles/faux\.md:3\u00a0: palier inconnu « vip »"):
         build_site({"articles/faux.md": "Title: Faux\nDate: 2026-11-20\nTier: vip\n\nTexte.\n"})
 
 
@@ -257,9 +257,10 @@ def test_audit_finds_a_leak_in_any_file_even_compressed(tiered):
     leaked = " ".join(f"mot{CERCLE_CANARY}{i}" for i in range(20))  # only in the cercle part
     (tiered.output / "fuite.txt.gz").write_bytes(gzip.compress(json.dumps({"t": leaked}).encode()))
     (tiered.output / "autre.html").write_text(f"<p>{leaked[:200]}</p>", encoding="utf-8")
-    leaks = [str(leak) for leak in audit(settings, tiered.output)]
-    assert len(leaks) == 2
-    assert any(l.startswith("fuite.txt.gz : ") and "(cercle)" in l for l in leaks)
+    leaks = audit(settings, tiered.output)
+    assert sorted(leak.path for leak in leaks) == ["autre.html", "fuite.txt.gz"]
+    assert all(leak.where.endswith("(cercle)") for leak in leaks)
+    assert str(leaks[-1]).startswith("fuite.txt.gz\u00a0: contient «\u202f")
 
 
 def test_build_refuses_a_theme_that_leaks(build_site, tmp_path, monkeypatch):
@@ -343,7 +344,7 @@ def test_invoke_audit_reports_a_leak_in_french(project):
     done = invoke(project, "audit")
     assert done.returncode == 1
     assert "texte réservé trouvé dans 1 fichier" in done.stderr
-    assert "copie.html : contient « " in done.stderr and "(abonnes)" in done.stderr
+    assert "copie.html\u00a0: contient «\u202f" in done.stderr and "(abonnes)" in done.stderr
 
 
 @pytest.mark.parametrize("feed", ["feeds/tout.atom.xml", "feeds/tout.rss.xml"])

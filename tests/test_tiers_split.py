@@ -121,7 +121,7 @@ def test_a_shallower_part_cannot_use_a_deeper_definition(build_site, use, defini
     with pytest.raises(BuildError) as failure:
         build_site({"articles/avant.md": text})
     message = str(failure.value)
-    assert f"content/articles/avant.md:6 : « {shown} » est utilisé avant le séparateur du palier « abonnes »" in message
+    assert f"content/articles/avant.md:6\u00a0: « {shown} » est utilisé avant le séparateur du palier « abonnes »" in message
     assert "ligne 12" in message and "déplacez la définition avant le séparateur" in message
 
 
@@ -141,19 +141,19 @@ def test_near_miss_dividers_fail_naming_the_line_and_the_form(build_site, commen
     with pytest.raises(BuildError) as failure:
         build_site({"articles/presque.md": text})
     message = str(failure.value)
-    assert f"content/articles/presque.md:{line} : commentaire « " in message
+    assert f"content/articles/presque.md:{line}\u00a0: commentaire « " in message
     assert "s’écrit exactement « <!-- tier: abonnes --> »" in message
 
 
 def test_a_divider_in_a_list_continuation_is_caught_after_rendering(build_site):
     text = HEAD + "Le début.\n\n- un point\n\n    <!-- tier: abonnes -->\n\n    La suite.\n"
-    with pytest.raises(BuildError, match=r"presque\.md:10 : commentaire « <!-- tier: abonnes --> »"):
+    with pytest.raises(BuildError, match=r"presque\.md:10\u00a0: commentaire « <!-- tier: abonnes --> »"):
         build_site({"articles/presque.md": text})
 
 
 def test_a_divider_cannot_cut_an_html_block(build_site):
     text = HEAD + "Le début.\n\n<div class=\"encadre\">\nDébut de l'encadré.\n\n<!-- tier: abonnes -->\n\nSuite.\n</div>\n"
-    with pytest.raises(BuildError, match=r"coupe\.md:8 : la balise <div> ouverte ici n’est pas refermée"):
+    with pytest.raises(BuildError, match=r"coupe\.md:8\u00a0: la balise <div> ouverte ici n’est pas refermée"):
         build_site({"articles/coupe.md": text})
 
 

@@ -3,7 +3,7 @@ the approved comments (content/conversations/, see comments.py) are rendered
 under it, threaded. Also sets `comment_count` for listings and the context's
 `most_commented` for the home page. The badge of the author's replies is
 declared by their files (`Role: autrice`), its word is `AUTHOR_BADGE`
-(config.py holds the defaults).
+(config.py holds its settings' defaults and checks).
 """
 
 from __future__ import annotations
@@ -15,16 +15,14 @@ from zoneinfo import ZoneInfo
 
 from pelican import signals
 
-from . import config, webmentions
+from publishing import ARTICLE_LISTS, contents
+from shared import Problem
+
+from . import webmentions
+from .config import DEFAULTS, PREFIXES, check_settings
 from .comments import FOLDER, count, load, thread
 
 log = logging.getLogger(__name__)
-
-
-def _articles(generator):
-    for name in ("articles", "translations", "drafts", "drafts_translations", "hidden_articles",
-                 "hidden_translations"):
-        yield from getattr(generator, name, None) or ()
 
 
 def attach_comments(generator):
@@ -32,11 +30,11 @@ def attach_comments(generator):
     timezone = ZoneInfo(settings.get("TIMEZONE") or "UTC")
     root = os.path.basename(os.path.normpath(settings["PATH"]))
     comments, problems = load(Path(settings["PATH"]), timezone, root)
-    slugs = {a.slug: a for a in _articles(generator)}
+    slugs = {a.slug: a for a in contents([generator], ARTICLE_LISTS)}
     for comment in comments:
         if comment.article not in slugs:
-            problems.append(f"{comment.source}\u00a0: aucun article n’a l’adresse «\u202f{comment.article}\u202f» "
-                            f"(le dossier de {FOLDER}/ doit porter l’adresse de l’article)")
+            problems.append(Problem(comment.source, None, f"aucun article n’a l’adresse «\u202f{comment.article}\u202f» "
+                                    f"(le dossier de {FOLDER}/ doit porter l’adresse de l’article)"))
     roots, orphans = thread([c for c in comments if c.article in slugs])
     problems.extend(orphans)
     mentions, unreadable = webmentions.load(Path(settings["PATH"]), root)
@@ -44,14 +42,14 @@ def attach_comments(generator):
     for problem in problems:
         log.error("%s", problem)
     by_path = {}
-    for article in _articles(generator):
+    for article in contents([generator], ARTICLE_LISTS):
         by_path.setdefault(article.url.strip("/"), article)
     elsewhere = sorted({m.target_path or "/" for m in mentions if m.target_path not in by_path})
     if elsewhere:
         log.warning("webmentions\u00a0: %s mention(s) visent des pages qui ne sont pas des articles (%s), "
                     "elles ne sont pas affichées", sum(m.target_path not in by_path for m in mentions),
                     ", ".join(elsewhere[:5]))
-    for article in _articles(generator):  # every one, even two sharing a slug (reported elsewhere)
+    for article in contents([generator], ARTICLE_LISTS):  # every one, even two sharing a slug (reported elsewhere)
         article.comments = roots.get(article.slug, [])
         article.comment_count = count(article.comments)
         received = [m for m in mentions if by_path.get(m.target_path) is article]
@@ -62,14 +60,5 @@ def attach_comments(generator):
     generator.context["most_commented"] = ranked[: settings["MOST_COMMENTED"]]
 
 
-def apply_defaults(pelican):
-    """Merge the defaults once, before any generator copies the settings; check them."""
-    for key, value in config.DEFAULTS.items():
-        pelican.settings.setdefault(key, value)
-    for problem in config.problems(pelican.settings):
-        log.error("%s", problem)
-
-
 def register():
-    signals.initialized.connect(apply_defaults)
     signals.article_generator_finalized.connect(attach_comments)

@@ -30,12 +30,13 @@ from pathlib import Path
 import nh3
 from markdown_it import MarkdownIt
 
+from shared import Problem, ProblemError, read_header, safe_url
+
 FOLDER = "conversations"
 KEYS = {"author", "date", "reply-to", "website", "email", "role"}
 SHOWN_KEYS = "Author, Date, Reply-To, Website, Email, Role"
 ROLES = {"autrice", "auteur"}  # `Role:` values that mean the site's author; both give the badge
 TAGS = {"p", "br", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li"}
-_LINE = re.compile(r"^([A-Za-z-]+):\s*(.*)$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 # Control characters (tab and newlines aside) mean nothing in a comment and are
 # not allowed in HTML: they are dropped from names and texts.
@@ -43,8 +44,8 @@ CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 SURROGATES = re.compile("[\ud800-\udfff]")  # lone halves (from JSON "\\ud800"): not text, cannot be encoded
 
 
-class CommentError(ValueError):
-    """A comment file is wrong; the message names the file and line, in French."""
+class CommentError(ProblemError, ValueError):
+    """A comment file is wrong; its `problem` names the file and line, in French."""
 
 
 @dataclass
@@ -108,60 +109,52 @@ def clean(markdown_text: str) -> str:
                      url_schemes={"http", "https", "mailto"}, link_rel="nofollow ugc", strip_comments=True)
 
 
-def safe_url(url) -> str | None:
-    """An http(s) address with nothing that could break out of an attribute; else None."""
-    if isinstance(url, str) and re.match(r"^https?://[^\s\"'<>]+$", url):
-        return url
-    return None
-
-
 def parse(path: Path, shown: str, timezone) -> Comment:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
-        raise CommentError(f"{shown}\u00a0: le fichier n’est pas en UTF-8 ({error.reason})") from None
-    header, _, body = text.partition("\n\n")
-    fields: dict[str, tuple[str, int]] = {}
-    for number, line in enumerate(header.splitlines(), start=1):
-        match = _LINE.match(line)
-        if not match:
-            raise CommentError(f"{shown}:{number}\u00a0: «\u202f{line.strip()[:60]}\u202f» n’est pas une ligne «\u202fClé: valeur\u202f» "
-                               "(l’en-tête s’arrête à la première ligne vide)")
-        key = match.group(1).lower()
-        if key not in KEYS:
-            raise CommentError(f"{shown}:{number}\u00a0: clé inconnue «\u202f{match.group(1)}\u202f» "
-                               f"(clés\u00a0: {SHOWN_KEYS})")
-        if key in fields:
-            raise CommentError(f"{shown}:{number}\u00a0: «\u202f{match.group(1)}:\u202f» répété "
-                               f"(déjà ligne {fields[key][1]})")
-        fields[key] = (match.group(2).strip(), number)
+        raise CommentError(Problem(shown, None, f"le fichier n’est pas en UTF-8 ({error.reason})")) from None
+    lines = text.split("\n")
+    header = read_header(lines)
+    wrong = [Problem(shown, entry.line, f"clé inconnue «\u202f{entry.name}\u202f» (clés\u00a0: {SHOWN_KEYS})")
+             for entry in header.entries if entry.key not in KEYS]
+    wrong += [Problem(shown, entry.line, f"«\u202f{entry.name}:\u202f» répété (déjà ligne {header.first(entry.key).line})")
+              for entry in header.repeats]
+    if header.stray is not None:
+        wrong.append(Problem(shown, header.stray.line,
+                             f"«\u202f{header.stray.value.strip()[:60]}\u202f» n’est pas une ligne «\u202fClé: valeur\u202f» "
+                             "(l’en-tête s’arrête à la première ligne vide)"))
+    if wrong:
+        raise CommentError(min(wrong, key=lambda problem: problem.line))
+    fields = header.fields
+    body = "\n".join(lines[header.body:])
     for key in ("author", "date"):
-        if not fields.get(key, ("",))[0]:
-            raise CommentError(f"{shown}\u00a0: «\u202f{key.capitalize()}:\u202f» manquant")
+        if not header.value(key):
+            raise CommentError(Problem(shown, None, f"«\u202f{key.capitalize()}:\u202f» manquant"))
     if not body.strip():
-        raise CommentError(f"{shown}\u00a0: le commentaire est vide")
-    value, number = fields["date"]
+        raise CommentError(Problem(shown, None, "le commentaire est vide"))
+    date_field = fields["date"]
     try:
-        date = dt.datetime.fromisoformat(value)
+        date = dt.datetime.fromisoformat(date_field.value)
     except ValueError:
-        raise CommentError(f"{shown}:{number}\u00a0: date illisible «\u202f{value}\u202f» (format\u00a0: 2026-11-22 18:30)") from None
+        raise CommentError(Problem(shown, date_field.line, f"date illisible «\u202f{date_field.value}\u202f» "
+                                                           "(format\u00a0: 2026-11-22 18:30)")) from None
     if date.tzinfo is None:
         date = date.replace(tzinfo=timezone)
-    parent = fields.get("reply-to", (None,))[0] or None
-    role, number = fields.get("role", ("", 0))
-    if "role" in fields and role.lower() not in ROLES:
-        raise CommentError(f"{shown}:{number}\u00a0: «\u202fRole: {role}\u202f» inconnu "
-                           "(seule valeur\u00a0: «\u202fRole: autrice\u202f» ou «\u202fRole: auteur\u202f», "
-                           "pour les réponses de l’autrice du site)")
+    role = fields.get("role")
+    if role is not None and role.value.lower() not in ROLES:
+        raise CommentError(Problem(shown, role.line, f"«\u202fRole: {role.value}\u202f» inconnu "
+                                   "(seule valeur\u00a0: «\u202fRole: autrice\u202f» ou «\u202fRole: auteur\u202f», "
+                                   "pour les réponses de l’autrice du site)"))
     return Comment(
-        id=path.stem, article=path.parent.name, author=CONTROLS.sub("", fields["author"][0]), date=date,
+        id=path.stem, article=path.parent.name, author=CONTROLS.sub("", header.value("author")), date=date,
         html=clean(body),
-        website=safe_url(fields.get("website", (None,))[0]), email=fields.get("email", (None,))[0] or None,
-        parent=parent, source=shown, by_author="role" in fields,
+        website=safe_url(header.value("website") or None), email=header.value("email") or None,
+        parent=header.value("reply-to") or None, source=shown, by_author=role is not None,
     )
 
 
-def load(content: Path, timezone, shown_root: str) -> tuple[list[Comment], list[str]]:
+def load(content: Path, timezone, shown_root: str) -> tuple[list[Comment], list[Problem]]:
     """Every comment under content/conversations/, and the French problems found."""
     comments, problems = [], []
     base = content / FOLDER
@@ -172,19 +165,19 @@ def load(content: Path, timezone, shown_root: str) -> tuple[list[Comment], list[
         if path.is_dir() or path.name.startswith("."):
             continue
         if path.suffix != ".md" or not _ID.match(path.stem):
-            problems.append(f"{shown}\u00a0: un commentaire est un fichier <id>.md (lettres, chiffres, tirets)")
+            problems.append(Problem(shown, None, "un commentaire est un fichier <id>.md (lettres, chiffres, tirets)"))
             continue
         try:
             comments.append(parse(path, shown, timezone))
         except CommentError as error:
-            problems.append(str(error))
+            problems.append(error.problem)
     for path in sorted(p for p in base.iterdir() if p.is_file() and not p.name.startswith(".")):
-        problems.append(f"{shown_root}/{FOLDER}/{path.name}\u00a0: un commentaire va dans le dossier de son article, "
-                        f"{FOLDER}/<adresse-de-l-article>/")
+        problems.append(Problem(f"{shown_root}/{FOLDER}/{path.name}", None,
+                                f"un commentaire va dans le dossier de son article, {FOLDER}/<adresse-de-l-article>/"))
     return comments, problems
 
 
-def thread(comments: list[Comment]) -> tuple[dict[str, list[Comment]], list[str]]:
+def thread(comments: list[Comment]) -> tuple[dict[str, list[Comment]], list[Problem]]:
     """{article slug: top-level comments with their replies}, and problems with parents."""
     by_key = {(c.article, c.id): c for c in comments}
     roots: dict[str, list[Comment]] = {}
@@ -193,8 +186,8 @@ def thread(comments: list[Comment]) -> tuple[dict[str, list[Comment]], list[str]
         if comment.parent:
             parent = by_key.get((comment.article, comment.parent))
             if parent is None:
-                problems.append(f"{comment.source}\u00a0: «\u202fReply-To: {comment.parent}\u202f» ne désigne aucun commentaire "
-                                f"de {FOLDER}/{comment.article}/")
+                problems.append(Problem(comment.source, None, f"«\u202fReply-To: {comment.parent}\u202f» ne désigne "
+                                                              f"aucun commentaire de {FOLDER}/{comment.article}/"))
                 continue
             parent.replies.append(comment)
         else:
@@ -210,7 +203,8 @@ def thread(comments: list[Comment]) -> tuple[dict[str, list[Comment]], list[str]
         walk(items)
     for comment in comments:  # replies that lead back to themselves would vanish silently
         if id(comment) not in shown and (comment.article, comment.parent) in by_key:
-            problems.append(f"{comment.source}\u00a0: «\u202fReply-To: {comment.parent}\u202f» forme une boucle de réponses")
+            problems.append(Problem(comment.source, None,
+                                    f"«\u202fReply-To: {comment.parent}\u202f» forme une boucle de réponses"))
     return roots, problems
 
 

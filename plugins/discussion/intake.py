@@ -36,6 +36,7 @@ from email.errors import HeaderParseError
 from email.header import decode_header
 from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
+from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 from .comments import CONTROLS, FOLDER, SURROGATES
@@ -76,6 +77,11 @@ class Added:
     added: int
     known: int  # already in the queue
     refused: tuple[Refused, ...] = ()
+    without_article: int = 0  # taken (new or known) with no article recognised: the moderator names it
+
+
+# A queued submission: waiting for the moderator, or decided.
+Status = Literal["pending", "approved", "rejected"]
 
 
 def _fold(text: str) -> str:
@@ -92,8 +98,8 @@ class Articles:
 
     @classmethod
     def from_index(cls, index) -> "Articles":
-        """From [{"slug", "title", …}], as tasks.py's article index gives them."""
-        return cls({item["slug"]: item["title"] for item in index})
+        """From publishing.sources.article_index (ArticleRef: slug, title…)."""
+        return cls({item.slug: item.title for item in index})
 
     @functools.cached_property
     def _folded(self) -> dict[str, str]:
@@ -368,6 +374,13 @@ def _encodable(submission: Submission) -> Submission:
     return Submission(**values)
 
 
+QUEUE = "commentaires.sqlite3"  # in PRIVATE_OUTPUT_PATH
+
+
+def queue_file(settings: dict) -> Path:
+    return Path(settings["PRIVATE_OUTPUT_PATH"]) / QUEUE
+
+
 class Queue:
     COLUMNS = {"address": "TEXT", "origin": "TEXT"}  # added after the first version of the table
 
@@ -403,7 +416,7 @@ class Queue:
             [(s.key, s.article, s.author, s.email, s.website, s.date, s.body, s.reply_to, s.subject, now,
               s.address, s.origin) for s in kept])
         added = self.db.total_changes - before
-        return Added(added, len(kept) - added, tuple(refused))
+        return Added(added, len(kept) - added, tuple(refused), sum(1 for s in kept if not s.article))
 
     def pending(self) -> list[sqlite3.Row]:
         self.db.row_factory = sqlite3.Row
@@ -413,7 +426,7 @@ class Queue:
         self.db.row_factory = sqlite3.Row
         return self.db.execute("SELECT * FROM submissions WHERE id = ?", (ident,)).fetchone()
 
-    def set(self, ident: int, status: str, file: str | None = None) -> None:
+    def set(self, ident: int, status: Status, file: str | None = None) -> None:
         self.db.execute("UPDATE submissions SET status = ?, file = ? WHERE id = ?", (status, file, ident))
 
     def parent_file(self, key: str) -> str | None:

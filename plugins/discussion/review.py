@@ -20,10 +20,12 @@ import re
 import shlex
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from publishing.terminal import inert
+from shared import inert
 
 from .comments import FOLDER
 from .intake import IntakeError, Articles, Queue, approve, conversation_folder, file_base, header_value, write_new
@@ -58,6 +60,60 @@ def describe(row, author: str | None = None, author_email: str | None = None) ->
                      "(pour répondre vous-même\u00a0: --as-author)")
     lines.append(inert(str(row["body"] or "").replace("\r\n", "\n").expandtabs(4), keep_newlines=True))
     return lines
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What became of one queued comment in a review."""
+
+    ident: int
+    outcome: Literal["approved", "rejected", "left"]  # left: still pending, `reason` says why
+    file: Path | None = None  # the comment file written, when approved
+    reason: str = ""  # French, untrusted parts included: print it inert
+
+
+def decide(queue: Queue, row, verdict: Literal["approve", "reject"], content: Path, articles: Articles,
+           article: str | None = None) -> Decision:
+    """Approve (write the file, checking the article and the path) or reject one pending comment."""
+    if verdict == "reject":
+        queue.set(row["id"], "rejected")
+        return Decision(row["id"], "rejected")
+    try:
+        return Decision(row["id"], "approved", accept(queue, row, content, articles, article))
+    except IntakeError as error:
+        return Decision(row["id"], "left", reason=str(error))
+
+
+def decide_all(queue: Queue, approve_ids, reject_ids, content: Path, articles: Articles,
+               article: str | None = None) -> list[Decision]:
+    """`--approve`/`--reject`: every number must be a pending comment (IntakeError
+    naming the first that is not, before anything is done); approvals first."""
+    approving, rejecting = waiting(queue, approve_ids), waiting(queue, reject_ids)
+    return ([decide(queue, row, "approve", content, articles, article) for row in approving]
+            + [decide(queue, row, "reject", content, articles) for row in rejecting])
+
+
+def waiting(queue: Queue, idents) -> list:
+    """The pending rows numbered `idents` (as typed), or IntakeError naming the first that is not one."""
+    rows = []
+    for ident in idents:
+        row = queue.get(int(ident)) if str(ident).isdigit() else None
+        if row is None or row["status"] != "pending":
+            raise IntakeError(f"aucun commentaire en attente ne porte le numéro {ident}")
+        rows.append(row)
+    return rows
+
+
+def accept(queue: Queue, row, content: Path, articles: Articles, article: str | None = None) -> Path:
+    """Approve a queued comment: its file is written under content/conversations/
+    (intake.approve checks the article and the path) and the queue says so."""
+    path = approve(row, content, queue, articles, article)
+    queue.set(row["id"], "approved", str(path))
+    return path
+
+
+def reject(queue: Queue, row) -> None:
+    queue.set(row["id"], "rejected")
 
 
 def role_word(badge: str) -> str:
@@ -111,9 +167,7 @@ def author_reply(queue: Queue, ident: int, text: str, content: Path, articles: A
         raise IntakeError(f"le commentaire n°{ident} a été rejeté\u202f: "
                           "on ne répond pas à un commentaire non publié")
     if row["status"] == "pending":
-        approved = approve(row, content, queue, articles, article)
-        queue.set(row["id"], "approved", str(approved))
-        parent_file = approved
+        approved = parent_file = accept(queue, row, content, articles, article)
     else:
         parent_file = Path(row["file"] or "")
     base = (content / FOLDER).resolve()

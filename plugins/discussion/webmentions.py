@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import nh3
 
-from .comments import safe_url
+from shared import Problem, safe_url
 
 FOLDER = "webmentions"
 KINDS = {"in-reply-to": "reply", "mention-of": "reply", "like-of": "like", "repost-of": "repost",
@@ -114,7 +114,7 @@ def _entries(data):
     return data if isinstance(data, list) else []
 
 
-def load(content: Path, shown_root: str) -> tuple[list[Mention], list[str]]:
+def load(content: Path, shown_root: str) -> tuple[list[Mention], list[Problem]]:
     mentions, problems = [], []
     base = content / FOLDER
     if not base.is_dir():
@@ -124,14 +124,14 @@ def load(content: Path, shown_root: str) -> tuple[list[Mention], list[str]]:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError, RecursionError) as error:
-            problems.append(f"{shown}\u00a0: export de webmentions illisible ({error})")
+            problems.append(Problem(shown, None, f"export de webmentions illisible ({error})"))
             continue
         wrong = check(data)
         if wrong:
-            problems.extend(f"{shown}\u00a0: champ «\u202f{where}\u202f»\u00a0: {problem}"
+            problems.extend(Problem(shown, None, f"champ «\u202f{where}\u202f»\u00a0: {problem}")
                             for where, problem in wrong[:10])
             if len(wrong) > 10:
-                problems.append(f"{shown}\u00a0: et {len(wrong) - 10} autre(s) champ(s) du mauvais type")
+                problems.append(Problem(shown, None, f"et {len(wrong) - 10} autre(s) champ(s) du mauvais type"))
             continue
         for entry in _entries(data):
             if not isinstance(entry, dict):

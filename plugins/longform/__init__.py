@@ -1,12 +1,15 @@
 """Long-form reading: French dates, reading time, table of contents, series,
 structured data.
 
-Settings (defaults): READING_SPEED_WPM (220), TOC_MIN_WORDS (1000),
-TOC_MIN_HEADINGS (3).
+Settings: config.py (TOC_MIN_WORDS, TOC_MIN_HEADINGS, SOCIAL_IMAGE), and
+publishing's READING_SPEED_WPM.
 """
 
 from pelican import signals
 
+from publishing import ARTICLE_LISTS, contents
+
+from .config import DEFAULTS, PREFIXES
 from .dates import date_fr, iso_date_fr, ordinal
 from .reading import reading_label, reading_minutes, table_of_contents, word_count
 from .series import link_series
@@ -48,13 +51,11 @@ def annotate(instance):
     if getattr(instance, "toc_headings", None) is None:  # not read through a measuring reader
         instance.word_count = word_count(content)
         instance.toc_headings = table_of_contents(content)
-    instance.reading_time = reading_minutes(
-        instance.word_count, settings.get("READING_SPEED_WPM", 220)
-    )
+    instance.reading_time = reading_minutes(instance.word_count, settings["READING_SPEED_WPM"])
     instance.reading_time_label = reading_label(instance.reading_time)
     toc = instance.toc_headings
-    long_enough = instance.word_count >= settings.get("TOC_MIN_WORDS", 1000)
-    enough_headings = len(toc) >= settings.get("TOC_MIN_HEADINGS", 3)
+    long_enough = instance.word_count >= settings["TOC_MIN_WORDS"]
+    enough_headings = len(toc) >= settings["TOC_MIN_HEADINGS"]
     instance.toc = toc if long_enough and enough_headings else []
 
 
@@ -64,10 +65,9 @@ def link_articles(generator):
     # Only published articles form series. The others (drafts, hidden articles,
     # translations) would keep Pelican's raw `Series:` string in `series`,
     # which the theme would read as a series (its `.index`, a str method).
-    for name in ("translations", "drafts", "drafts_translations", "hidden_articles", "hidden_translations"):
-        for article in getattr(generator, name, None) or ():
-            if not isinstance(getattr(article, "series", None), dict):
-                article.series = None
+    for article in contents([generator], ARTICLE_LISTS[1:]):  # every list but `articles`
+        if not isinstance(getattr(article, "series", None), dict):
+            article.series = None
     articles = generator.articles  # newest first
     for position, article in enumerate(articles):
         article.newer = articles[position - 1] if position else None

@@ -49,7 +49,7 @@ def blog_posting(article) -> dict:
         data["articleSection"] = str(article.category)
     if getattr(article, "tags", None):
         data["keywords"] = [str(tag) for tag in article.tags]
-    if settings.get("SOCIAL_IMAGE"):
+    if settings["SOCIAL_IMAGE"]:
         data["image"] = absolute(settings, settings["SOCIAL_IMAGE"])
     # Other plugins (tiers) add keys here rather than editing this function.
     data.update(getattr(article, "structured_data", {}) or {})

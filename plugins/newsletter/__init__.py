@@ -8,35 +8,33 @@ from pathlib import Path
 
 from pelican import signals
 
+from tiers import PUBLIC_ONLY, KeyError_, LadderError, keys_from_env, load_ladder
+
+from .config import DEFAULTS, PREFIXES, REFUSED, TYPES
 from .issues import NewsletterGenerator, NewsletterIssue, newsletter_generator
 
-__all__ = ["NewsletterGenerator", "NewsletterIssue", "register"]
+__all__ = ["DEFAULTS", "PREFIXES", "REFUSED", "TYPES", "NewsletterGenerator", "NewsletterIssue", "register"]
 
 log = logging.getLogger(__name__)
 
 
 def _ladder_and_keys(settings):
-    try:
-        from tiers.ladder import load_ladder
-        from tiers.seal import keys_from_env
-    except ImportError:  # tiers not installed: one free edition
-        from types import SimpleNamespace
-
-        public = SimpleNamespace(id="public", label="Tout le monde", rank=0)
-        return SimpleNamespace(tiers=(public,), gated=(), get=lambda _: public), {}
+    """The ladder and the tier keys of the build; without the tiers plugin, one free edition."""
+    if "tiers" not in settings["PLUGINS"]:
+        return PUBLIC_ONLY, {}
     ladder = load_ladder(settings)
     return ladder, keys_from_env(ladder)
 
 
 def render_requested_editions(generators):
-    settings = generators[0].settings if generators else {}
-    wanted = settings.get("NEWSLETTER_EDITION")
-    if not wanted:
+    if not generators or not generators[0].settings["NEWSLETTER_EDITION"]:
         return
+    settings = generators[0].settings
+    wanted = settings["NEWSLETTER_EDITION"]
     from .editions import render_editions, write_editions
 
     issues = next((g.issues for g in generators if isinstance(g, NewsletterGenerator)), [])
-    articles = next((g.articles for g in generators if hasattr(g, "hidden_articles")), [])
+    articles = next((g.articles for g in generators if hasattr(g, "hidden_articles")), [])  # published, newest first
     if not issues:
         log.error("aucun numéro de la lettre à rendre : content/newsletter/ est vide")
         return
@@ -50,7 +48,7 @@ def render_requested_editions(generators):
     fresh = [a for a in articles if a.date <= issue.date and (since is None or a.date > since)]
     try:
         ladder, keys = _ladder_and_keys(settings)
-    except Exception:  # the tiers plugin reports its own configuration errors
+    except (LadderError, KeyError_):  # reported by tiers (settings checks, seal_and_publish)
         return
     # « Ils en parlent »: reactions gathered by `invoke digest` since the previous issue.
     echoes = []
@@ -61,18 +59,16 @@ def render_requested_editions(generators):
                 echoes.append({**reaction, "article": str(article.title)})
     echoes.sort(key=lambda r: r["date"], reverse=True)
     images = generators[0].context.get("tier_images")  # set by tiers, which runs first
-    editions = render_editions(issue, fresh, ladder, settings, keys, echoes[: settings.get("NEWSLETTER_ECHOES", 8)],
+    editions = render_editions(issue, fresh, ladder, settings, keys, echoes[: settings["NEWSLETTER_ECHOES"]],
                                images)
-    folder = Path(settings.get("PRIVATE_OUTPUT_PATH") or "private") / "newsletter" / str(issue.number)
+    folder = Path(settings["PRIVATE_OUTPUT_PATH"]) / "newsletter" / str(issue.number)
     write_editions(editions, folder)
     settings["NEWSLETTER_EDITIONS_WRITTEN"] = editions  # handed to the CLI by BuildResult
 
 
 def keep_issues_out_of_articles(pelican):
     """Issues are read by their own generator, even when ARTICLE_PATHS covers all of content/."""
-    from .issues import setting
-
-    folders = list(setting(pelican.settings, "NEWSLETTER_PATHS"))
+    folders = list(pelican.settings["NEWSLETTER_PATHS"])
     for key in ("ARTICLE_EXCLUDES", "PAGE_EXCLUDES"):
         current = list(pelican.settings.get(key) or [])
         pelican.settings[key] = current + [f for f in folders if f not in current]

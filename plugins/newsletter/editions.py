@@ -30,7 +30,9 @@ import css_inline
 import html2text
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from publishing.files import write_atomic
+from publishing import BuildResult, build_site
+from shared import write_atomic
+from tiers import remaining_label  # the same words as the site's teaser
 
 log = logging.getLogger(__name__)
 
@@ -182,11 +184,9 @@ def _body(issue, ladder, tier, siteurl: str) -> tuple[str, dict | None]:
     deeper = [p for p in split.gated if ladder.get(p.tier).rank > tier.rank]
     if not deeper:
         return html, None
-    from tiers.gates import remaining_label  # the same words as the site's teaser
-
     next_tier = ladder.get(deeper[0].tier)
     words = sum(p.words for p in deeper)
-    return html, {"tier": next_tier, "remaining": remaining_label(words, issue.settings.get("READING_SPEED_WPM", 220)),
+    return html, {"tier": next_tier, "remaining": remaining_label(words, issue.settings["READING_SPEED_WPM"]),
                   "url": absolute(siteurl, next_tier.url)}
 
 
@@ -197,16 +197,16 @@ def render_editions(issue, articles, ladder, settings: dict, keys: dict, echoes=
     template = env.get_template("edition.html")
     css = (Path(settings["THEME"]) / "templates" / "email" / "edition.css").read_text(encoding="utf-8")
     inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
-    sender = settings.get("NEWSLETTER_FROM") or f"{settings.get('AUTHOR', '')} <{settings.get('AUTHOR_EMAIL', '')}>"
-    reply_to = settings.get("NEWSLETTER_REPLY_TO") or sender
-    list_id = settings.get("NEWSLETTER_LIST_ID", "lettre.nenufar.example")
-    unsubscribe_mailto = settings.get("NEWSLETTER_UNSUBSCRIBE_MAILTO")
+    sender = settings["NEWSLETTER_FROM"] or f"{settings.get('AUTHOR') or ''} <{settings['AUTHOR_EMAIL'] or ''}>"
+    reply_to = settings["NEWSLETTER_REPLY_TO"] or sender
+    list_id = settings["NEWSLETTER_LIST_ID"]
+    unsubscribe_mailto = settings["NEWSLETTER_UNSUBSCRIBE_MAILTO"]
     token = quote(TOKEN)
     links = {
         "unsubscribe": absolute(siteurl, settings["NEWSLETTER_UNSUBSCRIBE_URL"].format(token=token, issue=issue.number)),
         "yes": absolute(siteurl, settings["NEWSLETTER_FEEDBACK_URL"].format(token=token, issue=issue.number, answer="oui")),
         "no": absolute(siteurl, settings["NEWSLETTER_FEEDBACK_URL"].format(token=token, issue=issue.number, answer="non")),
-        "subscribe": absolute(siteurl, settings.get("NEWSLETTER_SUBSCRIBE_URL") or "s-abonner/"),
+        "subscribe": absolute(siteurl, settings["NEWSLETTER_SUBSCRIBE_URL"]),
         "online": absolute(siteurl, issue.url),
     }
     editions = []
@@ -224,7 +224,7 @@ def render_editions(issue, articles, ladder, settings: dict, keys: dict, echoes=
             issue=issue, tier=tier, body=body, teaser=teaser, articles=items, links=links, echoes=echoes,
             subject=re.sub(r"<[^>]+>", "", subject), css=css, settings=settings,
             preheader=re.sub(r"<[^>]+>", "", str(getattr(issue, "summary", "") or "")),
-            postal_address=settings.get("NEWSLETTER_POSTAL_ADDRESS", ""),
+            postal_address=settings["NEWSLETTER_POSTAL_ADDRESS"],
         )
         html = inliner.inline(html)
         domain = parseaddr(sender)[1].rpartition("@")[2] or None
@@ -267,3 +267,15 @@ def write_editions(editions: list[Edition], folder: Path) -> list[Path]:
             write_atomic(path, data)
             written.append(path)
     return written
+
+
+def render_issue(settings: dict, issue) -> BuildResult:
+    """Render the editions of `issue` (a number, or "latest"): the site is built
+    in a scratch folder, so output/ is not touched, and the editions are written
+    under PRIVATE_OUTPUT_PATH/newsletter/<N>/ and returned in `editions`.
+    BuildError if the build fails (the issue does not exist, say)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="nenufar-lettre-") as scratch:
+        return build_site(dict(settings, OUTPUT_PATH=str(Path(scratch) / "site"), PAGEFIND=False,
+                          NEWSLETTER_EDITION=str(issue)))

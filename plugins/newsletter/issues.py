@@ -14,24 +14,6 @@ from pelican.generators import CachingGenerator
 
 log = logging.getLogger(__name__)
 
-DEFAULTS = {
-    "NEWSLETTER_PATHS": ["newsletter"],
-    "NEWSLETTER_URL": "lettre/{number}/",
-    "NEWSLETTER_SAVE_AS": "lettre/{number}/index.html",
-    "NEWSLETTER_INDEX_URL": "lettre/",
-    "NEWSLETTER_INDEX_SAVE_AS": "lettre/index.html",
-    "NEWSLETTER_FEED_ATOM": "feeds/lettre.atom.xml",
-    # Pages behind the unsubscribe and feedback links of the editions: they ask
-    # before acting, since mail scanners open every link of a message.
-    "NEWSLETTER_UNSUBSCRIBE_SAVE_AS": "desabonnement/index.html",
-    "NEWSLETTER_FEEDBACK_SAVE_AS": "avis/index.html",
-}
-
-
-def setting(settings, key):
-    return settings.get(key, DEFAULTS[key])
-
-
 class NewsletterIssue(Page):
     """One issue of the letter; its URL settings are NEWSLETTER_URL/_SAVE_AS."""
 
@@ -51,7 +33,7 @@ class NewsletterIssue(Page):
 
     def _expand_settings(self, key, klass=None):
         fq_key = f"NEWSLETTER_{key}".upper()
-        template = self.settings.get(fq_key, DEFAULTS.get(fq_key, ""))
+        template = self.settings.get(fq_key, "")  # NEWSLETTER_URL, _SAVE_AS; no LANG_ variants
         return str(template).format(**self.url_format)
 
 
@@ -65,7 +47,7 @@ class NewsletterGenerator(CachingGenerator):
 
     def generate_context(self):
         found = []
-        for path in self.get_files(setting(self.settings, "NEWSLETTER_PATHS")):
+        for path in self.get_files(self.settings["NEWSLETTER_PATHS"]):
             issue = self.get_cached_data(path, None)
             if issue is None:
                 try:
@@ -111,7 +93,7 @@ class NewsletterGenerator(CachingGenerator):
         self.drafts = [i for i in ordered if i.status == "draft"]
         self.context["newsletter_issues"] = self.issues
         self.context["latest_issue"] = self.issues[0] if self.issues else None
-        self.context["NEWSLETTER_INDEX_URL"] = setting(self.settings, "NEWSLETTER_INDEX_URL")
+        self.context["NEWSLETTER_INDEX_URL"] = self.settings["NEWSLETTER_INDEX_URL"]
         self.save_cache()
         self.readers.save_cache()
 
@@ -126,28 +108,28 @@ class NewsletterGenerator(CachingGenerator):
                 relative_urls=relative,
                 url=issue.url,
             )
-        index_save_as = setting(self.settings, "NEWSLETTER_INDEX_SAVE_AS")
+        index_save_as = self.settings["NEWSLETTER_INDEX_SAVE_AS"]
         if index_save_as:
             writer.write_file(
                 index_save_as,
                 self.get_template("newsletter_index"),
                 self.context,
                 relative_urls=relative,
-                url=setting(self.settings, "NEWSLETTER_INDEX_URL"),
+                url=self.settings["NEWSLETTER_INDEX_URL"],
             )
         for key, template in (("NEWSLETTER_UNSUBSCRIBE_SAVE_AS", "unsubscribe"),
                               ("NEWSLETTER_FEEDBACK_SAVE_AS", "feedback")):
-            save_as = setting(self.settings, key)
+            save_as = self.settings[key]
             if save_as:
                 writer.write_file(save_as, self.get_template(template), self.context,
                                   relative_urls=relative, url=save_as.removesuffix("index.html"))
-        feed = setting(self.settings, "NEWSLETTER_FEED_ATOM")
+        feed = self.settings["NEWSLETTER_FEED_ATOM"]
         if feed and self.issues:
             writer.write_feed(
                 self.issues,
                 self.context,
                 feed,
-                setting(self.settings, "NEWSLETTER_INDEX_URL"),
+                self.settings["NEWSLETTER_INDEX_URL"],
                 feed_title="la lettre",
             )
 

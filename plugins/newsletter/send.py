@@ -18,9 +18,13 @@ import sqlite3
 import ssl
 import time
 from dataclasses import dataclass, field, replace
+from typing import Literal, get_args
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
+from shared import Problem, ProblemError
+
+from .config import DEFAULTS
 from .editions import TOKEN, WIRE, add_related
 from .fields import (NAME_MAX, AddressError, address_key, check_address, control_character,
                      encode_display_name, valid_token)
@@ -28,7 +32,7 @@ from .fields import (NAME_MAX, AddressError, address_key, check_address, control
 COLUMNS = ["email", "name", "tier", "token"]
 
 
-class SendError(Exception):
+class SendError(ProblemError):
     """The send cannot start or go on (bad file, SMTP refused the login…); French message."""
 
 
@@ -57,8 +61,8 @@ def _records(text: str, shown: str):
             limit = f"{csv.field_size_limit():,}".replace(",", "\u202f")
             why = (f"un champ dépasse {limit} caractères, sans doute un guillemet jamais refermé"
                    if "field limit" in str(error) else str(error))
-            raise SendError(f"{shown}:{first}\u00a0: fichier CSV illisible à partir de cette ligne ({why}), "
-                            "rien n’a été envoyé") from error
+            raise SendError(Problem(shown, first, f"fichier CSV illisible à partir de cette ligne ({why}), "
+                                                  "rien n’a été envoyé")) from error
         yield first, reader.line_num, row
 
 
@@ -91,7 +95,7 @@ def check_row(row: list[str], tiers: set[str], *, test_environment: bool = False
 
 
 def read_subscribers(path: Path, tiers: set[str], *,
-                     test_environment: bool = False) -> tuple[list[Subscriber], list[str]]:
+                     test_environment: bool = False) -> tuple[list[Subscriber], list[Problem]]:
     """Valid subscribers, and one French problem per record skipped (file:line,
     the line where the record starts). `test_environment` accepts the .test and
     localhost domains (trials); .invalid and the like are always refused."""
@@ -99,21 +103,22 @@ def read_subscribers(path: Path, tiers: set[str], *,
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise SendError(f"{path}\u00a0: fichier des abonnés introuvable") from None
+        raise SendError(Problem(str(path), None, "fichier des abonnés introuvable")) from None
     except OSError as error:
-        raise SendError(f"{path}\u00a0: impossible de lire le fichier des abonnés (erreur système {error.errno})") from error
+        raise SendError(Problem(str(path), None, "impossible de lire le fichier des abonnés "
+                                                 f"(erreur système {error.errno})")) from error
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise SendError(f"{shown}:{line}\u00a0: le fichier n’est pas en UTF-8 (octet 0x{data[error.start]:02X})\u202f; "
-                        "enregistrez-le en «\u202fCSV UTF-8\u202f»") from None
+        raise SendError(Problem(shown, line, f"le fichier n’est pas en UTF-8 (octet 0x{data[error.start]:02X})\u202f; "
+                                             "enregistrez-le en «\u202fCSV UTF-8\u202f»")) from None
     records = _records(text, shown)
     header = next(records, None)
     if header is None or [c.strip().lower() for c in header[2]] != COLUMNS:
         found = ",".join(header[2]) if header else "(fichier vide)"
-        raise SendError(f"{shown}:1\u00a0: la première ligne doit être «\u202f{','.join(COLUMNS)}\u202f», "
-                        f"pas «\u202f{found}\u202f»")
+        raise SendError(Problem(shown, 1, f"la première ligne doit être «\u202f{','.join(COLUMNS)}\u202f», "
+                                          f"pas «\u202f{found}\u202f»"))
     subscribers, problems, seen = [], [], {}
     for first, last, row in records:
         if not any(cell.strip() for cell in row) and not any(control_character(c) for c in row):
@@ -129,13 +134,70 @@ def read_subscribers(path: Path, tiers: set[str], *,
                 continue
         if last > first:
             problem += f" (champ entre guillemets sur les lignes {first} à {last})"
-        problems.append(f"{shown}:{first}\u00a0: {problem}, ligne ignorée")
+        problems.append(Problem(shown, first, f"{problem}, ligne ignorée"))
     return subscribers, problems
 
 
 def is_unsubscribed(subscriber: Subscriber, addresses: set[str], tokens: set[str]) -> bool:
     """`addresses` as `address_key` gives them (hand-written requests), `tokens` as written."""
     return subscriber.email.lower() in addresses or subscriber.token in tokens
+
+
+JOURNAL = "envois.sqlite3"  # in PRIVATE_OUTPUT_PATH
+
+
+def journal_file(settings: dict) -> Path:
+    return Path(settings["PRIVATE_OUTPUT_PATH"]) / JOURNAL
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Who gets which edition of an issue, decided before anything is sent:
+    `invoke send --dry-run` shows it, the send follows it (send_plan)."""
+
+    editions: tuple  # Edition, one per tier, in the ladder's order
+    subscribers: tuple[Subscriber, ...]  # every valid record of the file, in file order
+    skipped: tuple[Problem, ...]  # one per record left out, named by file and line
+    unsubscribed_addresses: frozenset[str] = frozenset()  # as fields.address_key gives them
+    unsubscribed_tokens: frozenset[str] = frozenset()
+
+    @property
+    def issue(self) -> int:
+        return self.editions[0].issue
+
+    def wants_out(self, subscriber: Subscriber) -> bool:
+        return is_unsubscribed(subscriber, self.unsubscribed_addresses, self.unsubscribed_tokens)
+
+    @property
+    def recipients(self) -> tuple[Subscriber, ...]:
+        return tuple(s for s in self.subscribers if not self.wants_out(s))
+
+    @property
+    def unsubscribed(self) -> tuple[Subscriber, ...]:
+        return tuple(s for s in self.subscribers if self.wants_out(s))
+
+    def counts(self) -> dict[str, int]:
+        """Recipients per tier, in the editions' order (a tier nobody is in counts 0)."""
+        return {e.tier: sum(1 for s in self.recipients if s.tier == e.tier) for e in self.editions}
+
+    def summary(self) -> str:
+        """« Numéro 2 : 6 destinataires (public 2, abonnes 2, cercle 2), 1 ligne ignorée, 0 désabonné(s) »"""
+        skipped = len(self.skipped)
+        listing = ", ".join(f"{tier} {n}" for tier, n in self.counts().items())
+        return (f"numéro {self.issue}\u00a0: {len(self.recipients)} destinataires ({listing}), "
+                f"{skipped} ligne{'s' if skipped > 1 else ''} ignorée{'s' if skipped > 1 else ''}, "
+                f"{len(self.unsubscribed)} désabonné(s)")
+
+
+def plan_send(editions, subscribers: Path, unsubscribed: Path, *, test_environment: bool = False) -> Plan:
+    """The plan for sending `editions` to the subscribers file, minus those who
+    asked to stop (the CSV that `invoke unsubscribes` keeps). SendError when the
+    file cannot be read at all."""
+    from .unsubscribes import unsubscribed as asked_to_stop
+
+    people, skipped = read_subscribers(subscribers, {e.tier for e in editions}, test_environment=test_environment)
+    addresses, tokens = asked_to_stop(unsubscribed)
+    return Plan(tuple(editions), tuple(people), tuple(skipped), frozenset(addresses), frozenset(tokens))
 
 
 class Journal:
@@ -149,11 +211,11 @@ class Journal:
             "tier TEXT, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, error TEXT, "
             "message_id TEXT, updated TEXT NOT NULL, PRIMARY KEY (issue, email))")
 
-    def states(self, issue: int) -> dict[str, tuple[str, str | None]]:
+    def states(self, issue: int) -> dict[str, tuple[Delivery, str | None]]:
         rows = self.db.execute("SELECT email, status, error FROM deliveries WHERE issue = ?", (issue,))
         return {email: (status, error) for email, status, error in rows}
 
-    def mark(self, issue: int, subscriber: Subscriber, status: str, error: str | None = None,
+    def mark(self, issue: int, subscriber: Subscriber, status: Delivery, error: str | None = None,
              message_id: str | None = None) -> None:
         self.db.execute(
             "INSERT INTO deliveries (issue, email, tier, status, attempts, error, message_id, updated) "
@@ -168,24 +230,31 @@ class Journal:
         self.db.close()
 
 
-@dataclass
+Tls = Literal["none", "starttls", "ssl"]
+TLS_MODES: tuple[Tls, ...] = get_args(Tls)
+
+
+@dataclass(frozen=True)
 class SmtpConfig:
     host: str
     port: int
-    tls: str  # none, starttls, ssl
+    tls: Tls
     user: str | None
-    password: str | None
+    password: str | None = field(default=None, repr=False)  # never in a log or a traceback
 
     @classmethod
     def from_settings(cls, settings: dict, environ=os.environ) -> "SmtpConfig":
-        def pick(name, default=None):
+        """NENUFAR_SMTP_* first, then the SMTP_* settings; the password from the environment only."""
+        def pick(name):
             value = environ.get(f"NENUFAR_{name}")
-            return value if value not in (None, "") else settings.get(name, default)
+            return value if value not in (None, "") else settings[name]
 
-        tls = str(pick("SMTP_TLS", "starttls")).lower()
-        if tls not in ("none", "starttls", "ssl"):
+        tls = str(pick("SMTP_TLS")).lower()
+        if tls not in TLS_MODES:
             raise SendError(f"NENUFAR_SMTP_TLS / SMTP_TLS\u00a0: «\u202f{tls}\u202f» inconnu (none, starttls ou ssl)")
-        port = pick("SMTP_PORT", 465 if tls == "ssl" else 587)
+        port = pick("SMTP_PORT")
+        if port is None:  # the port that goes with the TLS mode
+            port = 465 if tls == "ssl" else 587
         try:
             port = int(port)
         except ValueError:
@@ -193,7 +262,7 @@ class SmtpConfig:
         host = pick("SMTP_HOST")
         if not host:
             raise SendError("aucun serveur SMTP\u00a0: réglez SMTP_HOST ou NENUFAR_SMTP_HOST")
-        return cls(str(host), port, tls, pick("SMTP_USER"), pick("SMTP_PASSWORD"))
+        return cls(str(host), port, tls, pick("SMTP_USER"), environ.get("NENUFAR_SMTP_PASSWORD") or None)
 
 
 _TOKEN_GROWTH = 128 - len(TOKEN)  # a placeholder becomes a token of at most 128 characters
@@ -275,15 +344,38 @@ def personalise(template: bytes, subscriber: Subscriber, domain: str | None,
     return head + template.replace(TOKEN.encode(), subscriber.token.encode("ascii")), message_id
 
 
-@dataclass
+# What the journal records of one address for one issue.
+Delivery = Literal["sending", "sent", "deferred", "failed"]
+# What became of one subscriber in this run (on_progress, Report).
+Outcome = Literal["sent", "already", "unsubscribed", "ambiguous", "failed", "deferred"]
+
+
+@dataclass(frozen=True)
 class Report:
+    """The outcome of one run of `send_issue`, one list per kind, addresses in file order."""
+
     sent: list = field(default_factory=list)
     already: list = field(default_factory=list)
     failed: list = field(default_factory=list)  # (email, error)
     deferred: list = field(default_factory=list)  # (email, error): retried by the next run
-    ambiguous: list = field(default_factory=list)
+    ambiguous: list = field(default_factory=list)  # in flight when an earlier run died: never sent twice
     unsubscribed: list = field(default_factory=list)
-    stopped: bool = False
+    stopped: bool = False  # stop() answered True: the rest waits for the next run
+
+    def summary(self, skipped: int = 0) -> str:
+        """The counts, in French; `skipped`: the records of the file left out (Plan.skipped)."""
+        return (f"{len(self.sent)} envoyé(s), {len(self.already)} déjà envoyé(s), {len(self.unsubscribed)} "
+                f"désabonné(s), {skipped} ligne(s) ignorée(s), {len(self.failed)} en échec, "
+                f"{len(self.deferred)} à reprendre, {len(self.ambiguous)} incertain(s)")
+
+    def details(self) -> list[str]:
+        """One French line per address that needs the author's eye (addresses and
+        server replies are untrusted: print them inert)."""
+        return ([f"échec définitif pour {address}\u00a0: {error}" for address, error in self.failed]
+                + [f"échec temporaire pour {address}\u00a0: {error} (sera retenté à la prochaine reprise)"
+                   for address, error in self.deferred]
+                + [f"incertain\u00a0: {address} était en cours d’envoi quand l’envoi précédent s’est arrêté "
+                   "brutalement\u202f; il n’est pas renvoyé, vérifiez s’il l’a reçu." for address in self.ambiguous])
 
 
 def _temporary(error: Exception) -> bool:
@@ -362,12 +454,18 @@ class Mailer:
 
 def send_issue(editions, subscribers, journal: Journal, mailer: Mailer, *, issue: int, sender: str,
                unsubscribed: set[str], unsubscribed_tokens: set[str] = frozenset(),
-               rate: float | None = None, retry_delays=(2, 5, 15, 30),
+               rate: float | None = None, retry_delays=DEFAULTS["SMTP_RETRY_DELAYS"],
                stop=lambda: False, on_progress=lambda subscriber, outcome: None) -> Report:
     templates = {e.tier: wire_template(e) for e in editions}  # each edition rendered once
     domain = parseaddr(sender)[1].rpartition("@")[2] or None
     envelope_from = parseaddr(sender)[1]
-    report = Report()
+    done: dict[Outcome, list] = {outcome: [] for outcome in get_args(Outcome)}
+    stopped = False
+
+    def record(subscriber: Subscriber, outcome: Outcome, error: str | None = None) -> None:
+        done[outcome].append(subscriber.email if error is None else (subscriber.email, error))
+        on_progress(subscriber, outcome)
+
     unsubscribed = {address_key(a) for a in unsubscribed}
     states = journal.states(issue)
     interval = 1 / rate if rate else 0
@@ -377,23 +475,19 @@ def send_issue(editions, subscribers, journal: Journal, mailer: Mailer, *, issue
             key = subscriber.email.lower()
             status = states.get(key, (None, None))[0]
             if is_unsubscribed(subscriber, unsubscribed, unsubscribed_tokens):
-                report.unsubscribed.append(subscriber.email)
-                on_progress(subscriber, "unsubscribed")
+                record(subscriber, "unsubscribed")
                 continue
             if status == "sent":
-                report.already.append(subscriber.email)
-                on_progress(subscriber, "already")
+                record(subscriber, "already")
                 continue
             if status == "sending":  # in flight when an earlier run died: never risk a second copy
-                report.ambiguous.append(subscriber.email)
-                on_progress(subscriber, "ambiguous")
+                record(subscriber, "ambiguous")
                 continue
             if status == "failed":
-                report.failed.append((subscriber.email, states[key][1]))
-                on_progress(subscriber, "failed")
+                record(subscriber, "failed", states[key][1])
                 continue
             if stop():
-                report.stopped = True
+                stopped = True
                 break
             data, message_id = personalise(templates[subscriber.tier], subscriber, domain)
             for attempt in range(len(retry_delays) + 1):
@@ -416,14 +510,18 @@ def send_issue(editions, subscribers, journal: Journal, mailer: Mailer, *, issue
                         continue
                     status = "deferred" if _temporary(error) else "failed"
                     journal.mark(issue, subscriber, status, _describe(error))
-                    (report.deferred if status == "deferred" else report.failed).append(
-                        (subscriber.email, _describe(error)))
-                    on_progress(subscriber, status)
+                    record(subscriber, status, _describe(error))
                     break
                 journal.mark(issue, subscriber, "sent")
-                report.sent.append(subscriber.email)
-                on_progress(subscriber, "sent")
+                record(subscriber, "sent")
                 break
     finally:
         mailer.close()
-    return report
+    return Report(**done, stopped=stopped)
+
+
+def send_plan(plan: Plan, journal: Journal, mailer: Mailer, *, sender: str, **options) -> Report:
+    """Send what `plan` says (`options`: rate, retry_delays, stop, on_progress, as send_issue takes them)."""
+    return send_issue(plan.editions, plan.subscribers, journal, mailer, issue=plan.issue, sender=sender,
+                      unsubscribed=set(plan.unsubscribed_addresses), unsubscribed_tokens=set(plan.unsubscribed_tokens),
+                      **options)

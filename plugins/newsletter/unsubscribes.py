@@ -31,11 +31,12 @@ from dataclasses import dataclass, field
 from email.parser import BytesParser
 from pathlib import Path
 
-from publishing.files import write_atomic
+from shared import write_atomic
 
 from .fields import AddressError, address_key, check_address, csv_cell, csv_value, valid_token
 
 FIELDS = ["email", "token", "date", "source"]
+UNSUBSCRIBED = "unsubscribed.csv"  # in PRIVATE_OUTPUT_PATH
 _REQUEST = re.compile(r"\b(?:d[ée]sabonnement|d[ée]sinscription|unsubscribe)\b", re.I)
 _FROM_LINK = re.compile(r"^\s*desabonnement\s+(\S+)\s*$")  # the subject our mailto link sets
 _BODY_LIMIT = 1_000_000  # characters of a text part searched for the unsubscribe link
@@ -203,6 +204,10 @@ def merge(requests: list[Request], csv_path: Path) -> tuple[list[Request], int]:
     writer.writerows({name: csv_cell(value) for name, value in row.items()} for row in rows)
     write_atomic(csv_path, text.getvalue())
     return added, len(rows)
+
+
+def unsubscribed_file(settings: dict) -> Path:
+    return Path(settings["PRIVATE_OUTPUT_PATH"]) / UNSUBSCRIBED
 
 
 def unsubscribed(csv_path: Path) -> tuple[set[str], set[str]]:

@@ -1,11 +1,15 @@
-"""Publishing plugin: nothing in content/ is silently left out of the site.
+"""Publishing plugin: the house's core, which every feature plugin may use and
+which uses none of them (plugins/README.md).
 
-Pelican side: the metadata checks run when Pelican starts (so the plain
-`pelican` command reports them too), and after reading, every article file
-must have become an article, a draft or a hidden article.
-Also writes sitemap.xml (sitemap.py).
-CLI side (used by tasks.py): build.py, scaffold.py, serve.py, deploy.py; and
-NenufarPelican (command.py), which the plain `pelican` command runs.
+Settings: every plugin's defaults merged and checked once (settings.py; its
+own table in config.py). Pelican side: the metadata checks run when Pelican
+starts (so the plain `pelican` command reports them too), and after reading,
+every text file must have become an article, a page, an issue or a draft;
+addresses are unique; sitemap.xml (sitemap.py); incremental writes
+(incremental.py). Signals for the plugins: hooks.py (`site_staged`). The
+content lists of generators, named once: contents.py.
+CLI side (used by tasks.py): build.py, sources.py, scaffold.py, serve.py,
+deploy.py; and NenufarPelican (command.py), which the plain `pelican` command runs.
 """
 
 import fnmatch
@@ -14,7 +18,14 @@ import os
 
 from pelican import signals
 
+from shared import Problem
+
+from .build import BuildError, BuildResult, load_settings
+from .build import build as build_site  # `publishing.build` stays the module
 from .checks import check_content
+from .config import DEFAULTS, PREFIXES, check_settings
+from .contents import ARTICLE_LISTS, EVERY_LIST, ISSUE_LISTS, PAGE_LISTS, contents
+from .hooks import site_staged
 from .command import NenufarPelican  # noqa: F401 (PELICAN_CLASS in pelicanconf.py)
 from .incremental import incremental_writer, save_fingerprints
 from .sitemap import collector as sitemap
@@ -32,10 +43,6 @@ def check_sources(pelican):
         log.error("%s", problem)
 
 
-_READ = ("articles", "translations", "drafts", "drafts_translations", "hidden_articles",
-         "hidden_translations", "pages", "hidden_pages", "draft_pages", "issues")
-
-
 def check_every_text_read(generators):
     """Every Markdown, reST or HTML file under content/ is published, set aside
     on purpose (IGNORE_FILES, *_EXCLUDES, STATIC_PATHS), or named in an error."""
@@ -44,12 +51,7 @@ def check_every_text_read(generators):
     settings = generators[0].settings
     root = os.path.normpath(settings["PATH"])
     shown_root = os.path.basename(root)
-    read = set()
-    for generator in generators:
-        for attr in _READ:
-            for content in getattr(generator, attr, ()) or ():
-                read.add(os.path.normpath(content.source_path))
-        read.update(os.path.normpath(d.source_path) for d in getattr(generator, "drafts", ()) or ())
+    read = {os.path.normpath(content.source_path) for content in contents(generators)}
     readers = next((g.readers for g in generators if hasattr(g, "readers")), None)
     extensions = {e for e in (readers.extensions if readers else ()) if e != "static"}
     set_aside = [f for f in list(settings.get("STATIC_PATHS") or []) + list(settings.get("ARTICLE_EXCLUDES") or [])
@@ -66,16 +68,17 @@ def check_every_text_read(generators):
                 continue
             shown = os.path.join(shown_root, relative)
             if _covered(relative, settings):
-                log.error("%s : ce fichier n’a pas pu être publié (voir l’erreur qui le nomme plus haut)", shown)
+                log.error("%s", Problem(shown, None, "ce fichier n’a pas pu être publié (voir l’erreur qui le "
+                                                     "nomme plus haut)"))
             else:
-                log.error("%s : aucun dossier de contenu ne lit ce fichier : placez-le dans %s, "
-                          "ou écartez-le avec IGNORE_FILES ou ARTICLE_EXCLUDES", shown, _folders(settings))
+                log.error("%s", Problem(shown, None, "aucun dossier de contenu ne lit ce fichier\u00a0: placez-le "
+                                                     f"dans {_folders(settings)}, ou écartez-le avec IGNORE_FILES "
+                                                     "ou ARTICLE_EXCLUDES"))
 
 
 def _covered(relative: str, settings) -> bool:
-    for key, default in (("ARTICLE_PATHS", ["articles"]), ("PAGE_PATHS", ["pages"]),
-                         ("NEWSLETTER_PATHS", ["newsletter"])):
-        for folder in settings.get(key, default):
+    for key in ("ARTICLE_PATHS", "PAGE_PATHS", "NEWSLETTER_PATHS"):
+        for folder in settings[key]:
             if folder in ("", ".") or relative.startswith(folder.rstrip("/") + os.sep):
                 return True
     return False
@@ -83,9 +86,8 @@ def _covered(relative: str, settings) -> bool:
 
 def _folders(settings) -> str:
     names = []
-    for key, default, kind in (("ARTICLE_PATHS", ["articles"], "articles"), ("PAGE_PATHS", ["pages"], "pages"),
-                               ("NEWSLETTER_PATHS", ["newsletter"], "lettre")):
-        for folder in settings.get(key, default):
+    for key, kind in (("ARTICLE_PATHS", "articles"), ("PAGE_PATHS", "pages"), ("NEWSLETTER_PATHS", "lettre")):
+        for folder in settings[key]:
             names.append(f"{os.path.basename(os.path.normpath(settings['PATH']))}/{folder.strip('/')}/ ({kind})")
     return ", ".join(names)
 
@@ -94,17 +96,16 @@ def check_unique_addresses(generators):
     """Two sources writing the same page: Pelican would crash mid-write."""
     seen = {}
     for generator in generators:
-        for attr in ("articles", "drafts", "hidden_articles", "pages", "hidden_pages", "draft_pages", "issues"):
-            for content in getattr(generator, attr, ()):
-                source = os.path.relpath(content.source_path, os.path.dirname(generator.path))
-                if not content.save_as:  # not written (drafts in production)
-                    continue
-                if content.save_as in seen:
-                    log.error("%s : l’adresse « %s » est déjà celle de %s "
-                              "(changez le titre ou ajoutez une ligne « Slug: »)",
-                              source, content.url, seen[content.save_as])
-                else:
-                    seen[content.save_as] = source
+        for content in contents([generator]):
+            if not content.save_as:  # not written (drafts in production)
+                continue
+            source = os.path.relpath(content.source_path, os.path.dirname(generator.path))
+            if content.save_as in seen:
+                log.error("%s", Problem(source, None, f"l’adresse «\u202f{content.url}\u202f» est déjà celle de "
+                                                      f"{seen[content.save_as]} (changez le titre ou ajoutez une "
+                                                      "ligne «\u202fSlug:\u202f»)"))
+            else:
+                seen[content.save_as] = source
 
 
 def freeze_urls(generators):
@@ -115,12 +116,9 @@ def freeze_urls(generators):
     Setting `override_url`, Pelican's own hook for a fixed address, keeps the
     computed value.
     """
-    for generator in generators:
-        for attr in ("articles", "translations", "drafts", "hidden_articles", "pages",
-                     "hidden_pages", "draft_pages", "issues"):
-            for content in getattr(generator, attr, ()):
-                if not hasattr(content, "override_url"):
-                    content.override_url = content.url
+    for content in contents(generators):
+        if not hasattr(content, "override_url"):
+            content.override_url = content.url
 
 
 def register():

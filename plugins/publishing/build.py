@@ -20,8 +20,12 @@ from pelican import Pelican, signals
 from pelican.log import console
 from pelican.settings import read_settings
 
-from .checks import Problem, check_content
+from shared import Problem
+
+from .checks import check_content
 from .incremental import PREVIOUS_OUTPUT, commit_fingerprints, discard_fingerprints
+from .settings import prepare
+from .hooks import gather, site_staged
 
 
 class BuildError(Exception):
@@ -77,11 +81,20 @@ def failure_lines(error: BuildError) -> list[str]:
              "le site précédent est resté en place."] + [f"  • {problem}" for problem in error.problems])
 
 
+def prepared(settings: dict, source: str = "pelicanconf.py") -> dict:
+    """`settings` with every plugin's defaults, checked (publishing.settings); BuildError if wrong."""
+    settings, problems = prepare(settings, source)
+    if problems:
+        raise BuildError(problems)
+    return settings
+
+
 def load_settings(path: str = "pelicanconf.py", overrides: dict | None = None) -> dict:
-    settings = read_settings(path, override=overrides or {})
+    """The settings file read by Pelican, then prepared: what the CLI and the tests build with."""
+    settings = prepared(read_settings(path, override=overrides or {}), os.path.basename(path))
     # Pelican makes its own paths absolute from the settings file; ours too.
-    private = settings.get("PRIVATE_OUTPUT_PATH")
-    if private and not os.path.isabs(private):
+    private = settings["PRIVATE_OUTPUT_PATH"]
+    if not os.path.isabs(private):
         settings["PRIVATE_OUTPUT_PATH"] = os.path.join(os.path.dirname(os.path.abspath(path)), private)
     return settings
 
@@ -90,7 +103,7 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
     """Build the site described by `settings`; raise BuildError on any problem."""
     started = time.perf_counter()
     problems = check_content(settings)
-    private = Path(settings.get("PRIVATE_OUTPUT_PATH") or "private").resolve()
+    private = Path(settings["PRIVATE_OUTPUT_PATH"]).resolve()
     public = Path(settings["OUTPUT_PATH"]).resolve()
     if private == public or public in private.parents:
         problems.append(Problem("pelicanconf.py", None, f"PRIVATE_OUTPUT_PATH ({private}) ne peut pas "
@@ -128,10 +141,9 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
         pelican.run()
         if collector.errors:
             raise BuildError(collector.errors)
-        leaks = _audit(pelican.settings, staging)
-        if leaks:
-            raise BuildError([Problem("", None, "fuite de texte réservé dans le site public, "
-                                      "construction refusée :")] + leaks)
+        refused = gather(site_staged, pelican, output=staging)  # the tiers audit, among others
+        if refused:
+            raise BuildError(refused)
     except BuildError:
         shutil.rmtree(staging, ignore_errors=True)
         _forget_failed_build(settings["CACHE_PATH"])
@@ -169,15 +181,6 @@ def _forget_failed_build(cache_path: str) -> None:
     """
     discard_fingerprints(cache_path)
     shutil.rmtree(cache_path, ignore_errors=True)
-
-
-def _audit(settings: dict, output: Path) -> list:
-    """The tiers leak audit over the freshly built public output."""
-    if "tiers" not in (settings.get("PLUGINS") or []):
-        return []
-    from tiers.audit import audit
-
-    return [str(leak) for leak in audit(settings, output)]
 
 
 # Settings that change what the readers produce; the reader cache depends on them.

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import fnmatch
 import os
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from pelican.utils import get_date
 
-MARKDOWN_EXTENSIONS = (".md", ".markdown", ".mkd", ".mdown")
+from shared import Problem, read_header_file
+
+from .sources import content_kinds
 
 # Pelican's own keys, then the project's. Extend with EXTRA_METADATA_KEYS.
 KNOWN_KEYS = frozenset(
@@ -34,8 +33,6 @@ STATUSES = {
     "pages": ("published", "draft", "hidden", "skip"),
     "newsletter": ("published", "draft"),
 }
-_META_LINE = re.compile(r"^([A-Za-z0-9_-]+):\s*(.*)$")
-_CONTINUATION = re.compile(r"^( {4,}|\t)\S")
 
 
 def _parse_date(value: str):
@@ -46,68 +43,25 @@ def _parse_date(value: str):
         return get_date(value)
 
 
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where} : {self.message}" if where else self.message
-
-
-@dataclass(frozen=True)
-class Header:
-    fields: dict  # key -> (value, line)
-    problems: tuple
-
-
-def read_header(path: Path, shown: str) -> Header:
-    """Parse the `Key: value` lines at the top of a Markdown file."""
-    fields: dict = {}
-    problems = []
-    lines = []
+def read_metadata(path: Path, shown: str) -> tuple[dict, list[Problem]]:
+    """{key: (value, line)} of a source's header, and what is wrong with the header itself."""
     try:
-        with path.open(encoding="utf-8") as handle:  # the header only, not the body
-            for line in handle:
-                line = line.rstrip("\r\n")
-                if not line.strip() and lines and lines[0].strip() != "---":
-                    break
-                lines.append(line)
-                if len(lines) > 1 and line.strip() in ("---", "...") and lines[0].strip() == "---":
-                    break
+        header = read_header_file(path)
     except UnicodeDecodeError as error:
-        return Header({}, (Problem(shown, None, f"le fichier n’est pas en UTF-8 ({error.reason})"),))
-    start = 1 if lines and lines[0].strip() == "---" else 0
-    last_key = None
-    for number, line in enumerate(lines[start:], start=start + 1):
-        if not line.strip() or (start and line.strip() in ("---", "...")):
-            break
-        if _CONTINUATION.match(line) and last_key:
-            value, at = fields[last_key]
-            fields[last_key] = (f"{value} {line.strip()}", at)
-            continue
-        match = _META_LINE.match(line)
-        if not match:
-            problems.append(Problem(
-                shown, number,
-                f"« {line.strip()[:60]} » n’est pas une ligne de métadonnées « Clé: valeur » "
-                "(les métadonnées s’arrêtent à la première ligne vide)",
-            ))
-            break
-        key, value = match.group(1).lower(), match.group(2).strip()
-        if key in fields:
-            problems.append(Problem(shown, number, f"la clé « {match.group(1)} » est répétée"))
-        fields[key] = (value, number)
-        last_key = key
-    return Header(fields, tuple(problems))
+        return {}, [Problem(shown, None, f"le fichier n’est pas en UTF-8 ({error.reason})")]
+    fields = {key: (f.value, f.line) for key, f in header.fields.items()}
+    problems = [Problem(shown, f.line, f"la clé «\u202f{f.name}\u202f» est répétée") for f in header.repeats]
+    if header.stray is not None and header.stray.value.strip():
+        problems.append(Problem(
+            shown, header.stray.line,
+            f"«\u202f{header.stray.value.strip()[:60]}\u202f» n’est pas une ligne de métadonnées «\u202fClé: valeur\u202f» "
+            "(les métadonnées s’arrêtent à la première ligne vide)",
+        ))
+    return fields, problems
 
 
 def check_file(path: Path, kind: str, shown: str, known_keys: frozenset) -> tuple[list, dict]:
-    header = read_header(path, shown)
-    problems = list(header.problems)
-    fields = header.fields
+    fields, problems = read_metadata(path, shown)
     if problems and not fields:
         return problems, fields  # unreadable: the rest would only repeat it
     for key, (value, line) in fields.items():
@@ -141,62 +95,10 @@ def check_file(path: Path, kind: str, shown: str, known_keys: frozenset) -> tupl
     return problems, fields
 
 
-def _files(root: Path, folders) -> list[Path]:
-    found = []
-    for folder in folders:
-        base = root / folder
-        if base.is_file():
-            found.append(base)
-            continue
-        for dirpath, dirnames, filenames in os.walk(base):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            found.extend(
-                Path(dirpath) / name for name in sorted(filenames)
-                if name.lower().endswith(MARKDOWN_EXTENSIONS) and not name.startswith(".")
-            )
-    return found
-
-
-def _under(relative: Path, folders) -> bool:
-    """Whether a path relative to content/ lies in one of these folders ("" is all)."""
-    for folder in folders:
-        parts = Path(folder).parts if folder not in ("", ".") else ()
-        if relative.parts[: len(parts)] == parts:
-            return True
-    return False
-
-
-def content_kinds(settings) -> dict[str, list[tuple[Path, Path]]]:
-    """The Markdown sources of each kind, as Pelican's generators share them out:
-    (path, path relative to content/) for articles, pages and newsletter issues."""
-    root = Path(settings["PATH"])
-    newsletter = settings.get("NEWSLETTER_PATHS", ["newsletter"])
-    pages = settings.get("PAGE_PATHS", ["pages"])
-    article_excludes = list(settings.get("ARTICLE_EXCLUDES", ())) + list(pages) + list(newsletter)
-    page_excludes = list(settings.get("PAGE_EXCLUDES", ())) + list(newsletter)
-    rules = {
-        "newsletter": (newsletter, []),
-        "pages": (pages, [f for f in page_excludes if f not in ("", ".")]),
-        "articles": (settings.get("ARTICLE_PATHS", ["articles"]), [f for f in article_excludes if f not in ("", ".")]),
-    }
-    ignored = settings.get("IGNORE_FILES") or ()
-    kinds: dict[str, list[tuple[Path, Path]]] = {}
-    for kind, (folders, excludes) in rules.items():
-        found = []
-        for path in _files(root, folders):
-            relative = path.relative_to(root)
-            if any(fnmatch.fnmatch(part, p) for part in relative.parts for p in ignored):
-                continue
-            if not _under(relative, excludes):
-                found.append((path, relative))
-        kinds[kind] = sorted(set(found))
-    return kinds
-
-
 def check_content(settings) -> list[Problem]:
     """Every metadata problem in the site's Markdown sources, in file order."""
     root = Path(settings["PATH"])
-    known = KNOWN_KEYS | {k.lower() for k in settings.get("EXTRA_METADATA_KEYS", ())}
+    known = KNOWN_KEYS | {k.lower() for k in settings["EXTRA_METADATA_KEYS"]}
     problems: list[Problem] = []
     numbers: dict[int, str] = {}
     for kind, files in content_kinds(settings).items():

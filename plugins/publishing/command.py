@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from .build import BuildError, build, failure_lines
+from .build import BuildError, build, failure_lines, prepared
 
 
 class NenufarPelican:
@@ -21,7 +21,7 @@ class NenufarPelican:
 
     def run(self) -> None:
         try:
-            result = build(dict(self.settings))
+            result = build(prepared(self.settings))  # the settings Pelican read, with the plugins' defaults
         except BuildError as error:
             for line in failure_lines(error):
                 print(line, file=sys.stderr)

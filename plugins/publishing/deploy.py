@@ -16,7 +16,7 @@ class DeployError(Exception):
 
 
 def publish_target(settings: dict) -> str:
-    target = os.environ.get("NENUFAR_PUBLISH_TARGET") or settings.get("PUBLISH_TARGET")
+    target = os.environ.get("NENUFAR_PUBLISH_TARGET") or settings["PUBLISH_TARGET"]
     if not target:
         raise DeployError(
             "aucune destination : définissez PUBLISH_TARGET dans publishconf.py "

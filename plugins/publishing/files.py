@@ -1,16 +1,4 @@
-"""Writing a file so that a reader (or a crash) never sees half of it."""
+"""Kept for the reactions package, which imports `write_atomic` from here; the
+function lives in shared.files (remove this file once reactions imports it there)."""
 
-from __future__ import annotations
-
-from pathlib import Path
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write next to `path`, then rename over it: the old file or the new one, never a mix."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    if isinstance(data, str):
-        temporary.write_text(data, encoding="utf-8")
-    else:
-        temporary.write_bytes(data)
-    temporary.replace(path)
+from shared import write_atomic  # noqa: F401

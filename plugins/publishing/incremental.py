@@ -38,7 +38,7 @@ from pelican.contents import Content
 from pelican.urlwrappers import URLWrapper
 from pelican.writers import Writer
 
-from .files import write_atomic
+from shared import write_atomic
 
 log = logging.getLogger(__name__)
 

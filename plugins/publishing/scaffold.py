@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pelican.utils import slugify
+
+from shared import read_header_file
 
 
 class ScaffoldError(Exception):
@@ -21,12 +22,9 @@ def slug_for(title: str, settings: dict) -> str:
 def next_issue_number(folder: Path) -> int:
     numbers = [0]
     for path in folder.glob("*.md"):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                break
-            match = re.match(r"(?i)issue:\s*(\d+)\s*$", line)
-            if match:
-                numbers.append(int(match.group(1)))
+        number = read_header_file(path).value("issue")
+        if number.isdigit():
+            numbers.append(int(number))
     return max(numbers) + 1
 
 
@@ -42,7 +40,7 @@ def new_content(title: str, settings: dict, newsletter: bool = False,
     now = now or dt.datetime.now(ZoneInfo(settings.get("TIMEZONE", "UTC")))
     content = Path(settings["PATH"])
     if newsletter:
-        folder = content / settings.get("NEWSLETTER_PATHS", ["newsletter"])[0]
+        folder = content / settings["NEWSLETTER_PATHS"][0]
         folder.mkdir(parents=True, exist_ok=True)
         number = next_issue_number(folder)
         path = folder / f"numero-{number}.md"

@@ -3,7 +3,10 @@
 Written here rather than with pelican-sitemap 1.2.2, whose module-level state
 remembers the first Pelican instance it saw: after one failed build in the
 same process (livereload, tests) it never writes a sitemap again.
-Setting: SITEMAP_EXCLUDE, regular expressions matched against output paths.
+A page that asks not to be indexed (`<meta name="robots" content="noindex">`
+in its head: 404, search, unsubscribe and feedback pages, drafts) is never
+listed; SITEMAP_EXCLUDE, regular expressions matched against output paths,
+keeps out more.
 """
 
 from __future__ import annotations
@@ -12,7 +15,14 @@ import os
 import re
 from xml.sax.saxutils import escape
 
-DEFAULT_EXCLUDE = (r"^404\.html$", r"^recherche/", r"^brouillons/")
+_NOINDEX = re.compile(rb"<meta\s+name=[\"']robots[\"']\s+content=[\"'][^\"']*\bnoindex", re.I)
+_HEAD = 16384  # bytes of a page read for its robots tag, which stands in <head>
+
+
+def asks_not_to_be_indexed(path) -> bool:
+    with open(path, "rb") as handle:
+        head = handle.read(_HEAD).split(b"</head>", 1)[0]
+    return bool(_NOINDEX.search(head))
 
 
 class SitemapCollector:
@@ -34,13 +44,15 @@ class SitemapCollector:
     def write(self, pelican):
         settings = pelican.settings
         siteurl = settings.get("SITEURL", "").rstrip("/")
-        exclude = [re.compile(p) for p in settings.get("SITEMAP_EXCLUDE", DEFAULT_EXCLUDE)]
+        exclude = [re.compile(p) for p in settings["SITEMAP_EXCLUDE"]]
         entries = []
         for path, content in self.pages.items():
             relative = os.path.relpath(path, pelican.output_path).replace(os.sep, "/")
             if any(p.search(relative) for p in exclude):
                 continue
             if content is not None and getattr(content, "status", "published") != "published":
+                continue
+            if asks_not_to_be_indexed(path):
                 continue
             url = re.sub(r"(^|/)index\.html$", r"\1", relative)
             stamp = getattr(content, "modified", None) or getattr(content, "date", None)

@@ -21,7 +21,7 @@ def index_site(output_path: str) -> subprocess.CompletedProcess:
 
 
 def on_finalized(pelican):
-    if not pelican.settings.get("PAGEFIND", True):
+    if not pelican.settings["PAGEFIND"]:
         return
     try:
         result = index_site(pelican.output_path)

@@ -10,54 +10,61 @@ private Atom feeds are written under PRIVATE_OUTPUT_PATH. Static files shown
 by reserved parts only are kept out of the public output: copied in clear
 under PRIVATE_OUTPUT_PATH, and sealed like the text when the build can
 (images.py).
-Auditing (audit.py, run by `invoke build` and `invoke audit`): the output is
-searched for reserved text read again from the sources, not from the split.
+Auditing (audit.py, connected to publishing's `site_staged`, so every build
+runs it, and called by `invoke audit`): the output is searched for reserved
+text read again from the sources, not from the split.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from pelican import signals
 from pelican.utils import get_relative_path, path_to_url
 
-from .gates import feed_note, make_gates
-from .images import find_reserved
-from .ladder import LadderError, load_ladder
-from .private_feeds import write_feeds
-from .seal import KeyError_, Vault, keys_from_env
+from publishing import contents, site_staged
+from shared import Problem
+
+from .audit import Leak, audit
+from .config import DEFAULTS, PREFIXES, check_settings
+from .gates import feed_note, make_gates, remaining_label
+from .image_audit import ClearCopy
+from .images import ReservedImages, find_reserved
+from .ladder import PUBLIC_ONLY, Ladder, LadderError, Tier, load_ladder
+from .private_feeds import FEEDS, write_feeds
 from .reader import install_readers
+from .seal import KeyError_, Vault, keys_from_env
+from .split import Part, TierSplit
+
+__all__ = ["DEFAULTS", "PREFIXES", "PUBLIC_ONLY", "ClearCopy", "KeyError_", "Ladder", "LadderError", "Leak", "Part",
+           "ReservedImages", "Sealing", "Tier", "TierSplit", "Vault", "audit", "check_settings", "keys_from_env",
+           "load_ladder", "register", "remaining_label", "sealing"]
 
 log = logging.getLogger(__name__)
 
 
 def private_path(settings: dict) -> Path:
-    return Path(settings.get("PRIVATE_OUTPUT_PATH") or "private")
+    return Path(settings["PRIVATE_OUTPUT_PATH"])
 
 
-def check_settings(pelican):
-    settings = pelican.settings
-    try:
-        ladder = load_ladder(settings)
-    except LadderError as error:
-        log.error("pelicanconf.py : %s", error)
-        return
-    if ladder.gated and settings.get("OUTPUT_SOURCES"):
-        log.error("pelicanconf.py : OUTPUT_SOURCES publierait le Markdown avec ses parties réservées ; "
-                  "il est refusé tant que TIERS compte des paliers réservés")
-    private = private_path(settings).resolve()
-    output = Path(settings["OUTPUT_PATH"]).resolve()
-    if private == output or output in private.parents:
-        log.error("pelicanconf.py : PRIVATE_OUTPUT_PATH (%s) ne peut pas être dans OUTPUT_PATH, "
-                  "qui est public", private)
+@dataclass(frozen=True)
+class Sealing:
+    """What a build with these settings and this environment does with the gated parts."""
+
+    gated: tuple[Tier, ...]  # the reserved tiers, from the most open
+    opened: tuple[str, ...]  # the ids of those the keys open: sealed in the pages; the others left out
+    private_feeds: Path  # where the members' feeds are written
 
 
-def _texts(generators):
-    for generator in generators:
-        for name in ("articles", "translations", "drafts", "drafts_translations", "hidden_articles",
-                     "hidden_translations", "pages", "hidden_pages", "draft_pages", "issues"):
-            yield from getattr(generator, name, None) or ()
+def sealing(settings: dict, environ=os.environ) -> Sealing:
+    """LadderError or KeyError_ if TIERS or a NENUFAR_KEY_* is wrong (a build reports them first)."""
+    ladder = load_ladder(settings)
+    vault = Vault(ladder, keys_from_env(ladder, environ))
+    return Sealing(ladder.gated, tuple(t.id for t in ladder.gated if vault.can_open(t.id)),
+                   private_path(settings) / FEEDS)
 
 
 def _siteurl(settings: dict, item) -> str:
@@ -86,26 +93,22 @@ def seal_and_publish(generators):
     try:
         ladder = load_ladder(settings)
     except LadderError:
-        return  # reported by check_settings
+        return  # reported when the settings were prepared (config.check_settings)
     try:
         keys = keys_from_env(ladder)
     except KeyError_ as error:
         log.error("%s", error)
         return
     vault = Vault(ladder, keys) if keys else None
-    wpm = settings.get("READING_SPEED_WPM", 220)
+    wpm = settings["READING_SPEED_WPM"]
     images = find_reserved(generators, settings, ladder)  # out of the static generator's copies
     generators[0].context["tier_images"] = images
     if images:  # resolve the reserved parts' links once, so that {attach} has settled every save_as
-        for item in _texts(generators):
+        for item in contents(generators):
             for part in getattr(getattr(item, "tier_split", None), "gated", ()):
                 item._update_content(part.html, _siteurl(settings, item))
         images.settle()
-    seen = set()
-    for item in _texts(generators):
-        if id(item) in seen:
-            continue
-        seen.add(id(item))
+    for item in contents(generators):
         split = getattr(item, "tier_split", None)
         if split is None:
             continue
@@ -139,8 +142,17 @@ def note_in_feeds(context, feed):
             item[key] = f"{item.get(key) or ''}{note}"
 
 
+def audit_staged(pelican, output: Path) -> list[Problem]:
+    """site_staged (publishing): the leak audit over the site about to be published."""
+    found = audit(pelican.settings, output)
+    if not found:
+        return []
+    return ([Problem("", None, "fuite de texte réservé dans le site public, construction refusée\u00a0:")]
+            + [item.problem for item in found])
+
+
 def register():
-    signals.initialized.connect(check_settings)
     signals.readers_init.connect(install_readers)
     signals.all_generators_finalized.connect(seal_and_publish)
     signals.feed_generated.connect(note_in_feeds)
+    site_staged.connect(audit_staged)

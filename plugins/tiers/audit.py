@@ -32,6 +32,8 @@ from pathlib import Path
 
 import ahocorasick
 
+from shared import Problem, read_header, strings
+
 from .ladder import LadderError, load_ladder
 
 WINDOW = 6  # words in a run
@@ -94,7 +96,6 @@ def pieces(text: str) -> list[list[str]]:
 
 # Reading the sources -------------------------------------------------------
 
-_META_LINE = re.compile(r"^([A-Za-z0-9_-]+)\s*:\s*(.*)$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _COMMENT = re.compile(r"<!--(.*?)(?:-->|\Z)", re.S)
 _RST_COMMENT = re.compile(r"^\.\.[ \t]+(?![\w-]+::)(.*)$", re.M)
@@ -119,26 +120,10 @@ class Source:
 
 
 def _header(lines: list[str]) -> tuple[dict, int]:
-    """Markdown metadata {key: (value, line)} and the index of the first body line."""
-    fields: dict = {}
-    index = 1 if lines and lines[0].strip() == "---" else 0
-    key = None
-    while index < len(lines):
-        line = lines[index]
-        index += 1
-        if not line.strip() or line.strip() in ("---", "..."):
-            break
-        match = _META_LINE.match(line)
-        if match:
-            key = match.group(1).lower()
-            fields[key] = (match.group(2).strip(), index)
-        elif key and line[:1] in (" ", "\t"):
-            value, at = fields[key]
-            fields[key] = (f"{value} {line.strip()}", at)
-        else:
-            index -= 1
-            break
-    return fields, index
+    """Markdown metadata {key: (value, line)} and the index of the first body line,
+    as Pelican's Markdown reader sees them (shared.headers, not the split's reading)."""
+    header = read_header(lines)
+    return {key: (f.value, f.line) for key, f in header.fields.items()}, header.body
 
 
 def _fences(lines: list[str], first: int) -> set[int]:
@@ -398,19 +383,6 @@ def read_sources(settings: dict, public_id: str) -> list[Source]:
     return found
 
 
-def strings(value, depth: int = 0):
-    """Every string in a settings or metadata value, nested ones and keys too (the TIERS promises)."""
-    if isinstance(value, str):
-        yield value
-    elif depth < 6 and isinstance(value, dict):
-        for key, item in value.items():
-            yield from strings(key, depth + 1)
-            yield from strings(item, depth + 1)
-    elif depth < 6 and isinstance(value, (list, tuple, set, frozenset)):
-        for item in value:
-            yield from strings(item, depth + 1)
-
-
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 
 
@@ -537,12 +509,18 @@ def readable(data: bytes) -> str:
 
 @dataclass(frozen=True)
 class Leak:
+    """A file of the output (`path`, relative to it) that holds reserved text."""
+
     path: str
-    phrase: str
-    where: str
+    phrase: str  # the run of words found, as the reserved source has it
+    where: str  # « content/articles/x.md:12 (abonnes) »
+
+    @property
+    def problem(self) -> Problem:
+        return Problem(self.path, None, f"contient «\u202f{self.phrase}\u202f», texte réservé de {self.where}")
 
     def __str__(self) -> str:
-        return f"{self.path} : contient « {self.phrase} », texte réservé de {self.where}"
+        return str(self.problem)
 
 
 def _folded(path: Path) -> str:
@@ -586,7 +564,8 @@ def scan(output: Path, probes: Probes) -> list[Leak]:
 
 
 def audit(settings: dict, output: Path) -> list:
-    """Reserved text (Leak) and reserved images in clear (image_audit.ClearCopy) in the output."""
+    """Reserved text (Leak) and reserved images in clear (image_audit.ClearCopy)
+    in the output: each has a `path` relative to it, a `problem` and a French `str`."""
     from .image_audit import clear_reserved_images
 
     return scan(output, probes_for(settings)) + clear_reserved_images(settings, output)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from html import escape
 
-from longform.reading import reading_minutes
+from longform import reading_minutes
 
 from .ladder import Ladder
 from .seal import Vault

@@ -23,13 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from .audit import strings
+from shared import Problem, read_header, strings
 
 MARKDOWN = (".md", ".markdown", ".mkd", ".mdown")
 SOURCES = MARKDOWN + (".rst", ".html", ".htm")
 MIN_CONTAINED = 16  # bytes: a shorter file is not looked for inside others
 
-_HEADER = re.compile(r"^([A-Za-z0-9_-]+)\s*:\s*(.*)$")
 _DIVIDER = re.compile(r"^ {0,3}<!--\s*tier\s*:", re.I)
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _RST_TIER = re.compile(r"^:tier:\s*(\S+)", re.I | re.M)
@@ -53,19 +52,9 @@ def _public_tier(settings: dict) -> str:
 def _markdown_parts(text: str, public_tier: str) -> tuple[str, str]:
     """(public, reserved) text of a Markdown source, by this module's reading."""
     lines = text.split("\n")
-    index = 1 if lines and lines[0].strip() == "---" else 0
-    reserved_whole = False
-    while index < len(lines):
-        line = lines[index]
-        if not line.strip() or line.strip() in ("---", "..."):
-            break
-        match = _HEADER.match(line)
-        if match and match.group(1).lower() == "tier" and match.group(2).strip().lower() not in ("", public_tier):
-            reserved_whole = True
-        elif not match and not line[:1].isspace():
-            break
-        index += 1
-    header, body = lines[:index], lines[index:]
+    found = read_header(lines)
+    reserved_whole = found.value("tier").lower() not in ("", public_tier)
+    header, body = lines[:found.body], lines[found.body:]
     if reserved_whole:
         return "\n".join(header), "\n".join(body)
     fence = None
@@ -180,10 +169,16 @@ class ClearCopy:
     """A file of the output that holds a reserved image in clear."""
 
     path: str  # relative to the output folder
-    message: str
+    image: str  # content-relative path of the reserved image
+    sources: str  # the sources whose reserved part cites it, as the author knows them
+
+    @property
+    def problem(self) -> Problem:
+        return Problem(self.path, None, f"copie en clair de l’image réservée {self.image}, "
+                                        f"citée seulement dans une partie réservée ({self.sources})")
 
     def __str__(self) -> str:
-        return self.message
+        return str(self.problem)
 
 
 def clear_reserved_images(settings: dict, output) -> list[ClearCopy]:
@@ -211,6 +206,5 @@ def clear_reserved_images(settings: dict, output) -> list[ClearCopy]:
             if any(_holds(view, image, encoded) for view in views):
                 shown = ", ".join(f"{content}/{s}" for s in sources)
                 where = path.relative_to(output).as_posix()
-                reports.append(ClearCopy(where, f"{where}\u00a0: copie en clair de l’image réservée "
-                                                f"{content}/{name}, citée seulement dans une partie réservée ({shown})"))
+                reports.append(ClearCopy(where, f"{content}/{name}", shown))
     return reports

@@ -39,6 +39,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
+from publishing import contents
+from shared import strings
+
 log = logging.getLogger(__name__)
 
 SEALED_DIR = "scelles"  # under THEME_STATIC_DIR
@@ -61,34 +64,6 @@ _NOT_REFERENCES = ("STATIC_PATHS", "STATIC_EXCLUDES", "ARTICLE_PATHS", "ARTICLE_
                    "OUTPUT_PATH", "PRIVATE_OUTPUT_PATH", "CACHE_PATH", "PLUGIN_PATHS", "THEME", "THEME_STATIC_PATHS")
 _TEXT_SUFFIXES = (".html", ".htm", ".xml", ".j2", ".jinja", ".jinja2", ".css", ".js", ".mjs", ".json", ".txt",
                   ".svg", ".webmanifest")
-_TEXT_LISTS = ("articles", "translations", "drafts", "drafts_translations", "hidden_articles",
-               "hidden_translations", "pages", "hidden_pages", "draft_pages", "draft_translations", "issues")
-
-
-def texts(generators):
-    """Every content object of the build, once."""
-    seen = set()
-    for generator in generators:
-        for name in _TEXT_LISTS:
-            for item in getattr(generator, name, None) or ():
-                if id(item) not in seen:
-                    seen.add(id(item))
-                    yield item
-
-
-def _strings(value, depth: int = 0):
-    """The strings in a metadata or settings value (lists, dicts, nested)."""
-    if isinstance(value, str):
-        yield value
-    elif depth < 6 and isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(key, depth + 1)
-            yield from _strings(item, depth + 1)
-    elif depth < 6 and isinstance(value, (list, tuple, set, frozenset)):
-        for item in value:
-            yield from _strings(item, depth + 1)
-
-
 @functools.lru_cache(maxsize=8)
 def _suffix_pattern(suffixes: frozenset) -> re.Pattern:
     """References that end with one of `suffixes` (and maybe ?query or #fragment):
@@ -253,16 +228,16 @@ def _theme_texts(settings: dict):
 
 def public_texts(generators, settings: dict):
     """(item or None, text) of everything the public site may show."""
-    for item in texts(generators):
+    for item in contents(generators):
         yield item, getattr(item, "_content", None)
         yield item, getattr(item, "_summary", None)
         for key, value in (getattr(item, "metadata", None) or {}).items():
             if key != "tier_split":
-                for text in _strings(value):
+                for text in strings(value):
                     yield item, text
     for key, value in settings.items():
         if key.isupper() and key not in _NOT_REFERENCES:
-            for text in _strings(value):
+            for text in strings(value):
                 yield None, text
     for text in _theme_texts(settings):
         yield None, text
@@ -419,7 +394,7 @@ def find_reserved(generators, settings: dict, ladder) -> ReservedImages:
     if not statics:
         return found
     reserved: dict[object, str] = {}
-    for item in texts(generators):
+    for item in contents(generators):
         split = getattr(item, "tier_split", None)
         if split is None:
             continue

@@ -55,10 +55,13 @@ class Ladder:
         return ", ".join(t.id for t in self.tiers)
 
 
+PUBLIC_ONLY = Ladder((Tier("public", "Tout le monde", "", "", 0, "à tout le monde", ""),))  # no TIERS
+
+
 def load_ladder(settings: dict) -> Ladder:
-    raw = settings.get("TIERS")
+    raw = settings["TIERS"]
     if not raw:
-        return Ladder((Tier("public", "Tout le monde", "", "", 0, "à tout le monde", ""),))
+        return PUBLIC_ONLY
     if not isinstance(raw, (list, tuple)):
         raise LadderError("TIERS doit être une liste de paliers, du plus ouvert au plus réservé")
     tiers, seen = [], set()

@@ -11,14 +11,17 @@ from pathlib import Path
 
 from feedgenerator import Atom1Feed, get_tag_uri
 
-from publishing.files import write_atomic
+from shared import write_atomic
 
 from .images import relative_base
 from .ladder import Ladder
 
 
+FEEDS = "flux"  # under PRIVATE_OUTPUT_PATH
+
+
 def feed_path(private: Path, tier_id: str) -> Path:
-    return private / "flux" / f"{tier_id}.atom.xml"
+    return private / FEEDS / f"{tier_id}.atom.xml"
 
 
 def write_feeds(articles, ladder: Ladder, settings: dict, private: Path, images=None) -> list[Path]:
@@ -26,7 +29,7 @@ def write_feeds(articles, ladder: Ladder, settings: dict, private: Path, images=
     written = []
     for tier in ladder.gated:
         path = feed_path(private, tier.id)
-        base = settings.get("PRIVATE_SITEURL") or relative_base(private, path.parent)
+        base = settings["PRIVATE_SITEURL"] or relative_base(private, path.parent)
         feed = Atom1Feed(
             title=f"{settings.get('SITENAME', '')} — {tier.label}",
             link=f"{siteurl}/",

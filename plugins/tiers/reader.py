@@ -12,11 +12,11 @@ import logging
 import os
 import re
 
-from markdown.extensions.meta import BEGIN_RE, END_RE, META_MORE_RE, META_RE
 from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
-from longform.reading import word_count
+from longform import word_count
+from shared import Problem, read_header
 
 from .dividers import comments_mentioning_tiers, mentions_tier
 from .ladder import LadderError, load_ladder
@@ -30,29 +30,6 @@ def shown_path(settings: dict, source_path: str) -> str:
     """« content/articles/x.md », as the author knows it."""
     root = os.path.normpath(settings["PATH"])
     return os.path.normpath(os.path.join(os.path.basename(root), os.path.relpath(source_path, root)))
-
-
-def header_value(text: str, key: str) -> tuple[str | None, int | None]:
-    """The value of one metadata key and its line, read as the Meta extension does."""
-    lines = text.split("\n")
-    number = 0
-    if lines and BEGIN_RE.match(lines[0]):
-        number = 1
-    current = None
-    found = (None, None)
-    while number < len(lines):
-        line = lines[number]
-        number += 1
-        if line.strip() == "" or END_RE.match(line):
-            break
-        match = META_RE.match(line)
-        if match:
-            current = match.group("key").lower().strip()
-            if current == key:
-                found = (match.group("value").strip(), number)
-        elif not (META_MORE_RE.match(line) and current):
-            break
-    return found
 
 
 def _reserve_question(metadata: dict, split: TierSplit) -> TierSplit:
@@ -86,8 +63,7 @@ def _finish(content_parts: list[tuple[str, str]], ladder, metadata: dict, whole:
 
 
 def _report(settings, source_path, error: TierError):
-    where = shown_path(settings, source_path) + (f":{error.line}" if error.line else "")
-    log.error("%s : %s", where, error)
+    log.error("%s", Problem(shown_path(settings, source_path), error.line, str(error)))
 
 
 class TierMarkdownReader(MarkdownReader):
@@ -112,10 +88,11 @@ class TierMarkdownReader(MarkdownReader):
         try:
             ladder = load_ladder(self.settings)
         except LadderError:
-            return "", self._header_only(text)  # reported once, by check_settings
-        start, start_line = header_value(text, "tier")
+            return "", self._header_only(text)  # reported when the settings were prepared (config.check_settings)
+        start = read_header(text.split("\n")).fields.get("tier")
         try:
-            parts = cut(text, ladder, start.strip().lower() if start else None, start_line)
+            parts = cut(text, ladder, start.value.lower() if start and start.value else None,
+                        start.line if start else None)
             prefixes = {t.id: f"{t.id}-" for t in ladder.gated}
             rendered = render_parts(parts, self.settings["MARKDOWN"], prefixes)
         except TierError as error:
