@@ -202,14 +202,16 @@ def main() -> None:
 
     from reactions.match import Matcher
     from reactions.opml import Feed
+    from publishing import ArticleRef
     from reactions.store import Store
 
     work = Path(tempfile.mkdtemp(prefix="reactions-bench-"))
     files = write_feeds(work / "feeds", args.sources, args.entries, "a")
     write_feeds(work / "feeds", args.many, args.many_entries, "m")
     server = Server(work / "feeds")
-    matcher = Matcher([{"slug": "l-avenir-est-aux-communautes", "title": "L’avenir est aux communautés",
-                        "url": "https://nenufar.example/l-avenir-est-aux-communautes/"}], ["Nénufar"])
+    matcher = Matcher([ArticleRef("l-avenir-est-aux-communautes", "L’avenir est aux communautés",
+                                  "https://nenufar.example/l-avenir-est-aux-communautes/",
+                                  "articles/l-avenir-est-aux-communautes.md")], ["Nénufar"])
     base = f"http://127.0.0.1:{server.port}"
     figures: dict[str, list[float]] = {}
     try:

@@ -13,15 +13,16 @@ from reactions import sources
 from reactions.config import Limits
 from reactions.digest import write_data, write_digest
 from reactions.fetch import fetch_all
+from publishing import ArticleRef
 from reactions.match import Matcher, normal_url
 from reactions.store import Store
 
 SITE = "https://nenufar.example"
-ARTICLES = [{"slug": "l-avenir-est-aux-communautes", "title": "L’avenir est aux communautés",
-             "url": f"{SITE}/l-avenir-est-aux-communautes/", "path": "articles/l-avenir-est-aux-communautes.md"},
-            {"slug": "ecouter-avant-de-parler", "title": "Écouter avant de parler",
-             "url": f"{SITE}/ecouter-avant-de-parler/", "path": "articles/ecouter-avant-de-parler.md"}]
-INDEX = {a["slug"]: (a["title"], a["path"]) for a in ARTICLES}
+ARTICLES = [ArticleRef("l-avenir-est-aux-communautes", "L’avenir est aux communautés",
+             f"{SITE}/l-avenir-est-aux-communautes/", "articles/l-avenir-est-aux-communautes.md"),
+            ArticleRef("ecouter-avant-de-parler", "Écouter avant de parler",
+             f"{SITE}/ecouter-avant-de-parler/", "articles/ecouter-avant-de-parler.md")]
+INDEX = {a.slug: (a.title, a.path) for a in ARTICLES}
 
 
 def rss(items: str, encoding: str = "utf-8") -> bytes:

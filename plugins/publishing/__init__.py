@@ -8,8 +8,8 @@ every text file must have become an article, a page, an issue or a draft;
 addresses are unique; sitemap.xml (sitemap.py); incremental writes
 (incremental.py). Signals for the plugins: hooks.py (`site_staged`). The
 content lists of generators, named once: contents.py.
-CLI side (used by tasks.py): build.py, sources.py, scaffold.py, serve.py,
-deploy.py; and NenufarPelican (command.py), which the plain `pelican` command runs.
+CLI side: build.py, sources.py, scaffold.py, serve.py, deploy.py, and cli.py
+(what every plugin's commands share); and NenufarPelican (command.py), which the plain `pelican` command runs.
 """
 
 import fnmatch
@@ -26,6 +26,7 @@ from .checks import check_content
 from .config import DEFAULTS, PREFIXES, check_settings
 from .contents import ARTICLE_LISTS, EVERY_LIST, ISSUE_LISTS, PAGE_LISTS, contents
 from .hooks import site_staged
+from .sources import ArticleRef, article_index
 from .command import NenufarPelican  # noqa: F401 (PELICAN_CLASS in pelicanconf.py)
 from .incremental import incremental_writer, save_fingerprints
 from .sitemap import collector as sitemap

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from pathlib import Path
 
 from pelican import signals
 
-from . import config
+from shared import safe_url
+
+from .config import DEFAULTS, PREFIXES, TYPES, Limits, check_settings
 
 log = logging.getLogger(__name__)
-_HTTP = re.compile(r"^https?://[^\s\"'<>]+$")
 
 
 def attach_reactions(generator):
@@ -32,18 +32,9 @@ def attach_reactions(generator):
         # The file is ours, but its text came from feeds: keep plain strings and http(s) links only.
         article.reactions = [
             {k: str(item.get(k) or "") for k in ("author", "source", "date", "title", "excerpt")}
-            | {"link": item.get("link") if _HTTP.match(str(item.get("link") or "")) else None}
+            | {"link": safe_url(item.get("link"))}
             for item in items if isinstance(item, dict)]
 
 
-def apply_defaults(pelican):
-    """Merge the defaults once, before any generator copies the settings; check them."""
-    for key, value in config.DEFAULTS.items():
-        pelican.settings.setdefault(key, value)
-    for problem in config.problems(pelican.settings):
-        log.error("%s", problem)
-
-
 def register():
-    signals.initialized.connect(apply_defaults)
     signals.article_generator_finalized.connect(attach_reactions)

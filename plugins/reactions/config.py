@@ -1,13 +1,15 @@
 """The reactions plugin's settings: one table of defaults, merged and checked once.
 
-The build merges them into Pelican's settings at `initialized`; the author CLI,
-which has no Pelican object, reads them through `merged(settings)` and turns the
-bounds into a `Limits` value that the fetch takes.
+publishing.settings merges DEFAULTS under the author's values and checks them
+once, for the build and for the CLI alike; the fetch takes the bounds as a
+`Limits` value.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from shared import Problem
 
 DEFAULTS = {
     # Words and hashtags that count as mentions of the brand.
@@ -21,26 +23,21 @@ DEFAULTS = {
     "REACTIONS_MAX_ENTRIES": 200,  # entries read from one feed (the first ones)
     "REACTIONS_CONCURRENCY": 8,  # requests at a time (and at most 2 per server)
 }
+PREFIXES = ("REACTIONS_",)
+TYPES = {"REACTIONS_TIMEOUT": float, "REACTIONS_SOURCE_TIME": float}  # 2.5 seconds is fine too
 
 _POSITIVE = ("REACTIONS_TIMEOUT", "REACTIONS_SOURCE_TIME", "REACTIONS_MAX_BYTES", "REACTIONS_MAX_ENTRIES",
              "REACTIONS_CONCURRENCY")
 
 
-def merged(settings: dict) -> dict:
-    """A new dict: the defaults, then `settings` over them (never changed in place)."""
-    return {**DEFAULTS, **settings}
-
-
-def problems(settings: dict) -> list[str]:
-    """What is wrong with the reactions settings, in French (empty when all is well)."""
-    found = []
-    for key in _POSITIVE:
-        value = settings.get(key)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            found.append(f"pelicanconf.py\u00a0: {key} doit être un nombre positif, pas {value!r}")
-    keywords = settings.get("REACTIONS_KEYWORDS")
-    if not isinstance(keywords, (list, tuple)) or not all(isinstance(k, str) for k in keywords):
-        found.append(f"pelicanconf.py\u00a0: REACTIONS_KEYWORDS doit être une liste de mots, pas {keywords!r}")
+def check_settings(settings: dict) -> list[Problem]:
+    """What is wrong with the values (publishing.settings has checked their types)."""
+    found = [Problem("pelicanconf.py", None, f"{key} doit être un nombre positif, pas {settings[key]!r}")
+             for key in _POSITIVE if settings[key] <= 0]
+    keywords = settings["REACTIONS_KEYWORDS"]
+    if not all(isinstance(k, str) and k.strip() for k in keywords):
+        found.append(Problem("pelicanconf.py", None,
+                             f"REACTIONS_KEYWORDS doit être une liste de mots, pas {keywords!r}"))
     return found
 
 
@@ -57,7 +54,6 @@ class Limits:
 
     @classmethod
     def from_settings(cls, settings: dict) -> Limits:
-        values = merged(settings)
-        return cls(timeout=float(values["REACTIONS_TIMEOUT"]), source_time=float(values["REACTIONS_SOURCE_TIME"]),
-                   max_bytes=int(values["REACTIONS_MAX_BYTES"]), max_entries=int(values["REACTIONS_MAX_ENTRIES"]),
-                   concurrency=int(values["REACTIONS_CONCURRENCY"]))
+        return cls(timeout=float(settings["REACTIONS_TIMEOUT"]), source_time=float(settings["REACTIONS_SOURCE_TIME"]),
+                   max_bytes=int(settings["REACTIONS_MAX_BYTES"]), max_entries=int(settings["REACTIONS_MAX_ENTRIES"]),
+                   concurrency=int(settings["REACTIONS_CONCURRENCY"]))

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import quote
 
-from longform.dates import date_fr
-from publishing.files import write_atomic
+from longform import date_fr
+from shared import write_atomic
 
 from .match import canonical_link
 from .parse import http_url

@@ -11,6 +11,8 @@ import re
 import unicodedata
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
+from publishing import ArticleRef
+
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|igshid|_hsenc|_hsmi|mkt_tok)$", re.I)
 
 
@@ -65,10 +67,10 @@ class Matcher:
     def folded(entry) -> str:
         return fold(f"{entry.title} {entry.text}")
 
-    def __init__(self, articles: list[dict], keywords: list[str]):
-        """articles: [{"slug", "title", "url"}] with absolute URLs."""
-        self.by_url = {key: a["slug"] for a in articles if (key := normal_url(a["url"]))}
-        self.titles = [(fold(a["title"]), a["slug"]) for a in articles if len(fold(a["title"]).split()) >= 2]
+    def __init__(self, articles: list[ArticleRef], keywords: list[str]):
+        """articles: publishing's index of the site (absolute URLs)."""
+        self.by_url = {key: a.slug for a in articles if (key := normal_url(a.url))}
+        self.titles = [(fold(a.title), a.slug) for a in articles if len(fold(a.title).split()) >= 2]
         self.keywords = [(fold(k), k) for k in keywords if k.strip() and fold(k).strip()]
 
     def articles(self, entry, folded: str | None = None) -> list[str]:

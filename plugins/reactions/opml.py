@@ -9,8 +9,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
-from publishing.files import write_atomic
+from shared import write_atomic
 
 KINDS = ("blog", "mastodon", "forum", "webmentions", "other")
 
@@ -25,6 +26,25 @@ class Feed:
     name: str
     kind: str
     html_url: str | None = None
+
+
+def address(url: str) -> str:
+    """A feed address as one string per address: scheme and host in lower case,
+    no default port, no fragment (the rest is the server's business)."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return url
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    if port is not None and port != {"http": 80, "https": 443}.get(scheme):
+        host += f":{port}"
+    userinfo = parts.netloc.rpartition("@")[0]
+    return urlunsplit((scheme, (userinfo + "@" if userinfo else "") + host, parts.path or "/", parts.query, ""))
 
 
 def _os_problem(error: OSError) -> str:
@@ -57,9 +77,9 @@ def read(path: Path) -> list[Feed]:
         if kind not in KINDS:
             raise OpmlError(f"{path}\u00a0: source n°\u00a0{number} ({url})\u00a0: genre «\u202f{kind}\u202f» inconnu "
                             f"(genres\u00a0: {', '.join(KINDS)})")
-        if url in seen:
+        if address(url) in seen:
             continue
-        seen.add(url)
+        seen.add(address(url))
         name = (outline.get("text") or outline.get("title") or url).strip()
         feeds.append(Feed(url, name, kind, (outline.get("htmlUrl") or "").strip() or None))
     return feeds
@@ -77,3 +97,21 @@ def write(path: Path, feeds: list[Feed], title: str = "Sources de Nénufar") -> 
         ET.SubElement(body, "outline", attributes)
     ET.indent(root)
     write_atomic(path, ET.tostring(root, encoding="utf-8", xml_declaration=True))
+
+
+@dataclass(frozen=True)
+class Merged:
+    feeds: tuple[Feed, ...]  # the list to write: the current sources, then the new ones
+    added: tuple[Feed, ...]
+
+
+def merge(current: list[Feed], incoming: list[Feed]) -> Merged:
+    """The sources of another reader's OPML added to ours: an address already
+    followed (written another way: case, default port, trailing slash) is kept as ours."""
+    known = {address(feed.url) for feed in current}
+    added = []
+    for feed in incoming:
+        if address(feed.url) not in known:
+            known.add(address(feed.url))
+            added.append(feed)
+    return Merged(tuple(current) + tuple(added), tuple(added))

@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Final, Literal
 
-from longform.dates import date_fr
+from longform import date_fr
 
 from .store import Source
 
-OK, NOT_MODIFIED, SKIPPED, MERGED, ERROR = "ok", "not-modified", "skipped", "merged", "error"
+Status = Literal["ok", "not-modified", "skipped", "merged", "error"]
+OK: Final = "ok"
+NOT_MODIFIED: Final = "not-modified"  # 304: nothing new
+SKIPPED: Final = "skipped"  # not asked this time: waiting (Retry-After, backoff) or disabled (410)
+MERGED: Final = "merged"  # redirected permanently to another source of the list
+ERROR: Final = "error"
+Step = Literal["fetch", "decode", "parse", "match", "store", ""]
 # The steps of one source, named in French in its error.
 STEPS = {"fetch": "relève", "decode": "décodage", "parse": "analyse", "match": "rapprochement",
          "store": "enregistrement"}
@@ -35,11 +42,11 @@ def plural(count: int, singular: str, many: str | None = None) -> str:
 @dataclass(frozen=True)
 class SourceResult:
     source: Source
-    status: str  # OK, NOT_MODIFIED, SKIPPED, MERGED, ERROR
+    status: Status
     added: int = 0  # new entries stored
     read: int = 0  # entries read from the feed
     error: str = ""  # French: why the source failed (ERROR) or was not asked (SKIPPED)
-    step: str = ""  # where it failed: a key of STEPS
+    step: Step = ""  # where it failed: a key of STEPS
     unexpected: bool = False  # a failure nobody foresaw (a bug to report), caught all the same
     notes: tuple[str, ...] = field(default_factory=tuple)  # French: what the author should know
 
@@ -56,7 +63,7 @@ class Report:
     def failed(self) -> tuple[SourceResult, ...]:
         return tuple(r for r in self.results if r.failed)
 
-    def count(self, status: str) -> int:
+    def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status == status)
 
     @property

@@ -15,30 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
 
-from .opml import Feed
+from .opml import Feed, address
 from .results import MERGED, SKIPPED, SourceResult, when_fr
 from .store import Source, Store, now
-
-
-def address(url: str) -> str:
-    """A feed address as one string per address: scheme and host in lower case,
-    no default port, no fragment (the rest is the server's business)."""
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return url
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    if ":" in host:
-        host = f"[{host}]"
-    if port is not None and port != {"http": 80, "https": 443}.get(scheme):
-        host += f":{port}"
-    userinfo = parts.netloc.rpartition("@")[0]
-    return urlunsplit((scheme, (userinfo + "@" if userinfo else "") + host, parts.path or "/", parts.query, ""))
 
 
 @dataclass(frozen=True)
