@@ -8,6 +8,8 @@ comes back, in French. Anything written by someone else is printed through
 
 from __future__ import annotations
 
+import errno
+import logging
 import shutil
 import sys
 from pathlib import Path
@@ -19,7 +21,7 @@ sys.path.insert(0, str(ROOT / "plugins"))
 
 from discussion.cli import comments  # noqa: E402
 from newsletter.cli import newsletter, send, unsubscribes  # noqa: E402
-from publishing import BuildError, build_site, deploy, scaffold, serve as serving  # noqa: E402
+from publishing import BuildError, build_site, deploy, invoke_fr, scaffold, serve as serving  # noqa: E402
 from publishing.cli import Project, build_or_fail, console, err, fail  # noqa: E402
 from reactions.cli import digest, reactions  # noqa: E402
 from shared import inert  # noqa: E402
@@ -54,6 +56,16 @@ def _warn_port(settings, port) -> None:
                   f"(SITEURL = {settings['SITEURL']}), pas vers {port}.")
 
 
+def _cannot_listen(host, port, error: OSError) -> None:
+    if error.errno == errno.EADDRINUSE:
+        fail(f"le port {port} est déjà pris (un autre «\u202finvoke serve\u202f» tourne peut-être)\u202f; "
+             f"choisissez-en un autre\u00a0: --port {int(port) + 1}.")
+    if error.errno == errno.EACCES:
+        fail(f"le port {port} est réservé (en dessous de 1024, il faut les droits d’administration)\u202f; "
+             "choisissez-en un autre avec --port.")
+    fail(f"impossible d’écouter sur {host}:{port} (erreur système n°\u00a0{error.errno}).")
+
+
 def _built(project, settings) -> Path:
     output = project.path(settings["OUTPUT_PATH"])
     if not (output / "index.html").exists():
@@ -76,7 +88,10 @@ def serve(c, port=8000, host="localhost"):
     settings = project.settings()
     output = _built(project, settings)
     _warn_port(settings, port)
-    server = serving.make_server(output, host, int(port))
+    try:
+        server = serving.make_server(output, host, int(port))
+    except OSError as error:
+        _cannot_listen(host, port, error)
     console.print(f"Site servi sur http://{host}:{port}/ (Ctrl+C pour arrêter)")
     try:
         server.serve_forever()
@@ -89,6 +104,10 @@ def livereload(c, port=8000, host="localhost"):
     """Construit, sert et reconstruit à chaque modification (rechargement automatique)."""
     from livereload import Server
 
+    class QuietServer(Server):
+        def _setup_logging(self):  # its own lines are English; ours say the same in French
+            logging.getLogger("livereload").setLevel(logging.WARNING)
+
     settings = dict(Project(c).settings(), PAGEFIND=False)  # a rebuild should take a second, not the index's time
 
     def rebuild():
@@ -100,11 +119,14 @@ def livereload(c, port=8000, host="localhost"):
 
     _warn_port(settings, port)
     rebuild()
-    server = Server()
+    server = QuietServer()
     for path in serving.watch_paths(settings):
         server.watch(path if Path(path).is_file() else f"{path}/**/*", rebuild)
     console.print(f"Rechargement automatique sur http://{host}:{port}/ (Ctrl+C pour arrêter)")
-    server.serve(host=host, port=int(port), root=settings["OUTPUT_PATH"])
+    try:
+        server.serve(host=host, port=int(port), root=settings["OUTPUT_PATH"])
+    except OSError as error:
+        _cannot_listen(host, port, error)
 
 
 @task(help={"title": "titre de l’article ou de la lettre",
@@ -112,6 +134,9 @@ def livereload(c, port=8000, host="localhost"):
 def new(c, title, newsletter=False):
     """Crée un article (ou un numéro de la lettre avec --newsletter), en brouillon."""
     project = Project(c)
+    if title.startswith("-"):
+        fail(f"«\u202f{inert(title)}\u202f» ressemble à une option, pas à un titre\u202f; "
+             "donnez le titre entre guillemets\u00a0: invoke new \"Mon titre\".")
     try:
         path = scaffold.new_content(title, project.settings(), newsletter=newsletter)
     except scaffold.ScaffoldError as error:
@@ -146,7 +171,7 @@ def clean(c):
             console.print(f"Supprimé\u00a0: {project.shown(path)}/")
 
 
-@task(help={"args": "arguments passés à pytest, par exemple «\u202f-k typographie -x\u202f»"})
+@task(help={"args": "arguments passés à pytest, par exemple «\u202f-k typography -x\u202f» (les noms des tests sont en anglais)"})
 def test(c, args=""):
     """Installe ce qu’il faut aux tests (validateurs, Chromium) et lance toute la suite."""
     sys.path.insert(0, str(ROOT / "tests"))
@@ -177,6 +202,7 @@ def publish(c, dry_run=False):
                   f"{'seraient envoyés' if dry_run else 'envoyés'}.")
 
 
+invoke_fr.install()  # invoke's own messages (task list, help, argument errors) in French
 ns = Collection(build, serve, livereload, new, clean, publish, test, audit,  # the site
                 newsletter, send, unsubscribes, digest, comments, reactions)  # each plugin's commands (cli.py)
 ns.configure({"nenufar": {"root": str(ROOT)}})  # the project the commands work on: this folder

@@ -22,6 +22,9 @@ Project, console, err, fail, warn = cli.Project, cli.console, cli.err, cli.fail,
 
 
 def _editions(project: Project, conf: str, issue):
+    if str(issue) != "latest" and not str(issue).isdigit():
+        fail(f"--issue attend un numéro de la lettre (par exemple 2) ou «\u202flatest\u202f», "
+             f"pas «\u202f{inert(issue)}\u202f».")
     settings = project.settings(conf)
     with console.status("Rendu des éditions…", spinner="dots"):
         try:
