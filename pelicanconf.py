@@ -63,6 +63,7 @@ DRAFT_URL = "brouillons/{slug}/"
 DRAFT_SAVE_AS = "brouillons/{slug}/index.html"
 DRAFT_PAGE_URL = "brouillons/pages/{slug}/"
 DRAFT_PAGE_SAVE_AS = "brouillons/pages/{slug}/index.html"
+DEFAULT_CATEGORY = "Carnet"  # a text without « Category: » (Pelican says "misc"); `invoke new` writes it
 CATEGORY_URL = "rubrique/{slug}/"
 CATEGORY_SAVE_AS = "rubrique/{slug}/index.html"
 CATEGORIES_URL = "rubriques/"

@@ -87,3 +87,22 @@ def test_a_file_not_in_utf8_is_named(build_site, tmp_path):
     problems = _problems(build_site, {"articles/ok.md": GOOD})
     assert problems[0].startswith("content/articles/latin1.md\u00a0: le fichier n’est pas en UTF-8"), problems
     assert len(problems) == 1  # no follow-on noise about a missing title
+
+
+def test_a_link_to_a_missing_file_fails_with_its_file_and_line(build_site):
+    linked = "Title: Lié\nDate: 2026-11-22\n\nTexte.\n\nVoir [l’autre]({filename}/articles/absent.md) et ![x]({static}/images/absente.png).\n"
+    problems = _problems(build_site, {"articles/ok.md": GOOD, "articles/lie.md": linked})
+    assert problems == [
+        "content/articles/lie.md:6\u00a0: lien «\u202f{filename}/articles/absent.md\u202f»\u00a0: aucun texte de content/ "
+        "ne se trouve à «\u202f/articles/absent.md\u202f» (le chemin part de content/ s’il commence par /, sinon du "
+        "dossier du texte)",
+        "content/articles/lie.md:6\u00a0: lien «\u202f{static}/images/absente.png\u202f»\u00a0: aucun fichier de "
+        "content/ ne se trouve à «\u202f/images/absente.png\u202f» (le chemin part de content/ s’il commence par /, "
+        "sinon du dossier du texte)"]
+
+
+def test_a_link_that_resolves_is_replaced_by_the_address(build_site):
+    linked = "Title: Lié\nDate: 2026-11-22\n\nVoir [l’autre]({filename}ok.md).\n"
+    site = build_site({"articles/ok.md": GOOD, "articles/lie.md": linked})
+    assert '<a href="http://localhost:8000/un-titre/">l’autre</a>' in site.text("lie/index.html")
+    assert not site.result.warnings

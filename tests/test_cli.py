@@ -54,6 +54,7 @@ def test_new_article_scaffold(project):
                            "Slug: l-avenir-est-au-marketing-des-communautes\n"
                            f"Date: {today} ")
     assert "Status: draft" in text
+    assert "\nCategory: Carnet\n" in text  # French, never Pelican's "misc"
     assert "Créé : content/articles/l-avenir-est-au-marketing-des-communautes.md" in done.stdout
     # Never overwrite the author's work.
     again = invoke(project, "new", "L'avenir est au marketing des communautés")
@@ -68,6 +69,7 @@ def test_new_newsletter_issue_takes_the_next_number(project):
     assert done.returncode == 0, done.stderr
     text = (project / "content/newsletter/numero-5.md").read_text(encoding="utf-8")
     assert "Issue: 5\n" in text and "Title: Ce que vos réponses m'ont appris\n" in text
+    assert text.endswith("\n\nBonjour,\n\nÉcrivez ici la lettre.\n\nClaire Morvan\n")  # vous, signed by AUTHOR
 
 
 def test_scaffolds_build_as_drafts(project):

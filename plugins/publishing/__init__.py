@@ -29,6 +29,7 @@ from .hooks import site_staged
 from .sources import ArticleRef, article_index
 from .command import NenufarPelican  # noqa: F401 (PELICAN_CLASS in pelicanconf.py)
 from .incremental import incremental_writer, save_fingerprints
+from .links import install as check_links
 from .sitemap import collector as sitemap
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,7 @@ def freeze_urls(generators):
 
 
 def register():
+    check_links()  # a {filename} link that points nowhere fails the build
     signals.initialized.connect(sitemap.reset)
     signals.content_written.connect(sitemap.written)
     signals.finalized.connect(sitemap.write)

@@ -71,7 +71,9 @@ class _Collector(logging.Handler):
             message = str(record.msg)
         if record.exc_info and record.exc_info[1] is not None:
             message = f"{message} : {record.exc_info[1]}"
-        (self.errors if record.levelno >= logging.ERROR else self.warnings).append(message)
+        said = self.errors if record.levelno >= logging.ERROR else self.warnings
+        if message not in said:  # a text rendered twice (page and feed) says its problem once
+            said.append(message)
 
 
 def failure_lines(error: BuildError) -> list[str]:

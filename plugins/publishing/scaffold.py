@@ -46,17 +46,17 @@ def new_content(title: str, settings: dict, newsletter: bool = False,
         path = folder / f"numero-{number}.md"
         header = [f"Title: {title}", f"Date: {now:%Y-%m-%d %H:%M}", f"Issue: {number}",
                   "Summary: Une phrase qui donne envie d’ouvrir la lettre.", "Status: draft"]
-        body = "Bonjour,\n\nÉcris ici la lettre.\n\nClaire\n"
+        body = f"Bonjour,\n\nÉcrivez ici la lettre.\n\n{settings.get('AUTHOR') or ''}\n"
     else:
         folder = content / settings.get("ARTICLE_PATHS", ["articles"])[0]
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{slug}.md"
         header = [f"Title: {title}", f"Slug: {slug}", f"Date: {now:%Y-%m-%d %H:%M}",
-                  f"Category: {settings.get('DEFAULT_CATEGORY', 'Carnet')}", "Tags: ",
+                  f"Category: {settings['DEFAULT_CATEGORY']}", "Tags: ",
                   "Summary: Une ou deux phrases qui donnent envie de lire.", "Status: draft"]
         body = "Une ouverture qui pose la question.\n\n## Première partie\n\nLe texte.\n"
     if path.exists():
-        raise ScaffoldError(f"{path} existe déjà : choisis un autre titre ou modifie ce fichier")
+        raise ScaffoldError(f"{path} existe déjà : choisissez un autre titre ou modifiez ce fichier")
     with path.open("x", encoding="utf-8") as handle:
         handle.write("\n".join(header) + "\n\n" + body)
     return path
