@@ -24,7 +24,7 @@ Series_index: 1
 
 {body}
 
-Une note de bas de page[^1] et 1200 abonnés... Vraiment?
+Une note de bas de page[^1] et 12000 abonnés... Vraiment?
 
 ```text
 site:forum.exemple.fr "nénufar" ?

@@ -40,7 +40,7 @@ def test_typography_on_title_body_and_summary(site):
     soup = site.soup(f"{SLUG}/index.html")
     assert soup.h1.get_text() == "L’avenir est au marketing des communautés"
     body = soup.select_one(".e-content").get_text()
-    assert f"1{N}200 abonnés… Vraiment{N}?" in body
+    assert f"12{N}000 abonnés… Vraiment{N}?" in body
     assert soup.find("meta", attrs={"name": "description"})["content"] == (
         f"Pourquoi viser la profondeur plutôt que l’audience{N}?"
     )

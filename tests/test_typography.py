@@ -24,8 +24,8 @@ B = "\u00a0"  # no-break space
         ('il a dit "non".', f"il a dit «{N}non{N}»."),
         ("l'avenir, aujourd'hui", "l’avenir, aujourd’hui"),
         ("Et puis...", "Et puis…"),
-        ("1200 abonnés", f"1{N}200 abonnés"),
         ("12000 lecteurs", f"12{N}000 lecteurs"),
+        ("de 15000 à 120000 euros", f"de 15{N}000 à 120{N}000 euros"),
         ("1 200 abonnés", f"1{N}200 abonnés"),
         ("1000000 de vues", f"1{N}000{N}000 de vues"),
         ("30 %", f"30{N}%"),
@@ -39,6 +39,10 @@ def test_rules(raw, expected):
     "text",
     [
         "en 2026 les marques",  # a year
+        # One rule for four digits, whatever the words around: never grouped (years look the same).
+        "rencontres de 1500 participants",
+        "de 1500 à 2000 euros",
+        "1200 abonnés",
         "novembre 2026",
         "44000 Nantes",  # a postal code
         "0612345678",  # a phone number
@@ -83,7 +87,7 @@ def test_entities_survive():
 
 
 def test_already_correct_text_is_byte_identical():
-    correct = f"<p>L’avenir{N}? «{N}Oui{N}», dit-elle{B}: 1{N}200 abonnés… Entités&nbsp;: &amp;</p>"
+    correct = f"<p>L’avenir{N}? «{N}Oui{N}», dit-elle{B}: 12{N}000 abonnés… Entités&nbsp;: &amp;</p>"
     assert fix_html(correct) == correct
 
 

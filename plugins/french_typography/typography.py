@@ -5,8 +5,9 @@ Rules (Imprimerie nationale conventions, as used by French publishers):
 - no-break space (U+00A0) before a colon;
 - typographic apostrophe ’ in elisions (l’avenir, aujourd’hui);
 - "..." becomes the ellipsis …; "paired straight quotes" become « guillemets »;
-- thousands grouped with U+202F ("1 200 abonnés"), leaving years, codes and
-  identifiers alone.
+- one rule for numbers: grouped by three with U+202F from 10 000 ("12 000
+  lecteurs"); four digits never grouped ("1500", like the year "2026"); a
+  number the author grouped keeps her groups; codes and identifiers alone.
 
 Text inside code, pre, kbd, samp, var, script, style and textarea is never
 touched, nor tags, attributes, comments or URLs. The pass is idempotent: text
@@ -63,16 +64,7 @@ _NUMBER = re.compile(
 _UNIT = re.compile(r"(?<=\d)[ \u00a0]*(?=[%€‰])")  # "30 %", "12 €"
 _HAS_DIGITS = re.compile(r"\d")
 _SEPARATORS = re.compile(r"[ \u00a0\u202f]")
-# Words after which a four-digit number is a year, not a quantity.
-_YEAR_CONTEXT = re.compile(
-    r"(?:\b(?:en|de|des|du|depuis|dès|avant|après|vers|jusqu’en|jusqu'en|entre|"
-    r"année|années|an|l’an|l'an|été|hiver|printemps|automne|fin|début|mi|"
-    r"janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|"
-    r"novembre|décembre|copyright)|©)[ \u00a0\u202f-]*$",
-    re.I,
-)
 _ACRONYM_BEFORE = re.compile(r"\b[A-Z]{2,}[ \u00a0-]*$")  # "ISO 8601", "RFC 8058"
-_QUANTITY_AFTER = re.compile(r"[ \u00a0\u202f]*(?:[a-zà-ÿœæ]|€|%|\$)")
 _PROPER_NOUN_AFTER = re.compile(r"[ \u00a0\u202f]+[A-ZÀ-Þ]")
 
 
@@ -95,9 +87,8 @@ def _numbers(text: str) -> str:
             if _ACRONYM_BEFORE.search(before):
                 return raw
             if len(digits) == 4:
-                if _YEAR_CONTEXT.search(before) or not _QUANTITY_AFTER.match(after):
-                    return raw
-            elif _PROPER_NOUN_AFTER.match(after):
+                return raw  # one rule: grouped from 10 000; 1500 stays whole (and so does 2026, a year)
+            if _PROPER_NOUN_AFTER.match(after):
                 return raw  # postal codes: "44000 Nantes"
         return _group_digits(digits)
 
