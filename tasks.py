@@ -24,7 +24,7 @@ from newsletter.cli import newsletter, send, unsubscribes  # noqa: E402
 from publishing import BuildError, build_site, deploy, invoke_fr, scaffold, serve as serving  # noqa: E402
 from publishing.cli import Project, build_or_fail, console, err, fail  # noqa: E402
 from reactions.cli import digest, reactions  # noqa: E402
-from shared import inert  # noqa: E402
+from shared import inert, plural  # noqa: E402
 
 
 def _report_build(project, settings, result) -> None:
@@ -198,8 +198,8 @@ def publish(c, dry_run=False):
         except deploy.DeployError as error:
             fail(str(error))
     changes = [line for line in done.stdout.splitlines() if line.strip()]
-    console.print(f"[green]Publié[/] vers {target}\u00a0: {len(changes)} changement(s) "
-                  f"{'seraient envoyés' if dry_run else 'envoyés'}.")
+    verb = ("serait envoyé" if dry_run else "envoyé") if len(changes) < 2 else ("seraient envoyés" if dry_run else "envoyés")
+    console.print(f"[green]Publié[/] vers {target}\u00a0: {plural(len(changes), 'changement')} {verb}.")
 
 
 invoke_fr.install()  # invoke's own messages (task list, help, argument errors) in French

@@ -69,3 +69,31 @@ def test_missing_arguments_are_named_in_french(project, task):
 def test_wrong_values_are_refused_in_french(project, args, expected):
     assert expected in french_failure(invoke(project, *args))
     assert not (project / "content" / "articles").exists()  # nothing written on the way
+
+
+def test_no_message_hedges_its_plural():
+    """« 1 destinataires », « 2 source(s) »: counts go through shared.plural (French rules, via Babel)."""
+    import ast
+
+    from conftest import ROOT
+
+    hedged = re.compile(r"\w\((?:s|x|es)\)")
+    found = []
+    for path in sorted([*ROOT.glob("plugins/**/*.py"), ROOT / "tasks.py"]):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
+                      and node.body and isinstance(node.body[0], ast.Expr)}
+        found += [f"{path.relative_to(ROOT)}:{node.lineno}" for node in ast.walk(tree)
+                  if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+                  and hedged.search(node.value.replace("http(s)", ""))]
+    assert found == []
+
+
+def test_plural_follows_french_rules():
+    from shared import plural
+
+    assert [plural(n, "source") for n in (0, 1, 2, 12000)] == ["0 source", "1 source", "2 sources",
+                                                             "12\u202f000 sources"]
+    assert plural(3, "nouveau commentaire", "nouveaux commentaires") == "3 nouveaux commentaires"
+    assert plural(2, "nouvelle entrée") == "2 nouvelles entrées"

@@ -179,7 +179,7 @@ def test_received_webmentions_show_as_replies_likes_and_reposts(build_site):
     assert reply.select_one("a.u-url[href='https://blog.exemple.fr/reponse']")
     html = str(section)
     assert "<script" not in html and "javascript:" not in html
-    assert any("1 mention(s) visent des pages qui ne sont pas des articles" in w for w in site.result.warnings)
+    assert any("1 mention vise des pages qui ne sont pas des articles" in w for w in site.result.warnings)
 
 
 def test_unreadable_webmention_export_fails_naming_it(build_site):

@@ -86,7 +86,7 @@ def test_isso_comment_shows_in_the_article_and_is_imported_for_moderation(isso, 
     write_content(project / "content", {"articles/avenir.md": ARTICLE})
     done = invoke(project, "comments.import", str(isso["db"]))
     assert done.returncode == 0, done.stderr
-    assert "1 nouveau(x) commentaire(s) en attente" in done.stdout
+    assert "1 nouveau commentaire en attente" in done.stdout
     approved = invoke(project, "comments.review", "--approve", "1")
     assert approved.returncode == 0, approved.stderr
     text = (project / "content" / "conversations" / SLUG / "lou-1.md").read_text(encoding="utf-8")

@@ -126,7 +126,7 @@ def test_import_names_refused_items_inert(project):
     assert f"Refusé{NBSP}: reponses.mbox, message n°1 <long␛]52;c;ZXZpbA==␇@exemple.fr>" in done.stderr
     assert f"20{NNBSP}001 caractères, au-delà de la limite de 20{NNBSP}000" in done.stderr
     assert "\x1b" not in done.stdout + done.stderr
-    assert "0 nouveau(x) commentaire(s) en attente (0 déjà connu(s), 1 refusé(s))" in done.stdout
+    assert "0 nouveau commentaire en attente (0 déjà connu, 1 refusé)" in done.stdout
 
 
 def test_reactions_and_digest_print_feed_text_inert(project):
@@ -359,7 +359,7 @@ def test_the_queue_refuses_texts_over_the_limit_naming_the_item(project):
     assert (f"Refusé{NBSP}: envois.json, entrée n°2 (id long){NBSP}: le texte fait 20{NNBSP}001 caractères, "
             f"au-delà de la limite de 20{NNBSP}000") in done.stderr
     assert f"envois.json, entrée n°3 (id nom){NBSP}: le nom fait 501 caractères" in done.stderr
-    assert "1 nouveau(x) commentaire(s) en attente (0 déjà connu(s), 2 refusé(s))" in done.stdout
+    assert "1 nouveau commentaire en attente (0 déjà connu, 2 refusés)" in done.stdout
     assert [author for _, _, author, _ in pending(project)] == ["A"]
 
 

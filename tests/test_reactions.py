@@ -320,20 +320,20 @@ def test_cli_opml_fetch_status_and_digest(project, httpserver):
                        encoding="utf-8")
     done = invoke(project, "reactions.import-opml", str(outside))
     assert done.returncode == 0, done.stderr
-    assert "2 source(s) ajoutée(s), 2 au total dans reactions/sources.opml" in done.stdout
+    assert "2 sources ajoutées, 2 au total dans reactions/sources.opml" in done.stdout
     fetched = invoke(project, "reactions.fetch")
     assert fetched.returncode == 1, fetched.stderr  # a source failed (410): said, and the exit status says it
-    assert "2 sources\u00a0: 1 lue(s)" in fetched.stdout and "1 nouvelle(s) entrée(s)" in fetched.stdout
+    assert "2 sources\u00a0: 1 lue, 0 inchangée, 0 en attente ou désactivée, 1 en erreur\u202f; 1 nouvelle entrée." in fetched.stdout and "1 nouvelle entrée" in fetched.stdout
     assert "Parti (" in fetched.stderr and "410 Gone" in fetched.stderr
     assert "1 source en échec\u202f; les autres ont été relevées" in fetched.stderr
     again = invoke(project, "reactions.fetch")  # the gone source is now disabled: nothing failed
     assert again.returncode == 0, again.stderr
-    assert "1 en attente ou désactivée(s), 0 en erreur" in again.stdout
+    assert "1 en attente ou désactivée, 0 en erreur" in again.stdout
     status = invoke(project, "reactions.status")
     assert "Parti [other] — désactivée" in status.stdout and "Blog de Lena [blog] — active" in status.stdout
     digest = invoke(project, "digest", "--since", "7d")
     assert digest.returncode == 0, digest.stderr
-    assert "(1 réaction(s), 0 mention(s), en brouillon)" in digest.stdout
+    assert "(1 réaction, 0 mention, en brouillon)" in digest.stdout
     assert (project / "content" / "echos.json").exists()
     built = invoke(project, "build")
     assert built.returncode == 0, built.stderr

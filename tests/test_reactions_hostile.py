@@ -503,7 +503,7 @@ def test_cli_status_lists_every_source_with_french_dates_and_digest_keeps_the_ec
     assert "Pause [blog] — jamais relevée" in status.stdout
     digest = invoke(project, "digest")  # a fresh clone: the store is empty, the demo's echoes stay
     assert digest.returncode == 0, digest.stderr
-    assert f"echos.json inchangé{NBSP}: aucun nouvel écho (3 gardé(s))." in digest.stdout
+    assert f"echos.json inchangé{NBSP}: aucun nouvel écho (3 gardés)." in digest.stdout
     assert (project / "content" / "echos.json").read_bytes() == demo
     fetched = invoke(project, "reactions.fetch")
     assert fetched.returncode == 1 and "1 source en échec" in fetched.stderr
@@ -513,7 +513,7 @@ def test_cli_status_lists_every_source_with_french_dates_and_digest_keeps_the_ec
     line = next(l for l in status.stdout.splitlines() if l.startswith("Pause"))
     assert "en attente jusqu’au " in line and f"{NBSP}h{NBSP}" in line and "+00:00" not in line
     assert "T" not in line.split("jusqu’au ")[1][:20]  # a French date, not an ISO timestamp
-    assert "Bon [blog] — active — dernière relève réussie" in status.stdout and "1 entrée(s)" in status.stdout
+    assert "Bon [blog] — active — dernière relève réussie" in status.stdout and "— 1 entrée" in status.stdout
     (project / "reactions" / "sources.opml").write_text(f"""<?xml version="1.0"?><opml version="2.0"><body>
 <outline type="rss" text="Bon" xmlUrl="{server.url_for('/bon.xml')}" category="blog"/></body></opml>""",
                                                         encoding="utf-8")

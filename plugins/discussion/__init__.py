@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from pelican import signals
 
 from publishing import ARTICLE_LISTS, contents
-from shared import Problem
+from shared import Problem, plural
 
 from . import webmentions
 from .config import DEFAULTS, PREFIXES, check_settings
@@ -46,9 +46,10 @@ def attach_comments(generator):
         by_path.setdefault(article.url.strip("/"), article)
     elsewhere = sorted({m.target_path or "/" for m in mentions if m.target_path not in by_path})
     if elsewhere:
-        log.warning("webmentions\u00a0: %s mention(s) visent des pages qui ne sont pas des articles (%s), "
-                    "elles ne sont pas affichées", sum(m.target_path not in by_path for m in mentions),
-                    ", ".join(elsewhere[:5]))
+        stray = sum(m.target_path not in by_path for m in mentions)
+        log.warning("webmentions\u00a0: %s %s des pages qui ne sont pas des articles (%s)\u202f; %s",
+                    plural(stray, "mention"), "vise" if stray < 2 else "visent", ", ".join(elsewhere[:5]),
+                    "elle n’est pas affichée" if stray < 2 else "elles ne sont pas affichées")
     for article in contents([generator], ARTICLE_LISTS):  # every one, even two sharing a slug (reported elsewhere)
         article.comments = roots.get(article.slug, [])
         article.comment_count = count(article.comments)

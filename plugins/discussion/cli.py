@@ -12,7 +12,7 @@ from pathlib import Path
 from invoke import Collection, task
 
 from publishing import article_index, cli
-from shared import inert
+from shared import inert, number_fr, plural
 
 from . import intake, review
 
@@ -47,10 +47,11 @@ def comments_import(c, source):
         queue.close()
     for refused in result.refused:
         err.print(f"[yellow]Refusé[/]\u00a0: {inert(refused.origin)}\u00a0: {inert(refused.reason)}")
-    refused = f", {len(result.refused)} refusé(s)" if result.refused else ""
+    refused = f", {plural(len(result.refused), 'refusé')}" if result.refused else ""
     unknown = f", dont {result.without_article} sans article reconnu" if result.without_article else ""
-    console.print(f"{result.added} nouveau(x) commentaire(s) en attente ({result.known} déjà connu(s){refused})"
-                  f"{unknown}\u202f; {waiting} en attente de modération. Suite\u00a0: invoke comments.review")
+    console.print(f"{plural(result.added, 'nouveau commentaire', 'nouveaux commentaires')} en attente "
+                  f"({plural(result.known, 'déjà connu', 'déjà connus')}{refused}){unknown}\u202f; "
+                  f"{number_fr(waiting)} en attente de modération. Suite\u00a0: invoke comments.review")
 
 
 def _ask_article(articles) -> str | None:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import nh3
 
-from shared import Problem, safe_url
+from shared import Problem, plural, safe_url
 
 FOLDER = "webmentions"
 KINDS = {"in-reply-to": "reply", "mention-of": "reply", "like-of": "like", "repost-of": "repost",
@@ -131,7 +131,7 @@ def load(content: Path, shown_root: str) -> tuple[list[Mention], list[Problem]]:
             problems.extend(Problem(shown, None, f"champ «\u202f{where}\u202f»\u00a0: {problem}")
                             for where, problem in wrong[:10])
             if len(wrong) > 10:
-                problems.append(Problem(shown, None, f"et {len(wrong) - 10} autre(s) champ(s) du mauvais type"))
+                problems.append(Problem(shown, None, f"et {plural(len(wrong) - 10, 'autre champ')} du mauvais type"))
             continue
         for entry in _entries(data):
             if not isinstance(entry, dict):

@@ -13,7 +13,7 @@ from pathlib import Path
 from invoke import task
 
 from publishing import BuildError, cli
-from shared import inert
+from shared import inert, number_fr, plural
 
 from . import unsubscribes as gathering
 from .editions import render_issue
@@ -119,15 +119,19 @@ def unsubscribes(c, mailbox, strict=False):
     except gathering.MailboxError as error:
         fail(inert(error))
     added, total = gathering.merge(gathered.requests, target)
-    console.print(f"{len(added)} nouvelle(s) demande(s) de désabonnement, {total} au total dans "
-                  f"{inert(project.shown(target))}\u202f; {gathered.others} autre(s) message(s) laissé(s) de côté.")
+    console.print(f"{plural(len(added), 'nouvelle demande')} de désabonnement, {number_fr(total)} au total dans "
+                  f"{inert(project.shown(target))}\u202f; {plural(gathered.others, 'autre message laissé', 'autres messages laissés')} de côté.")
     tokenless = [r for r in added if r.tokenless]
     if tokenless:
-        console.print(f"{len(tokenless)} demande(s) «\u202fsans jeton\u202f», qui valent pour l’adresse "
-                      "d’expédition (From)\u00a0: vérifiez qu’elles viennent bien de l’abonné.")
+        one = len(tokenless) < 2
+        console.print(f"{plural(len(tokenless), 'demande')} «\u202fsans jeton\u202f», qui "
+                      f"{'vaut' if one else 'valent'} pour l’adresse d’expédition (From)\u00a0: vérifiez "
+                      f"qu’{'elle vient' if one else 'elles viennent'} bien de l’abonné.")
         for request in tokenless:
             console.print(f"  • {inert(request.email)} ({inert(request.source)})")
     if gathered.refused:
-        console.print(f"{len(gathered.refused)} demande(s) écartée(s), rien n’est noté pour elles\u00a0:")
+        one = len(gathered.refused) < 2
+        console.print(f"{plural(len(gathered.refused), 'demande écartée')}, rien n’est noté pour "
+                      f"{'elle' if one else 'elles'}\u00a0:")
         for refusal in gathered.refused:
             console.print(f"  • {inert(refusal.source)}\u00a0: {inert(refusal.reason)}")

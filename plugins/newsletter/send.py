@@ -22,7 +22,7 @@ from typing import Literal, get_args
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
-from shared import Problem, ProblemError
+from shared import Problem, ProblemError, number_fr, plural
 
 from .config import DEFAULTS
 from .editions import TOKEN, WIRE, add_related
@@ -181,12 +181,11 @@ class Plan:
         return {e.tier: sum(1 for s in self.recipients if s.tier == e.tier) for e in self.editions}
 
     def summary(self) -> str:
-        """« Numéro 2 : 6 destinataires (public 2, abonnes 2, cercle 2), 1 ligne ignorée, 0 désabonné(s) »"""
+        """« Numéro 2 : 6 destinataires (public 2, abonnes 2, cercle 2), 1 ligne ignorée, 0 désabonné »"""
         skipped = len(self.skipped)
         listing = ", ".join(f"{tier} {n}" for tier, n in self.counts().items())
-        return (f"numéro {self.issue}\u00a0: {len(self.recipients)} destinataires ({listing}), "
-                f"{skipped} ligne{'s' if skipped > 1 else ''} ignorée{'s' if skipped > 1 else ''}, "
-                f"{len(self.unsubscribed)} désabonné(s)")
+        return (f"numéro {self.issue}\u00a0: {plural(len(self.recipients), 'destinataire')} ({listing}), "
+                f"{plural(skipped, 'ligne ignorée')}, {plural(len(self.unsubscribed), 'désabonné')}")
 
 
 def plan_send(editions, subscribers: Path, unsubscribed: Path, *, test_environment: bool = False) -> Plan:
@@ -364,9 +363,10 @@ class Report:
 
     def summary(self, skipped: int = 0) -> str:
         """The counts, in French; `skipped`: the records of the file left out (Plan.skipped)."""
-        return (f"{len(self.sent)} envoyé(s), {len(self.already)} déjà envoyé(s), {len(self.unsubscribed)} "
-                f"désabonné(s), {skipped} ligne(s) ignorée(s), {len(self.failed)} en échec, "
-                f"{len(self.deferred)} à reprendre, {len(self.ambiguous)} incertain(s)")
+        return (f"{plural(len(self.sent), 'envoyé')}, {plural(len(self.already), 'déjà envoyé', 'déjà envoyés')}, "
+                f"{plural(len(self.unsubscribed), 'désabonné')}, {plural(skipped, 'ligne ignorée')}, "
+                f"{number_fr(len(self.failed))} en échec, {number_fr(len(self.deferred))} à reprendre, "
+                f"{plural(len(self.ambiguous), 'incertain')}")
 
     def details(self) -> list[str]:
         """One French line per address that needs the author's eye (addresses and

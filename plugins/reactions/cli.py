@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from invoke import Collection, task
 
 from publishing import article_index, cli
-from shared import inert
+from shared import inert, number_fr, plural
 
 from . import opml, sources
 from .config import Limits
@@ -47,7 +47,8 @@ def import_opml(c, file):
     opml.write(target, list(merged.feeds))
     for feed in merged.added:
         console.print(f"  + {inert(feed.name)} ({inert(feed.url)})")
-    console.print(f"{len(merged.added)} source(s) ajoutée(s), {len(merged.feeds)} au total dans {OPML}.")
+    console.print(f"{plural(len(merged.added), 'source ajoutée')}, {number_fr(len(merged.feeds))} au total dans "
+                  f"{OPML}.")
 
 
 @task(name="export-opml", help={"file": "fichier OPML à écrire"})
@@ -55,7 +56,7 @@ def export_opml(c, file):
     """Écrit les sources suivies dans un fichier OPML, pour un lecteur de flux."""
     feeds = _read(Project(c).path(OPML))
     opml.write(Path(file), feeds)
-    console.print(f"{len(feeds)} source(s) écrite(s) dans {inert(file)}.")
+    console.print(f"{plural(len(feeds), 'source écrite')} dans {inert(file)}.")
 
 
 def _print_sync(synced: sources.Sync) -> None:
@@ -126,7 +127,7 @@ def status(c):
         return
     for view in views:
         line = (f"{inert(view.name)} \\[{inert(view.kind)}] — {inert(view.state)} — dernière relève réussie\u00a0: "
-                f"{inert(view.last_ok)} — {view.entries} entrée(s)")
+                f"{inert(view.last_ok)} — {plural(view.entries, 'entrée')}")
         if view.last_error:
             line += f" — dernière erreur\u00a0: {inert(view.last_error)}"
         console.print(line, highlight=False)
@@ -151,14 +152,15 @@ def digest(c, since="7d"):
         fail(inert(str(error)))
     finally:
         store.close()
-    console.print(f"Écrit\u00a0: {inert(project.shown(written.path))} ({written.reactions} réaction(s), "
-                  f"{written.mentions} mention(s), en brouillon).")
+    console.print(f"Écrit\u00a0: {inert(project.shown(written.path))} ({plural(written.reactions, 'réaction')}, "
+                  f"{plural(written.mentions, 'mention')}, en brouillon).")
     if data.written:
-        line = (f"{inert(data.path.name)} pour «\u202fIls en parlent\u202f»\u00a0: {data.added} écho(s) ajouté(s), "
-                f"{data.kept} gardé(s)")
-        console.print(line + (f", {data.dropped} plus ancien(s) écarté(s)." if data.dropped else "."))
+        line = (f"{inert(data.path.name)} pour «\u202fIls en parlent\u202f»\u00a0: "
+                f"{plural(data.added, 'écho ajouté')}, {plural(data.kept, 'gardé')}")
+        dropped = plural(data.dropped, "plus ancien écarté", "plus anciens écartés")
+        console.print(line + (f", {dropped}." if data.dropped else "."))
     else:
-        console.print(f"{inert(data.path.name)} inchangé\u00a0: aucun nouvel écho ({data.kept} gardé(s)).")
+        console.print(f"{inert(data.path.name)} inchangé\u00a0: aucun nouvel écho ({plural(data.kept, 'gardé')}).")
 
 
 reactions = Collection("reactions", fetch, status, import_opml, export_opml)

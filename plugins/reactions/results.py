@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from longform import date_fr
+from shared import number_fr, plural
 
 from .store import Source
 
@@ -33,10 +34,6 @@ def when_fr(moment: dt.datetime | None, zone: dt.tzinfo = dt.timezone.utc) -> st
         return "jamais"
     local = moment.astimezone(zone)
     return f"{date_fr(local)} à {local.hour}\u00a0h\u00a0{local.minute:02d}"
-
-
-def plural(count: int, singular: str, many: str | None = None) -> str:
-    return f"{count} {singular if count <= 1 else (many or singular + 's')}"
 
 
 @dataclass(frozen=True)
@@ -72,12 +69,13 @@ class Report:
 
     def summary(self) -> str:
         """One French sentence for the whole run."""
-        text = (f"{plural(len(self.results), 'source')}\u00a0: {self.count(OK)} lue(s), "
-                f"{self.count(NOT_MODIFIED)} inchangée(s), {self.count(SKIPPED)} en attente ou désactivée(s), "
-                f"{self.count(ERROR)} en erreur")
+        waiting = self.count(SKIPPED)
+        text = (f"{plural(len(self.results), 'source')}\u00a0: {plural(self.count(OK), 'lue')}, "
+                f"{plural(self.count(NOT_MODIFIED), 'inchangée')}, {number_fr(waiting)} en attente ou "
+                f"{'désactivée' if waiting < 2 else 'désactivées'}, {number_fr(self.count(ERROR))} en erreur")
         if self.count(MERGED):
-            text += f", {self.count(MERGED)} fusionnée(s) avec une autre"
-        return text + f"\u202f; {self.added} nouvelle(s) entrée(s)."
+            text += f", {plural(self.count(MERGED), 'fusionnée')} avec une autre"
+        return text + f"\u202f; {plural(self.added, 'nouvelle entrée')}."
 
     def closing(self) -> str | None:
         """French: why the command ends in error, or None."""
