@@ -123,6 +123,14 @@ def test_bad_sources_and_numbers_are_named(project):
     assert missing.returncode == 1 and "nulle-part.mbox\u00a0: source introuvable" in missing.stderr
     (project / "casse.json").write_text("[{", encoding="utf-8")
     broken = invoke(project, "comments.import", "casse.json")
-    assert broken.returncode == 1 and "casse.json\u00a0: JSON illisible" in broken.stderr
+    assert broken.returncode == 1
+    assert "casse.json\u00a0: export JSON illisible (JSON mal formé, ligne 1, colonne 3)" in broken.stderr
+    assert "Expecting" not in broken.stderr  # the library's English stays out
+    (project / "isso.db").write_bytes(b"SQLite format 3\x00" + b"not a database at all" * 100)
+    isso = invoke(project, "comments.import", "isso.db")
+    assert isso.returncode == 1 and "isso.db\u00a0: base Isso illisible (pas une base SQLite lisible)" in isso.stderr
+    (project / "autre.bin").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    other = invoke(project, "comments.import", "autre.bin")
+    assert other.returncode == 1 and "autre.bin\u00a0: ni une boîte mbox" in other.stderr
     unknown = invoke(project, "comments.review", "--approve", "42")
     assert unknown.returncode == 1 and "aucun commentaire en attente ne porte le numéro 42" in unknown.stderr

@@ -183,5 +183,6 @@ def test_received_webmentions_show_as_replies_likes_and_reposts(build_site):
 
 
 def test_unreadable_webmention_export_fails_naming_it(build_site):
-    with pytest.raises(BuildError, match="content/webmentions/casse.json\u00a0: export de webmentions illisible"):
+    with pytest.raises(BuildError, match="content/webmentions/casse.json\u00a0: export de webmentions illisible "
+                                         r"\(JSON mal formé, ligne 1, colonne 2\)"):
         build_site({"articles/avenir.md": ARTICLE, "webmentions/casse.json": "{"})

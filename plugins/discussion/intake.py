@@ -39,6 +39,8 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
+from shared import number_fr, reason
+
 from .comments import CONTROLS, FOLDER, SURROGATES
 
 MAX_BODY = 20_000  # characters of a comment's text; the queue refuses longer ones
@@ -280,7 +282,7 @@ def from_json(path: Path, articles: Articles) -> list[Submission]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError, RecursionError) as error:
-        raise IntakeError(f"{path}\u00a0: JSON illisible ({error})") from None
+        raise IntakeError(f"{path}\u00a0: export JSON illisible ({reason(error)})") from None
     if isinstance(data, dict):  # {"submissions": [...]} and the like
         data = next((v for v in data.values() if isinstance(v, list)), [])
     if not isinstance(data, list):
@@ -314,7 +316,7 @@ def from_isso(path: Path, articles: Articles) -> list[Submission]:
             "SELECT c.id, c.parent, c.created, c.text, c.author, c.email, c.website, t.uri "
             "FROM comments c JOIN threads t ON t.id = c.tid WHERE c.mode != 4 ORDER BY c.created").fetchall()
     except sqlite3.Error as error:
-        raise IntakeError(f"{path}\u00a0: base Isso illisible ({error})") from None
+        raise IntakeError(f"{path}\u00a0: base Isso illisible ({reason(error)})") from None
     db.close()
     found = []
     for cid, parent, created, text, author, email, website, uri in rows:
@@ -338,18 +340,18 @@ def read_source(path: Path, articles: Articles) -> list[Submission]:
             raise IntakeError(f"{path}\u00a0: ce dossier n’est pas une boîte Maildir (ni cur/ ni new/)")
         return from_mailbox(path, articles)
     try:
-        head = path.read_bytes()[:16]
+        with path.open("rb") as source:
+            head = source.read(16)
     except OSError as error:
-        raise IntakeError(f"{path}\u00a0: lecture impossible ({error.strerror})") from None
+        raise IntakeError(f"{path}\u00a0: lecture impossible ({reason(error)})") from None
     if head.startswith(b"SQLite format 3"):
         return from_isso(path, articles)
     if path.suffix.lower() == ".json" or head.lstrip()[:1] in (b"[", b"{"):
         return from_json(path, articles)
+    if head and not head.startswith(b"From "):  # an mbox starts with its first message's « From » line
+        raise IntakeError(f"{path}\u00a0: ni une boîte mbox (qui commence par une ligne «\u202fFrom\u202f»), ni un "
+                          "export JSON, ni une base Isso")
     return from_mailbox(path, articles)
-
-
-def _number(n: int) -> str:
-    return f"{n:,}".replace(",", "\u202f")  # 20 000, thousands apart by a thin space
 
 
 def refusal(submission: Submission) -> str | None:
@@ -357,8 +359,8 @@ def refusal(submission: Submission) -> str | None:
     if not submission.body.strip():
         return "le texte est vide"
     if len(submission.body) > MAX_BODY:
-        return (f"le texte fait {_number(len(submission.body))} caractères, au-delà de la limite de "
-                f"{_number(MAX_BODY)}\u202f; il n’est pas gardé")
+        return (f"le texte fait {number_fr(len(submission.body))} caractères, au-delà de la limite de "
+                f"{number_fr(MAX_BODY)}\u202f; il n’est pas gardé")
     for label, value in (("le nom", submission.author), ("l’adresse électronique", submission.email),
                          ("le site", submission.website)):
         if len(value) > MAX_FIELD:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import nh3
 
-from shared import Problem, plural, safe_url
+from shared import Problem, plural, reason, safe_url
 
 FOLDER = "webmentions"
 KINDS = {"in-reply-to": "reply", "mention-of": "reply", "like-of": "like", "repost-of": "repost",
@@ -124,7 +124,7 @@ def load(content: Path, shown_root: str) -> tuple[list[Mention], list[Problem]]:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError, RecursionError) as error:
-            problems.append(Problem(shown, None, f"export de webmentions illisible ({error})"))
+            problems.append(Problem(shown, None, f"export de webmentions illisible ({reason(error)})"))
             continue
         wrong = check(data)
         if wrong:

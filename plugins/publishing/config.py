@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from shared import Problem
+from shared import Problem, reason
 
 DEFAULTS = {
     # Member-only artefacts (private feeds, newsletter editions, send journal):
@@ -44,5 +44,5 @@ def check_settings(settings: dict) -> list[Problem]:
             re.compile(pattern)
         except (re.error, TypeError) as error:
             problems.append(Problem("pelicanconf.py", None, f"SITEMAP_EXCLUDE\u00a0: expression «\u202f{pattern}\u202f» "
-                                                            f"illisible ({error})"))
+                                                            f"illisible ({reason(error)})"))
     return problems

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pelican import signals
 
-from shared import safe_url
+from shared import reason, safe_url
 
 from .config import DEFAULTS, PREFIXES, TYPES, Limits, check_settings
 
@@ -26,7 +26,8 @@ def attach_reactions(generator):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as error:
-            log.error("%s : fichier des échos illisible (%s) ; relancez « invoke digest »", path, error)
+            log.error("%s\u00a0: fichier des échos illisible (%s)\u202f; relancez «\u202finvoke digest\u202f»", path,
+                      reason(error))
     for article in generator.articles + generator.drafts:
         items = data.get(article.slug, []) if isinstance(data, dict) else []
         # The file is ours, but its text came from feeds: keep plain strings and http(s) links only.

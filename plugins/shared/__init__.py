@@ -10,14 +10,16 @@ web service can use it without loading a site:
   read as Pelican's Markdown reader reads them;
 - `inert` and `safe_url` (terminal.py, text.py): text written by strangers,
   made safe to print or to put in an attribute; `strings`, every string of a
-  nested settings or metadata value; `plural` and `number_fr`, counts said in French.
+  nested settings or metadata value; `plural` and `number_fr`, counts said in French;
+- `reason` (reasons.py): why a library could not read a file, in French.
 """
 
 from .files import write_atomic
 from .headers import Field, Header, read_header, read_header_file
 from .problems import Problem, ProblemError
 from .terminal import inert
+from .reasons import reason
 from .text import number_fr, plural, safe_url, strings
 
-__all__ = ["Field", "Header", "Problem", "ProblemError", "inert", "number_fr", "plural", "read_header",
+__all__ = ["Field", "Header", "Problem", "ProblemError", "inert", "number_fr", "plural", "read_header", "reason",
            "read_header_file", "safe_url", "strings", "write_atomic"]
