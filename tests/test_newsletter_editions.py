@@ -160,7 +160,7 @@ def test_gmail_clipping_is_warned_about(tmp_path):
 
 def test_unknown_issue_number_is_named(tmp_path):
     write_content(tmp_path / "content", FILES)
-    with pytest.raises(BuildError, match="la lettre n’a pas de numéro 7 \\(numéros : 1, 2\\)"):
+    with pytest.raises(BuildError, match="la lettre n’a pas de numéro 7 \\(numéros\u00a0: 1, 2\\)"):
         build(site_settings(tmp_path, tmp_path / "content", NEWSLETTER_EDITION="7"))
 
 
@@ -177,6 +177,27 @@ def test_invoke_newsletter_writes_the_editions_and_leaves_output_alone(project):
     assert not (project / "output").exists()
     missing = invoke(project, "newsletter", "--issue", "9", "--conf", "pelicanconf.py")
     assert missing.returncode == 1 and "la lettre n’a pas de numéro 9" in missing.stderr
+
+
+def test_a_draft_letter_is_previewed_and_never_sent(project):
+    from test_cli import invoke
+
+    draft = "Title: La suite\nDate: 2026-11-20 07:00\nIssue: 3\nStatus: draft\n\nBonjour, la suite en cours.\n"
+    write_content(project / "content", {**FILES, "newsletter/numero-3.md": draft})
+    env = {"NENUFAR_KEY_ABONNES": "", "NENUFAR_KEY_CERCLE": ""}
+    done = invoke(project, "newsletter", "--issue", "3", env=env)
+    assert done.returncode == 0, done.stderr
+    message = email.message_from_bytes((project / "private/newsletter/3/public.eml").read_bytes(),
+                                       policy=email.policy.default)
+    assert message["Subject"] == "[Aperçu] Numéro 3 — La suite"
+    assert "Aperçu d’un brouillon" in message.get_body(("html",)).get_content()
+    latest = invoke(project, "newsletter", env=env)  # the latest issue is the latest published one
+    assert "private/newsletter/2/public.html" in latest.stdout and "newsletter/3" not in latest.stdout
+    (project / "abonnes.csv").write_text("email,name,tier,token\nlena@exemple.fr,Lena,public,j1\n", encoding="utf-8")
+    refused = invoke(project, "send", "--issue", "3", "--subscribers", "abonnes.csv", "--dry-run", env=env)
+    assert refused.returncode == 1
+    assert ("le numéro 3 est un brouillon\u00a0: son édition est un aperçu, à relire, jamais envoyée"
+            in refused.stderr), refused.stderr
 
 
 def test_unsubscribe_and_feedback_pages_ask_before_acting(tmp_path):

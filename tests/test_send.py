@@ -415,7 +415,7 @@ def test_the_plan_counts_who_gets_which_edition_before_anything_is_sent(tmp_path
 
     from newsletter.unsubscribes import Request, merge
 
-    editions = [SimpleNamespace(issue=2, tier=t) for t in ("public", "abonnes", "cercle")]
+    editions = [SimpleNamespace(issue=2, tier=t, preview=False) for t in ("public", "abonnes", "cercle")]
     path = subscribers_file(tmp_path, PEOPLE + ["dora@exemple.fr,Dora,cercle,jeton-dora", "faux,Faux,public,jeton-faux"])
     unsubscribed = tmp_path / "unsubscribed.csv"
     merge([Request("", "jeton-bruno", "", "boite#1"), Request("dora@exemple.fr", "", "", "boite#2")], unsubscribed)

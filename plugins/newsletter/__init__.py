@@ -34,14 +34,17 @@ def render_requested_editions(generators):
     from .editions import render_editions, write_editions
 
     issues = next((g.issues for g in generators if isinstance(g, NewsletterGenerator)), [])
+    drafts = next((g.drafts for g in generators if isinstance(g, NewsletterGenerator)), [])
     articles = next((g.articles for g in generators if hasattr(g, "hidden_articles")), [])  # published, newest first
-    if not issues:
-        log.error("aucun numéro de la lettre à rendre : content/newsletter/ est vide")
+    if not issues and (str(wanted) == "latest" or not drafts):
+        log.error("aucun numéro publié de la lettre à rendre\u00a0: content/newsletter/ n’en contient pas")
         return
-    issue = issues[0] if str(wanted) == "latest" else next((i for i in issues if i.number == int(wanted)), None)
+    # A draft is rendered when asked by its number (an « Aperçu »), never as the latest.
+    issue = issues[0] if str(wanted) == "latest" else next(
+        (i for i in issues + drafts if i.number == int(wanted)), None)
     if issue is None:
         numbers = ", ".join(str(i.number) for i in sorted(issues, key=lambda i: i.number))
-        log.error("la lettre n’a pas de numéro %s (numéros : %s)", wanted, numbers)
+        log.error("la lettre n’a pas de numéro %s (numéros\u00a0: %s)", wanted, numbers)
         return
     older = [i for i in issues if i.number < issue.number]
     since = max((i.date for i in older), default=None)

@@ -7,6 +7,8 @@ from __future__ import annotations
 DEFAULTS = {
     "NEWSLETTER_URL": "lettre/{number}/",
     "NEWSLETTER_SAVE_AS": "lettre/{number}/index.html",
+    "NEWSLETTER_DRAFT_URL": "brouillons/lettre/{number}/",  # a draft issue, for review (never in production)
+    "NEWSLETTER_DRAFT_SAVE_AS": "brouillons/lettre/{number}/index.html",
     "NEWSLETTER_INDEX_URL": "lettre/",
     "NEWSLETTER_INDEX_SAVE_AS": "lettre/index.html",
     "NEWSLETTER_FEED_ATOM": "feeds/lettre.atom.xml",

@@ -68,6 +68,7 @@ class Edition:
     message: EmailMessage
     folder: str = ""  # where write_editions put its files
     related: tuple = ()  # Related images of the HTML body
+    preview: bool = False  # rendered from a draft issue: to read, never to send
 
     @property
     def size(self) -> int:
@@ -219,7 +220,8 @@ def render_editions(issue, articles, ladder, settings: dict, keys: dict, echoes=
             "url": absolute(siteurl, a.url) + (f"#cle={quote(key)}" if key and getattr(a, "tier_gates", None) else ""),
             "reserved": bool(getattr(a, "tier_gates", None)) and not key,
         } for a in articles]
-        subject = f"Numéro {issue.number} — {issue.title}"
+        preview = issue.status == "draft"
+        subject = ("[Aperçu] " if preview else "") + f"Numéro {issue.number} — {issue.title}"
         html = template.render(
             issue=issue, tier=tier, body=body, teaser=teaser, articles=items, links=links, echoes=echoes,
             subject=re.sub(r"<[^>]+>", "", subject), css=css, settings=settings,
@@ -247,7 +249,8 @@ def render_editions(issue, articles, ladder, settings: dict, keys: dict, echoes=
         message.set_content(text, charset="utf-8", cte="quoted-printable")
         message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
         add_related(message, related)
-        edition = Edition(issue.number, tier.id, message["Subject"], html, text, message, related=related)
+        edition = Edition(issue.number, tier.id, message["Subject"], html, text, message, related=related,
+                          preview=preview)
         if edition.size > GMAIL_CLIP:
             log.warning("lettre %s, édition « %s » : %s Ko, Gmail coupe les messages au-delà de 102 Ko",
                         issue.number, tier.id, round(edition.size / 1024))

@@ -32,8 +32,11 @@ class NewsletterIssue(Page):
         return fmt
 
     def _expand_settings(self, key, klass=None):
-        fq_key = f"NEWSLETTER_{key}".upper()
-        template = self.settings.get(fq_key, "")  # NEWSLETTER_URL, _SAVE_AS; no LANG_ variants
+        if self.status == "draft" and not self.settings.get("DRAFT_SAVE_AS"):
+            return ""  # production writes no draft (publishconf.py empties DRAFT_SAVE_AS)
+        draft = "DRAFT_" if self.status == "draft" else ""
+        fq_key = f"NEWSLETTER_{draft}{key}".upper()
+        template = self.settings.get(fq_key, "")  # NEWSLETTER_[DRAFT_]URL, _SAVE_AS; no LANG_ variants
         return str(template).format(**self.url_format)
 
 
@@ -99,7 +102,7 @@ class NewsletterGenerator(CachingGenerator):
 
     def generate_output(self, writer):
         relative = self.settings["RELATIVE_URLS"]
-        for issue in self.issues:
+        for issue in self.issues + [d for d in self.drafts if d.save_as]:  # drafts: for review, under brouillons/
             writer.write_file(
                 issue.save_as,
                 self.get_template(issue.template),

@@ -194,6 +194,9 @@ def plan_send(editions, subscribers: Path, unsubscribed: Path, *, test_environme
     file cannot be read at all."""
     from .unsubscribes import unsubscribed as asked_to_stop
 
+    if any(edition.preview for edition in editions):
+        raise SendError(f"le numéro {editions[0].issue} est un brouillon\u00a0: son édition est un aperçu, à relire, "
+                        "jamais envoyée (retirez «\u202fStatus: draft\u202f» pour le publier, puis envoyez-le)")
     people, skipped = read_subscribers(subscribers, {e.tier for e in editions}, test_environment=test_environment)
     addresses, tokens = asked_to_stop(unsubscribed)
     return Plan(tuple(editions), tuple(people), tuple(skipped), frozenset(addresses), frozenset(tokens))

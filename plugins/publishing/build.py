@@ -244,7 +244,7 @@ class _Counter:
     def __call__(self, generators):
         for generator in generators:
             for draft in list(getattr(generator, "drafts", ())) + list(getattr(generator, "draft_pages", ())):
-                if draft.save_as and not hasattr(generator, "issues"):  # issue drafts are not written
+                if draft.save_as:
                     siteurl = draft.settings.get("SITEURL", "").rstrip("/")
                     source = os.path.relpath(draft.source_path, os.path.dirname(generator.path))
                     self.previews.append((f"{siteurl}/{draft.url}", source))
