@@ -106,3 +106,32 @@ def test_a_link_that_resolves_is_replaced_by_the_address(build_site):
     site = build_site({"articles/ok.md": GOOD, "articles/lie.md": linked})
     assert '<a href="http://localhost:8000/un-titre/">l’autre</a>' in site.text("lie/index.html")
     assert not site.result.warnings
+
+
+RST = "Un titre en reST\n################\n\n:date: 2026-11-22 08:30\n:category: Essais\n{extra}\nLe texte.\n"
+
+
+def test_rest_sources_get_the_same_metadata_checks(build_site):
+    problems = _problems(build_site, {
+        "articles/ok.md": GOOD,
+        "articles/inconnue.rst": RST.format(extra=":catgory: Écoute\n"),
+        "articles/date.rst": RST.replace("2026-11-22 08:30", "32/13/2026").format(extra=""),
+        "articles/sans-titre.rst": ":date: 2026-11-22\n\nLe texte.\n",
+    })
+    N, B = "\u202f", "\u00a0"
+    assert sorted(problems) == sorted([
+        f"content/articles/inconnue.rst:6{B}: clé de métadonnées inconnue «{N}catgory{N}»{N}; vouliez-vous dire "
+        f"«{N}Category{N}»{N}?",
+        f"content/articles/date.rst:4{B}: date illisible «{N}32/13/2026{N}» (format attendu{B}: 2026-11-22 ou "
+        "2026-11-22 08:30)",
+        f"content/articles/sans-titre.rst{B}: métadonnée obligatoire manquante{B}: «{N}Title:{N}»",
+    ])
+
+
+def test_a_draft_needs_no_date_and_a_file_name_may_give_it(build_site):
+    site = build_site({**{"articles/ok.md": GOOD},
+                       "articles/brouillon.md": "Title: En cours\nStatus: draft\n\nÀ écrire.\n",
+                       "articles/brouillon.rst": "En cours aussi\n##############\n\n:status: draft\n\nÀ écrire.\n",
+                       "articles/2026-11-20-date-du-nom.rst": "Daté par son nom\n################\n\nTexte.\n"})
+    assert site.result.articles == 2 and site.result.drafts == 2
+    assert "20 novembre 2026" in site.text("date-par-son-nom/index.html")

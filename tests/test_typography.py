@@ -134,3 +134,12 @@ def test_a_colon_after_an_inline_tag_sees_the_typeset_text_before_it():
     """Found by Hypothesis: the context across a tag is the text as typeset (« … »), not as typed."""
     once = fix_html("...<em>:")
     assert fix_html(once) == once
+
+
+def test_rest_texts_are_typeset_like_markdown(build_site):
+    site = build_site({"articles/texte.rst": "Vraiment?\n#########\n\n:date: 2026-11-22\n:summary: Un résumé: court!\n\n"
+                                             "L'avenir... 12000 lecteurs; pas \"moins\"!\n"})
+    page = site.text("vraiment/index.html")
+    assert f"Vraiment{N}?</h1>" in page
+    assert f"L’avenir… 12{N}000 lecteurs{N}; pas «{N}moins{N}»{N}!" in page
+    assert f"Un résumé{B}: court{N}!" in site.text("index.html")

@@ -1,13 +1,14 @@
 """French typography plugin: a text pass over titles, bodies and summaries.
 
-It runs inside the Markdown reader, so its output is stored in Pelican's
-reader cache with the rendered HTML and a rebuild does not redo it. Content
+It runs inside the Markdown and reStructuredText readers, so its output is
+stored in Pelican's reader cache with the rendered HTML and a rebuild does not
+redo it. Content
 whose `Lang:` is not French is left alone. A `typo` Jinja filter applies the
 same rules in templates.
 """
 
 from pelican import signals
-from pelican.readers import MarkdownReader
+from pelican.readers import MarkdownReader, RstReader
 
 from .typography import fix_html, fix_text
 
@@ -19,7 +20,9 @@ def _is_french(metadata: dict, settings: dict) -> bool:
     return str(lang).lower().startswith("fr")
 
 
-class TypographicMarkdownReader(MarkdownReader):
+class Typographic:
+    """Mixed into a reader class: what it reads comes out typeset."""
+
     def read(self, source_path):
         content, metadata = super().read(source_path)
         if _is_french(metadata, self.settings):
@@ -35,17 +38,26 @@ class TypographicMarkdownReader(MarkdownReader):
         return content, metadata
 
 
+class TypographicMarkdownReader(Typographic, MarkdownReader):
+    pass
+
+
+class TypographicRstReader(Typographic, RstReader):
+    pass
+
+
 def _typographic(reader_class):
-    if reader_class is MarkdownReader:
-        return TypographicMarkdownReader
-    # Another plugin wrapped the Markdown reader first: typeset inside its wrapper.
-    return type(f"Typographic{reader_class.__name__}", (TypographicMarkdownReader, reader_class), {})
+    plain = {MarkdownReader: TypographicMarkdownReader, RstReader: TypographicRstReader}
+    if reader_class in plain:
+        return plain[reader_class]
+    # Another plugin wrapped the reader first: typeset inside its wrapper.
+    return type(f"Typographic{reader_class.__name__}", (Typographic, reader_class), {})
 
 
 def use_typographic_reader(readers):
     for extension, reader in list(readers.reader_classes.items()):
-        if (isinstance(reader, type) and issubclass(reader, MarkdownReader)
-                and not issubclass(reader, TypographicMarkdownReader)):
+        if (isinstance(reader, type) and issubclass(reader, (MarkdownReader, RstReader))
+                and not issubclass(reader, Typographic)):
             readers.reader_classes[extension] = _typographic(reader)
 
 

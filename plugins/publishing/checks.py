@@ -1,4 +1,4 @@
-"""Checks every Markdown source's metadata before Pelican reads it.
+"""Checks every Markdown and reStructuredText source's metadata before Pelican reads it.
 
 Pelican logs a warning and skips a file whose title or date is missing or
 unreadable; here every such problem is found up front, named with its file and
@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import os
+import re
 from pathlib import Path
 
 from pelican.utils import get_date
 
-from shared import Problem, read_header_file
+from shared import Problem, read_source_header
 
 from .sources import content_kinds
 
@@ -46,7 +47,7 @@ def _parse_date(value: str):
 def read_metadata(path: Path, shown: str) -> tuple[dict, list[Problem]]:
     """{key: (value, line)} of a source's header, and what is wrong with the header itself."""
     try:
-        header = read_header_file(path)
+        header = read_source_header(path)
     except UnicodeDecodeError as error:
         return {}, [Problem(shown, None, f"le fichier n’est pas en UTF-8 ({error.reason})")]
     fields = {key: (f.value, f.line) for key, f in header.fields.items()}
@@ -60,7 +61,24 @@ def read_metadata(path: Path, shown: str) -> tuple[dict, list[Problem]]:
     return fields, problems
 
 
-def check_file(path: Path, kind: str, shown: str, known_keys: frozenset) -> tuple[list, dict]:
+def implied_keys(settings: dict, relative: Path) -> set[str]:
+    """Keys a source gets without writing them, as Pelican gives them: from its
+    file name (FILENAME_METADATA), its path (PATH_METADATA, EXTRA_PATH_METADATA),
+    DEFAULT_METADATA, and a date from DEFAULT_DATE."""
+    found = set(settings.get("DEFAULT_METADATA") or {})
+    for pattern, subject in ((settings.get("FILENAME_METADATA"), relative.stem),
+                             (settings.get("PATH_METADATA"), str(relative))):
+        match = re.match(pattern, subject) if pattern else None
+        if match:
+            found |= {key for key, value in match.groupdict().items() if value}
+    found |= set((settings.get("EXTRA_PATH_METADATA") or {}).get(str(relative).replace(os.sep, "/"), {}))
+    if settings.get("DEFAULT_DATE"):
+        found.add("date")
+    return found
+
+
+def check_file(path: Path, kind: str, shown: str, known_keys: frozenset,
+               implied: frozenset = frozenset()) -> tuple[list, dict]:
     fields, problems = read_metadata(path, shown)
     if problems and not fields:
         return problems, fields  # unreadable: the rest would only repeat it
@@ -69,8 +87,11 @@ def check_file(path: Path, kind: str, shown: str, known_keys: frozenset) -> tupl
             hint = difflib.get_close_matches(key, sorted(known_keys), n=1)
             suggestion = f" ; vouliez-vous dire « {hint[0].capitalize()} » ?" if hint else ""
             problems.append(Problem(shown, line, f"clé de métadonnées inconnue « {key} »{suggestion}"))
+    draft = fields.get("status", ("",))[0].lower() == "draft"
     for key in REQUIRED[kind]:
-        if key not in fields or not fields[key][0]:
+        if key == "date" and kind == "articles" and draft:
+            continue  # Pelican dates a draft when it is published
+        if key not in implied and (key not in fields or not fields[key][0]):
             problems.append(Problem(shown, None, f"métadonnée obligatoire manquante : « {key.capitalize()}: »"))
     for key in ("date", "modified"):
         if key in fields and fields[key][0]:
@@ -96,7 +117,7 @@ def check_file(path: Path, kind: str, shown: str, known_keys: frozenset) -> tupl
 
 
 def check_content(settings) -> list[Problem]:
-    """Every metadata problem in the site's Markdown sources, in file order."""
+    """Every metadata problem in the site's Markdown and reST sources, in file order."""
     root = Path(settings["PATH"])
     known = KNOWN_KEYS | {k.lower() for k in settings["EXTRA_METADATA_KEYS"]}
     problems: list[Problem] = []
@@ -104,7 +125,7 @@ def check_content(settings) -> list[Problem]:
     for kind, files in content_kinds(settings).items():
         for path, relative in files:
             shown = os.path.normpath(os.path.join(os.path.basename(os.path.normpath(root)), str(relative)))
-            found, fields = check_file(path, kind, shown, known)
+            found, fields = check_file(path, kind, shown, known, frozenset(implied_keys(settings, relative)))
             problems.extend(found)
             if kind == "newsletter" and fields.get("issue", ("",))[0].isdigit():
                 number = int(fields["issue"][0])

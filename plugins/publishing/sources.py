@@ -15,10 +15,12 @@ from pelican.utils import slugify
 from shared import read_header_file
 
 MARKDOWN_EXTENSIONS = (".md", ".markdown", ".mkd", ".mdown")
+SOURCE_EXTENSIONS = MARKDOWN_EXTENSIONS + (".rst", ".rest")  # the texts whose header the checks read
 
 
-def markdown_files(root: Path, folders) -> list[Path]:
-    """The Markdown files under these folders of content/ (a folder may be one file), sorted."""
+def markdown_files(root: Path, folders, extensions: tuple[str, ...] = MARKDOWN_EXTENSIONS) -> list[Path]:
+    """The Markdown files (or files of these extensions) under these folders of
+    content/ (a folder may be one file), sorted."""
     found = []
     for folder in folders:
         base = root / folder
@@ -29,7 +31,7 @@ def markdown_files(root: Path, folders) -> list[Path]:
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             found.extend(
                 Path(dirpath) / name for name in sorted(filenames)
-                if name.lower().endswith(MARKDOWN_EXTENSIONS) and not name.startswith(".")
+                if name.lower().endswith(extensions) and not name.startswith(".")
             )
     return found
 
@@ -44,7 +46,7 @@ def _under(relative: Path, folders) -> bool:
 
 
 def content_kinds(settings) -> dict[str, list[tuple[Path, Path]]]:
-    """The Markdown sources of each kind, as Pelican's generators share them out:
+    """The Markdown and reST sources of each kind, as Pelican's generators share them out:
     (path, path relative to content/) for articles, pages and newsletter issues."""
     root = Path(settings["PATH"])
     newsletter = settings["NEWSLETTER_PATHS"]
@@ -60,7 +62,7 @@ def content_kinds(settings) -> dict[str, list[tuple[Path, Path]]]:
     kinds: dict[str, list[tuple[Path, Path]]] = {}
     for kind, (folders, excludes) in rules.items():
         found = []
-        for path in markdown_files(root, folders):
+        for path in markdown_files(root, folders, SOURCE_EXTENSIONS):
             relative = path.relative_to(root)
             if any(fnmatch.fnmatch(part, p) for part in relative.parts for p in ignored):
                 continue

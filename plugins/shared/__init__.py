@@ -15,7 +15,7 @@ web service can use it without loading a site:
 """
 
 from .files import write_atomic
-from .headers import Field, Header, read_header, read_header_file
+from .headers import Field, Header, read_header, read_header_file, read_rst_header, read_source_header
 from .problems import Problem, ProblemError
 from .terminal import inert
 from .reasons import reason

@@ -15,6 +15,7 @@ the leak audits, the comment files, the scaffold) sees the header Pelican sees:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -92,4 +93,62 @@ def read_header_file(path: Path) -> Header:
     """The header of a UTF-8 file, read without its body; UnicodeDecodeError
     propagates for the caller to report."""
     with Path(path).open(encoding="utf-8") as handle:
+        return read_header(handle)
+
+
+_ADORNMENT = re.compile(r"^([!-/:-@\[-`{-~])\1{2,}\s*$")  # a line of one repeated punctuation character
+_FIELD = re.compile(r"^:((?:[^:\\\s]|\\.)(?:[^:\\]|\\.)*):(?:\s+(.*))?$")
+_RST_EXTENSIONS = (".rst", ".rest")
+
+
+def read_rst_header(lines: Iterable[str]) -> Header:
+    """The header of a reStructuredText source as Pelican's reST reader takes it:
+    the document title (a line under, or between, two adornment lines) as
+    `title`, then the field list that follows it (`:date: 2026-11-22`), which
+    docutils turns into the document's metadata. Comments before the title are
+    skipped; the header ends at the first line that is not a field."""
+    text = [line.rstrip("\r\n").expandtabs(8) for _, line in zip(range(400), lines)]
+    if text:
+        text[0] = text[0].removeprefix("\ufeff")
+    entries: list[Field] = []
+    i = 0
+
+    def skip_blanks_and_comments(i: int) -> int:
+        while i < len(text):
+            if not text[i].strip():
+                i += 1
+            elif text[i].startswith(".. ") or text[i] == "..":  # a comment and its indented block
+                i += 1
+                while i < len(text) and (not text[i].strip() or text[i][:1].isspace()):
+                    i += 1
+            else:
+                return i
+        return i
+
+    i = skip_blanks_and_comments(i)
+    if i + 2 < len(text) and _ADORNMENT.match(text[i]) and _ADORNMENT.match(text[i + 2]) and text[i + 1].strip():
+        entries.append(Field("title", text[i + 1].strip(), i + 2, "title"))
+        i += 3
+    elif i + 1 < len(text) and text[i].strip() and not _ADORNMENT.match(text[i]) and _ADORNMENT.match(text[i + 1]):
+        entries.append(Field("title", text[i].strip(), i + 1, "title"))
+        i += 2
+    i = skip_blanks_and_comments(i)
+    while i < len(text):
+        match = _FIELD.match(text[i])
+        if not match:
+            break
+        name, value = match.group(1), (match.group(2) or "").strip()
+        entries.append(Field(name.lower().strip(), value, i + 1, name))
+        i += 1
+        while i < len(text) and text[i][:1].isspace() and text[i].strip():  # an indented continuation
+            entries[-1] = replace(entries[-1], value=f"{entries[-1].value} {text[i].strip()}".strip())
+            i += 1
+    return Header(tuple(entries), i)
+
+
+def read_source_header(path: Path) -> Header:
+    """The header of a Markdown or reStructuredText source, by its suffix."""
+    with Path(path).open(encoding="utf-8") as handle:
+        if Path(path).suffix.lower() in _RST_EXTENSIONS:
+            return read_rst_header(handle)
         return read_header(handle)
