@@ -19,3 +19,5 @@ PUBLISH_TARGET = os.environ.get("NENUFAR_PUBLISH_TARGET")
 # Drafts are previewed locally under brouillons/; production builds write none.
 DRAFT_SAVE_AS = ""
 DRAFT_PAGE_SAVE_AS = ""
+DRAFT_LANG_SAVE_AS = ""
+DRAFT_PAGE_LANG_SAVE_AS = ""

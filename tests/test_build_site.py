@@ -192,3 +192,19 @@ def test_gated_sources_are_never_published(build_site):
     published = site.all_files()
     assert [p for p in published if p.suffix in (".md", ".markdown", ".mkd", ".mdown")] == []
     assert not any(b"zibelinecachee" in p.read_bytes() for p in published)
+
+
+def test_translations_link_both_ways_in_their_own_language(build_site):
+    files = basic_site()
+    files["articles/l-avenir-en.md"] = ("Title: The future belongs to communities\nDate: 2026-11-22 08:30\n"
+                                        f"Slug: {SLUG}\nLang: en\nCategory: Communautés\n\nIn English: really?\n")
+    site = build_site(files)
+    french, english = site.soup(f"{SLUG}/index.html"), site.soup(f"en/{SLUG}/index.html")
+    assert french.html["lang"] == "fr" and english.html["lang"] == "en"
+    alternates = {(link["hreflang"], link["href"]) for link in french.select("link[rel=alternate][hreflang]")}
+    assert alternates == {("fr", f"http://localhost:8000/{SLUG}/"), ("en", f"http://localhost:8000/en/{SLUG}/")}
+    assert alternates == {(link["hreflang"], link["href"]) for link in english.select("link[rel=alternate][hreflang]")}
+    shown = french.select_one("p.translations a")
+    assert (shown.get_text(), shown["lang"], shown["href"]) == ("English", "en", f"http://localhost:8000/en/{SLUG}/")
+    assert "In English: really?" in english.get_text()  # English is left as written: no French spaces
+    assert not site.file(f"{SLUG}-en.html").exists()

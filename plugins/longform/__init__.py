@@ -11,7 +11,7 @@ from publishing import ARTICLE_LISTS, contents
 
 from .collation import french_key, sort_fr
 from .config import DEFAULTS, PREFIXES
-from .dates import date_fr, iso_date_fr, ordinal
+from .dates import date_fr, iso_date_fr, language_name, ordinal
 from .reading import reading_label, reading_minutes, table_of_contents, word_count
 from .series import link_series
 from .structured_data import blog_posting, plain
@@ -78,7 +78,7 @@ def link_articles(generator):
 def add_filters(generator):
     generator.env.filters.update(
         {"date_fr": date_fr, "ordinal": ordinal, "plain": plain, "blog_posting": blog_posting,
-         "iso_date_fr": iso_date_fr, "sort_fr": sort_fr}
+         "iso_date_fr": iso_date_fr, "sort_fr": sort_fr, "language_name": language_name}
     )
 
 

@@ -46,3 +46,14 @@ def iso_date_fr(value: str) -> str:
         return date_fr(dt.datetime.fromisoformat(str(value)))
     except ValueError:
         return ""
+
+
+def language_name(code: str) -> str:
+    """A language in its own words (« English », « Deutsch »), for a link to a translation."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        name = Locale.parse(str(code).replace("-", "_")).get_display_name(str(code).replace("-", "_")) or str(code)
+    except (ValueError, UnknownLocaleError):
+        return str(code)
+    return name[:1].upper() + name[1:]
