@@ -129,3 +129,28 @@ def test_a_mistake_found_by_a_reader_is_reported_again_on_the_next_build(build_s
     for _ in range(2):  # the file is unchanged the second time: its read was cached
         with pytest.raises(BuildError, match="palier inconnu « premium »"):
             build_site(files, LOAD_CONTENT_CACHE=True)
+
+
+def test_a_reader_setting_change_reads_every_text_again(build_site, tmp_path):
+    """PYGMENTS_RST_OPTIONS, MARKDOWN, a plugin's setting: what the readers produce depends on them.
+    The sources are left untouched between builds, so the reader cache would answer if it could."""
+    from conftest import site_settings
+    from publishing.build import build
+
+    files = basic_site()
+    files["articles/code.rst"] = ("Du code\n#######\n\n:date: 2026-11-20\n\n.. code-block:: python\n\n"
+                                  "    print('bonjour')\n    print('au revoir')\n")
+    first = build_site(files, LOAD_CONTENT_CACHE=True)
+    assert "linenos" not in first.text("du-code/index.html")
+
+    def rebuild(**overrides):
+        build(site_settings(tmp_path, tmp_path / "content", LOAD_CONTENT_CACHE=True, **overrides))
+        return lambda path: (first.output / path).read_text(encoding="utf-8")
+
+    same = rebuild()
+    assert "linenos" not in same("du-code/index.html")
+    numbered = rebuild(PYGMENTS_RST_OPTIONS={"linenos": "table"})
+    assert "linenos" in numbered("du-code/index.html")
+    extension = rebuild(PYGMENTS_RST_OPTIONS={"linenos": "table"},
+                        MARKDOWN={"extension_configs": {"markdown.extensions.toc": {"permalink": "#"}}})
+    assert 'class="headerlink"' in extension(f"{SLUG}/index.html")

@@ -392,3 +392,6 @@ def test_footnotes_stay_with_the_part_that_calls_them(build_site):
     body = etree.fromstring(feed.encode()).find(".//{http://www.w3.org/2005/Atom}content").text
     assert 'id="fnref:abonnes-a"><a class="footnote-ref" href="#fn:a">1</a>' in body
     assert body.count('id="fn:a"') == 1 and 'id="fn:abonnes-b"' in body
+    # Once opened (private feed, email edition), every note sits at the end, after the reserved part.
+    assert body.index("Réservé") < body.index('id="fn:a"') and body.count('class="footnote"') == 1
+    assert body.index('<ol start="2">') > body.index('id="fn:a"')  # the lists in reading order

@@ -21,12 +21,33 @@ Summary: Un texte du Cercle.
 Tout ce texte est réservé au Cercle, du début à la fin, avec ses détails.
 """
 
+NOTES = """Title: Des notes à chaque profondeur
+Date: 2026-11-21 08:30
+Category: Communautés
+
+Le début public[^a].
+
+[^a]: La note publique.
+
+<!-- tier: abonnes -->
+
+La partie des abonnés[^b].
+
+[^b]: La note des abonnés.
+
+<!-- tier: cercle -->
+
+La partie du Cercle[^c].
+
+[^c]: La note du Cercle.
+"""
+
 
 def _sealed(root: Path, host: str):
     from conftest import site_settings, write_content
     from publishing.build import build
 
-    write_content(root / "content", {**FILES, "articles/cercle.md": CERCLE_ONLY})
+    write_content(root / "content", {**FILES, "articles/cercle.md": CERCLE_ONLY, "articles/notes.md": NOTES})
     port = free_port()
     url = f"http://{host}:{port}"
     with pytest.MonkeyPatch.context() as patch:
@@ -173,3 +194,17 @@ def test_a_remembered_key_survives_a_page_it_cannot_open(sealed_site, page):
     assert page.locator(".tier-opened").count() == 0
     page.goto(url + PAGE)
     page.locator(".tier-opened[data-tier='abonnes']").wait_for(timeout=20_000)
+
+
+def test_once_opened_every_note_follows_the_last_part(sealed_site, page):
+    url, _, _ = sealed_site
+    page.goto(url + "/des-notes-a-chaque-profondeur/#cle=" + quote(KEYS["NENUFAR_KEY_CERCLE"]))
+    page.locator(".tier-opened[data-tier='cercle']").wait_for(timeout=20_000)
+    order = page.evaluate("""() => {
+        const article = document.querySelector("article");
+        const walker = [...article.querySelectorAll("p, li[id^='fn'], div.footnote")];
+        return walker.map((node) => node.matches("div.footnote") ? "BOX" : (node.id || node.textContent.trim()));
+    }""")
+    texts = [item for item in order if item.startswith(("Le début", "La partie", "fn", "BOX"))]
+    assert texts == ["Le début public1.", "La partie des abonnés2.", "La partie du Cercle3.", "BOX",
+                     "fn:a", "fn:abonnes-b", "fn:cercle-c"], order

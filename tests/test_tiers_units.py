@@ -88,3 +88,18 @@ def test_the_split_keeps_the_parts_in_order_and_gives_each_reader_its_depth():
         "<p>A</p>", "<p>A</p><p>B b</p>", "<p>A</p><p>B b</p><p>C c c</p>"]
     assert split.map_html(str.upper) == TierSplit("public", (Part("public", "<P>A</P>", 1), Part("abonnes", "<P>B B</P>", 2),
                                                              Part("cercle", "<P>C C C</P>", 3)))
+
+
+def test_notes_of_every_part_are_gathered_at_the_end():
+    from tiers import notes_last
+
+    public = '<p>Un<sup>1</sup>.</p>\n<div class="footnote">\n<hr />\n<ol>\n<li id="fn:a">A</li>\n</ol>\n</div>'
+    reserved = ('<p>Deux<sup>2</sup>.</p>\n<div class="footnote">\n<hr />\n<ol start="2">\n<li id="fn:abonnes-b">'
+                '<ol><li>liste dans la note</li></ol></li>\n</ol>\n</div>\n')
+    joined = notes_last([public, reserved])
+    assert joined.count('<div class="footnote">') == 1 and joined.count("<hr />") == 1
+    assert joined.index("Deux") < joined.index('id="fn:a"') < joined.index('<ol start="2">')
+    assert "liste dans la note" in joined
+    # Notes the author placed elsewhere (not ending the part) stay where she put them.
+    placed = '<div class="footnote"><ol><li>A</li></ol></div>\n<p>Après les notes.</p>'
+    assert notes_last([placed, reserved]) == placed + reserved

@@ -185,9 +185,26 @@ def _forget_failed_build(cache_path: str) -> None:
     shutil.rmtree(cache_path, ignore_errors=True)
 
 
-# Settings that change what the readers produce; the reader cache depends on them.
-_READER_SETTINGS = ("MARKDOWN", "DEFAULT_LANG", "TIMEZONE", "SLUG_REGEX_SUBSTITUTIONS",
-                    "SUMMARY_MAX_LENGTH", "FORMATTED_FIELDS", "READERS", "PLUGINS", "TIERS")
+# Settings that change what Pelican's readers and content objects hold (every one
+# its readers.py and contents.py read); the reader cache depends on them, and on
+# every setting of the plugins' tables, since the plugins run inside the readers.
+_READER_SETTINGS = ("MARKDOWN", "DOCUTILS_SETTINGS", "PYGMENTS_RST_OPTIONS", "FORMATTED_FIELDS", "READERS",
+                    "PLUGINS", "DEFAULT_LANG", "TIMEZONE", "DEFAULT_DATE", "DEFAULT_DATE_FORMAT", "DATE_FORMATS",
+                    "DEFAULT_METADATA", "FILENAME_METADATA", "PATH_METADATA", "EXTRA_PATH_METADATA",
+                    "DEFAULT_CATEGORY", "USE_FOLDER_AS_CATEGORY", "WITH_FUTURE_DATES", "SLUGIFY_SOURCE",
+                    "SLUGIFY_PRESERVE_CASE", "SLUGIFY_USE_UNICODE", "SUMMARY_MAX_LENGTH", "SUMMARY_MAX_PARAGRAPHS",
+                    "SUMMARY_END_SUFFIX", "INTRASITE_LINK_REGEX", "ARTICLE_TRANSLATION_ID", "PAGE_TRANSLATION_ID")
+_NOT_READ = ("NEWSLETTER_EDITION", "PRIVATE_OUTPUT_PATH")  # what a build is asked to do, where it writes
+
+
+def _reader_keys(settings: dict) -> list[str]:
+    from .settings import tables
+
+    keys = set(_READER_SETTINGS)
+    keys |= {k for k in settings if k.startswith("TYPOGRIFY") or k.endswith("_REGEX_SUBSTITUTIONS")}
+    for table in tables(settings):
+        keys |= set(table.defaults)
+    return sorted(keys - set(_NOT_READ))
 
 
 def _stable(value) -> str:
@@ -212,7 +229,7 @@ def _cache_path(settings: dict) -> str:
         for path in sorted(Path(folder).rglob("*.py")):
             digest.update(str(path.relative_to(folder)).encode())
             digest.update(path.read_bytes())
-    for key in _READER_SETTINGS:
+    for key in _reader_keys(settings):
         digest.update(f"{key}={_stable(settings.get(key))}".encode())
     base = Path(settings["CACHE_PATH"])
     current = base / digest.hexdigest()[:16]

@@ -37,7 +37,7 @@ from .ladder import PUBLIC_ONLY, Ladder, LadderError, Tier, load_ladder
 from .private_feeds import FEEDS, write_feeds
 from .reader import install_readers
 from .seal import KeyError_, Vault, keys_from_env
-from .split import Part, TierSplit
+from .split import Part, TierSplit, notes_last
 
 __all__ = ["DEFAULTS", "PREFIXES", "PUBLIC_ONLY", "ClearCopy", "KeyError_", "Ladder", "LadderError", "Leak", "Part",
            "ReservedImages", "Sealing", "Tier", "TierSplit", "Vault", "audit", "check_settings", "keys_from_env",

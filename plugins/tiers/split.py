@@ -41,13 +41,46 @@ class TierSplit:
         return sum(p.words for p in self.gated)
 
     def up_to(self, ladder: Ladder, tier_id: str) -> str:
-        """Everything a member of `tier_id` reads, in order."""
+        """Everything a member of `tier_id` reads, in order, with the notes of
+        every part gathered at the end (a part's own notes would otherwise sit
+        in the middle of the text, as if it ended there)."""
         rank = ladder.get(tier_id).rank
-        return "".join(p.html for p in self.parts if ladder.get(p.tier).rank <= rank)
+        return notes_last([p.html for p in self.parts if ladder.get(p.tier).rank <= rank])
 
     def map_html(self, change) -> TierSplit:
         """The same split with `change` applied to each part's HTML (typography)."""
         return replace(self, parts=tuple(replace(p, html=change(p.html)) for p in self.parts))
+
+
+_NOTES_OPEN = '<div class="footnote">'
+
+
+def _trailing_notes(html: str) -> tuple[str, str]:
+    """(text, the <ol> lists of the footnote box that ends it) or (html, "")."""
+    start = html.rfind(_NOTES_OPEN)
+    if start < 0:
+        return html, ""
+    box = html[start:].rstrip()
+    if not box.endswith("</div>") or box.count("<div") != box.count("</div>"):
+        return html, ""  # not the last element (the author placed the notes elsewhere)
+    inner = box[len(_NOTES_OPEN):-len("</div>")].strip()
+    for rule in ("<hr />", "<hr>", "<hr/>"):
+        inner = inner.removeprefix(rule)
+    return html[:start].rstrip() + "\n", inner.strip()
+
+
+def notes_last(parts: list[str]) -> str:
+    """The parts joined, each one's trailing footnotes moved into one box at the
+    end; the lists keep their `start`, so the numbers run on as in the text."""
+    texts, lists = [], []
+    for html in parts:
+        text, notes = _trailing_notes(html)
+        texts.append(text)
+        if notes:
+            lists.append(notes)
+    if len(lists) < 2:
+        return "".join(parts)
+    return "".join(texts) + f'{_NOTES_OPEN}\n<hr />\n' + "\n".join(lists) + "\n</div>\n"
 
 
 class TierError(ValueError):

@@ -92,7 +92,31 @@ async function open(keys) {
   }
   const next = gates()[0];
   if (next) next.hidden = false; // the next tier's teaser, now that what precedes it is open
+  if (opened) gatherNotes();
   return opened;
+}
+
+// Each part ends with its own notes; once parts are open, the notes of all of
+// them go to one box after the last open part, in reading order (each list
+// keeps its start, so the numbers run on), as the email editions show them.
+function gatherNotes() {
+  const parts = [...document.querySelectorAll(".tier-opened")];
+  const last = parts[parts.length - 1];
+  const article = last.closest("article") || document.body;
+  let box = article.querySelector(".footnote.notes-gathered");
+  const boxes = [...article.querySelectorAll("div.footnote:not(.notes-gathered)")]
+    .filter((found) => found.parentElement.matches(".prose, .tier-opened") && !found.nextElementSibling);
+  if (!box && boxes.length < 2) return;
+  if (!box) {
+    box = document.createElement("div");
+    box.className = "footnote notes-gathered";
+    box.append(document.createElement("hr"));
+  }
+  for (const found of boxes) {
+    for (const list of found.querySelectorAll(":scope > ol")) box.append(list);
+    found.remove();
+  }
+  last.append(box);
 }
 
 function forgetNote() {
