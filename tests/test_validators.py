@@ -84,6 +84,16 @@ def test_search_finds_french_words_by_stem(demo_site, browser):
         # Heading permalinks ("#") are navigation, not text: they stay out of excerpts.
         excerpts = page.locator(".search-results li p").all_inner_texts()
         assert excerpts and not any("#" in e for e in excerpts), excerpts
+        # Clean excerpts: never the title again, never a stray « ? » first, a cut said by « … ».
+        for query in ("crainte", "rassemblement", "communauté", "lettre", "écoute", "cercle"):
+            page.goto(demo_site.url + "/recherche/?q=" + query)
+            page.wait_for_selector(".search-results li")
+            for result in page.locator(".search-results li").all():
+                title = result.locator("h2").inner_text().strip()
+                excerpt = result.locator("p").inner_text().strip()
+                assert not excerpt.startswith(title), (query, title, excerpt)
+                assert excerpt[:1] not in "?!;:.,»)–—", (query, excerpt)
+                assert excerpt[-1:] in ".!?…»)", (query, excerpt)
     finally:
         page.close()
 

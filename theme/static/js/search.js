@@ -24,9 +24,34 @@ function item(data) {
   h2.append(a);
   const p = document.createElement("p");
   p.className = "summary";
-  p.innerHTML = data.excerpt; // built from our own pages by Pagefind, <mark> only
+  p.innerHTML = tidy(data); // built from our own pages by Pagefind, <mark> only
   li.append(h2, p);
   return li;
+}
+
+const plain = (html) => html.replace(/<[^>]*>/g, "");
+const LEADING = /^((?:<[^>]*>)*)[\s?!;:.,…»)\]–—-]+/; // what a window cut just after a word leaves
+const SENTENCE_END = /[.!?…»)]$/;
+
+// Pagefind cuts a fixed window of words: the excerpt may open on the title it
+// repeats, or on the punctuation that ended the previous sentence, and stop mid-sentence.
+function tidy(data) {
+  let html = data.excerpt.trim();
+  const title = (data.meta.title || "").trim();
+  if (title && plain(html).startsWith(title)) {
+    let cut = 0; // drop the title's characters, tags aside
+    for (let seen = 0; seen < title.length && cut < html.length; cut += 1) {
+      if (html[cut] === "<") cut = html.indexOf(">", cut);
+      else seen += 1;
+    }
+    html = html.slice(cut);
+  }
+  html = html.replace(LEADING, "$1").trim();
+  const text = plain(html);
+  const content = (data.content || "").replace(/\s+/g, " ").trim();
+  if (text && !content.startsWith(text.slice(0, 40))) html = "…\u00a0" + html;
+  if (text && !SENTENCE_END.test(text) && !content.endsWith(text.slice(-40))) html += "\u00a0…";
+  return html;
 }
 
 async function run(query) {
