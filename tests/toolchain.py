@@ -50,41 +50,54 @@ def ensure_isso(say=print) -> None:
 
 
 FEED_CORPUS = ROOT / ".corpus" / "feedparser-tests"
+PELICAN_SAMPLES = ROOT / ".corpus" / "pelican-samples"
 
 
-def ensure_feed_corpus(say=print) -> None:
-    """feedparser's own test feeds (well-formed, ill-formed, encodings, entities,
-    sanitiser payloads), from the source archive of the pinned feedparser on PyPI:
-    outside material the reactions parser must survive."""
-    if FEED_CORPUS.exists():
+def _from_sdist(package: str, inside: str, target: Path, what: str, say=print) -> None:
+    """The folder `inside` (e.g. "tests") of the source archive of the pinned
+    `package` on PyPI, extracted to `target` once; said and skipped if offline."""
+    if target.exists():
         return
     import re
     import sys
     import tarfile
     import tempfile
 
-    pinned = re.search(r"^feedparser==(\S+)", (ROOT / "requirements.txt").read_text(), re.M).group(1)
-    say(f"Téléchargement des flux de test de feedparser {pinned}…")
+    pinned = re.search(rf"^{package}==(\S+)", (ROOT / "requirements.txt").read_text(), re.M).group(1)
+    say(f"Téléchargement {what} ({package} {pinned})…")
     with tempfile.TemporaryDirectory() as folder:
         try:
             subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
-                            f"feedparser=={pinned}", "-d", folder], check=True)
+                            f"{package}=={pinned}", "-d", folder], check=True)
         except (OSError, subprocess.CalledProcessError) as error:
-            say(f"Flux de test de feedparser indisponibles ({error}) : le test du corpus sera ignoré.")
+            say(f"Indisponible ({error})\u00a0: les tests qui en ont besoin seront ignorés.")
             return
-        archive = next(Path(folder).glob("feedparser-*.tar.gz"))
+        archive = next(Path(folder).glob(f"{package}-*.tar.gz"))
         staging = Path(tempfile.mkdtemp(dir=ROOT, prefix=".corpus-"))
         with tarfile.open(archive) as tar:
-            members = [m for m in tar.getmembers() if "/tests/" in m.name and m.isfile()]
+            members = [m for m in tar.getmembers() if f"/{inside}/" in m.name and m.isfile()]
             tar.extractall(staging, members=members, filter="data")
-        FEED_CORPUS.parent.mkdir(exist_ok=True)
-        next(staging.glob("feedparser-*/tests")).rename(FEED_CORPUS)
+        target.parent.mkdir(exist_ok=True)
+        next(staging.glob(f"{package}-*/{inside}")).rename(target)
         shutil.rmtree(staging)
+
+
+def ensure_feed_corpus(say=print) -> None:
+    """feedparser's own test feeds (well-formed, ill-formed, encodings, entities,
+    sanitiser payloads): outside material the reactions parser must survive."""
+    _from_sdist("feedparser", "tests", FEED_CORPUS, "des flux de test de feedparser", say)
+
+
+def ensure_pelican_samples(say=print) -> None:
+    """Pelican's own sample site (reST, Markdown, translations, static files,
+    {filename} links): a Pelican blog moving in."""
+    _from_sdist("pelican", "samples", PELICAN_SAMPLES, "du site d’exemple de Pelican", say)
 
 
 def ensure_toolchain(say=print) -> None:
     ensure_isso(say)
     ensure_feed_corpus(say)
+    ensure_pelican_samples(say)
     lock = ROOT / "package-lock.json"
     stamp = ROOT / "node_modules" / ".package-lock.json"
     if shutil.which("npm") and (not stamp.exists() or stamp.stat().st_mtime < lock.stat().st_mtime):
