@@ -190,7 +190,8 @@ TIERS = [
      "url": "s-abonner/"},
     {"id": "abonnes", "label": "Abonnés",
      "promise": "La lettre et les articles en entier, avec les exemples, les chiffres et les méthodes.",
-     "url": "s-abonner/", "cta": "S’abonner à la lettre"},
+     "url": "s-abonner/", "cta": "S’abonner à la lettre",
+     "member_cta": "Passer à l’édition des abonnés"},  # in the free edition: its readers are on the list
     {"id": "cercle", "label": "Le Cercle",
      "promise": "Les analyses les plus fouillées, les rencontres et la relecture des textes avant publication.",
      "url": "s-abonner/#rejoindre-le-cercle", "cta": "Rejoindre le Cercle"},

@@ -245,3 +245,13 @@ def test_the_community_section_comes_from_the_digest_data(tmp_path):
     assert "Lena <b>" in section.get_text() and "<script" not in html
     assert "Avant le numéro 1" not in section.get_text()  # only since the previous issue
     assert section.find("a", string="Lire")["href"] == "https://lena.exemple/r"
+    assert "color: #24613f" in section.find("a", string="Lire")["style"]  # never the client's default blue
+
+
+def test_one_font_stack_and_a_button_for_readers_already_on_the_list(editions):
+    html = editions["public"]["html"].decode("utf-8")
+    soup = BeautifulSoup(html, "lxml")
+    stacks = {m.strip() for tag in soup.select("[style]") for m in re.findall(r"font-family:([^;]+)", tag["style"])}
+    assert stacks == {"Georgia, 'Times New Roman', serif"}, stacks  # whole: the stylesheet's quotes survive
+    assert soup.select_one("a.button").get_text() == "Passer à l’édition des abonnés"  # not « S’abonner »
+    assert "margin: 0 0 12px" in soup.select_one("p.date")["style"]  # « Bonjour » is not glued to the date

@@ -8,7 +8,7 @@ from .ladder import LadderError, load_ladder
 
 DEFAULTS = {
     # The ladder, from the most open tier to the most reserved: dicts with id,
-    # label, promise, url, and optionally cta and reserved_to. Empty: one public tier.
+    # label, promise, url, and optionally cta, member_cta (the button in a letter) and reserved_to. Empty: one public tier.
     "TIERS": [],
     # Phrases of reserved parts that the site prints on its own (a date, a word of
     # a template): the leak audit takes them as public.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _FIELDS = ("id", "label", "promise", "url")
@@ -22,6 +22,7 @@ class Tier:
     rank: int
     reserved_to: str  # "aux abonnés", "au Cercle": for « La suite est réservée … »
     cta: str  # the button's words
+    member_cta: str = ""  # the same button in a letter, read by someone already on the list (default: cta)
 
     @property
     def env_key(self) -> str:
@@ -87,4 +88,5 @@ def load_ladder(settings: dict) -> Ladder:
             reserved_to=str(entry.get("reserved_to") or _reserved_to(label)),
             cta=str(entry.get("cta") or "Rejoindre " + _reserved_to(label).split(" ", 1)[-1]),
         ))
+        tiers[-1] = replace(tiers[-1], member_cta=str(entry.get("member_cta") or tiers[-1].cta))
     return Ladder(tuple(tiers))
