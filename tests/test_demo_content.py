@@ -81,3 +81,15 @@ def test_demo_builds_with_keys_and_seals_every_gated_part(tmp_path, monkeypatch)
     gates = page.select(".tier-gate")
     assert [g["data-tier"] for g in gates] == ["abonnes", "cercle"]
     assert all(g.select_one(".tier-sealed") for g in gates)
+
+
+def test_each_page_invites_to_subscribe_once_and_says_the_same_rhythm(demo_site):
+    """A gated letter ends with its gate: no second « S’abonner » box after it."""
+    for page in ("lettre/1/index.html", "lettre/2/index.html", "lettre/index.html",
+                 "ecouter-avant-de-parler/index.html"):
+        soup = demo_site.soup(page)
+        boxes = soup.select("aside.box, section.tier-gate:not([hidden])")
+        assert len(boxes) <= 1, (page, [b.get_text(" ", strip=True)[:60] for b in boxes])
+    rhythm = "toutes les deux ou trois semaines"
+    assert rhythm in demo_site.soup("lettre/index.html").select_one("aside.box").get_text().lower()
+    assert rhythm in demo_site.soup("s-abonner/index.html").get_text().lower()
