@@ -92,13 +92,17 @@ def test_a_file_not_in_utf8_is_named(build_site, tmp_path):
 def test_a_link_to_a_missing_file_fails_with_its_file_and_line(build_site):
     linked = "Title: Lié\nDate: 2026-11-22\n\nTexte.\n\nVoir [l’autre]({filename}/articles/absent.md) et ![x]({static}/images/absente.png).\n"
     problems = _problems(build_site, {"articles/ok.md": GOOD, "articles/lie.md": linked})
+    tail = " (un chemin part du dossier du texte, ou de content/ s’il commence par /)"
     assert problems == [
-        "content/articles/lie.md:6\u00a0: lien «\u202f{filename}/articles/absent.md\u202f»\u00a0: aucun texte de content/ "
-        "ne se trouve à «\u202f/articles/absent.md\u202f» (le chemin part de content/ s’il commence par /, sinon du "
-        "dossier du texte)",
-        "content/articles/lie.md:6\u00a0: lien «\u202f{static}/images/absente.png\u202f»\u00a0: aucun fichier de "
-        "content/ ne se trouve à «\u202f/images/absente.png\u202f» (le chemin part de content/ s’il commence par /, "
-        "sinon du dossier du texte)"]
+        "content/articles/lie.md:6\u00a0: lien «\u202f{filename}/articles/absent.md\u202f»\u00a0: aucun texte à "
+        "content/articles/absent.md" + tail,
+        "content/articles/lie.md:6\u00a0: lien «\u202f{static}/images/absente.png\u202f»\u00a0: aucun fichier à "
+        "content/images/absente.png" + tail]
+    # Relative to the text's folder, as Pelican reads it: « images/x.png » from articles/ is articles/images/x.png.
+    relative = "Title: Relatif\nDate: 2026-11-22\n\n![x]({static}images/absente.png)\n"
+    assert [p for p in _problems(build_site, {"articles/relatif.md": relative}) if "relatif" in p] == [
+        "content/articles/relatif.md:4\u00a0: lien «\u202f{static}images/absente.png\u202f»\u00a0: aucun fichier à "
+        "content/articles/images/absente.png" + tail]
 
 
 def test_a_link_that_resolves_is_replaced_by_the_address(build_site):

@@ -69,9 +69,8 @@ def test_a_broken_link_of_the_samples_is_refused_with_its_file_and_line(samples)
     with pytest.raises(BuildError) as caught:
         build(site_settings(samples / "refused", samples / "content", **MOVED_IN))
     assert [str(p) for p in caught.value.problems] == [
-        "content/pages/test_page.rst:13\u00a0: lien «\u202f|filename|/images/Fat_Cat.jpg\u202f»\u00a0: aucun texte de "
-        "content/ ne se trouve à «\u202f/images/Fat_Cat.jpg\u202f» (le chemin part de content/ s’il commence par /, "
-        "sinon du dossier du texte)"]
+        "content/pages/test_page.rst:13\u00a0: lien «\u202f|filename|/images/Fat_Cat.jpg\u202f»\u00a0: aucun texte à "
+        "content/images/Fat_Cat.jpg (un chemin part du dossier du texte, ou de content/ s’il commence par /)"]
 
 
 def test_every_page_of_stock_pelican_is_here_with_all_its_text(samples):

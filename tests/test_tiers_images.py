@@ -59,7 +59,7 @@ Et une photo partagée ![Partagée](/images/partage.png).
 
 Le plan, réservé aux abonnés :
 
-![Le plan de la maison]({static}images/plan.png)
+![Le plan de la maison]({static}../images/plan.png)
 
 [Le plan en grand]({static}/images/plan.png), et encore ![Partagée]({static}/images/partage.png).
 """

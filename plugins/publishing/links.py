@@ -36,29 +36,28 @@ def _line_of(path: str, needle: str) -> int | None:
     return None
 
 
-def _target_exists(content, target: str) -> bool:
-    """Whether the file a link names is in content/, resolved as Pelican does
-    (from content/ with a leading /, else from the text's folder)."""
+def _target(content, target: str) -> str:
+    """The path under content/ a link names, resolved as Pelican does (from
+    content/ with a leading /, else from the text's folder)."""
     path = unquote(urlsplit(target).path)
-    if path.startswith("/"):
-        path = path[1:]
-    else:
-        path = os.path.join(content.relative_dir, path)
-    return os.path.isfile(os.path.join(content.settings["PATH"], os.path.normpath(path)))
+    path = path[1:] if path.startswith("/") else os.path.join(content.relative_dir, path)
+    return os.path.normpath(path).replace(os.sep, "/")
 
 
 def _checked_link_replacer(self, siteurl, match):
     replaced = _original(self, siteurl, match)
     what = match.group("what")
+    if what not in _LOCAL:
+        return replaced
+    marker, target = match.group("path"), match.group("value")
+    resolved = _target(self, target)
     # {static} to a missing file "resolves": Pelican makes an entry for the file it will fail to copy.
-    if what in _LOCAL and (match.group("path") in replaced or not _target_exists(self, match.group("value"))):
-        marker, target = match.group("path"), match.group("value")
+    if marker in replaced or not os.path.isfile(os.path.join(self.settings["PATH"], resolved)):
         where = os.path.relpath(self.source_path, os.path.dirname(self.settings["PATH"]))
         kind = "fichier" if what != "filename" else "texte"
         log.error("%s", Problem(where, _line_of(self.source_path, target),
-                                f"lien «\u202f{marker}\u202f»\u00a0: aucun {kind} de content/ ne se trouve à "
-                                f"«\u202f{target}\u202f» (le chemin part de content/ s’il commence par /, sinon "
-                                "du dossier du texte)"))
+                                f"lien «\u202f{marker}\u202f»\u00a0: aucun {kind} à content/{resolved} (un chemin "
+                                "part du dossier du texte, ou de content/ s’il commence par /)"))
     return replaced
 
 
