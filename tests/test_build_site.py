@@ -208,3 +208,14 @@ def test_translations_link_both_ways_in_their_own_language(build_site):
     assert (shown.get_text(), shown["lang"], shown["href"]) == ("English", "en", f"http://localhost:8000/en/{SLUG}/")
     assert "In English: really?" in english.get_text()  # English is left as written: no French spaces
     assert not site.file(f"{SLUG}-en.html").exists()
+
+
+@pytest.mark.parametrize("vouvoiement, expected", [
+    (True, "Votre réponse m’intéresse\u00a0: écrivez-moi, ou parlez-en là où vous êtes."),
+    (False, "Ta réponse m’intéresse\u00a0: écris-moi, ou parles-en là où tu es."),
+])
+def test_one_voice_for_the_reader_chosen_in_the_settings(build_site, vouvoiement, expected):
+    site = build_site(basic_site(), VOUVOIEMENT=vouvoiement)
+    assert site.soup(f"{SLUG}/index.html").select_one(".answer-lead").get_text() == expected
+    feedback = site.soup("avis/index.html").h1.get_text()
+    assert feedback == ("Votre avis sur ce numéro" if vouvoiement else "Ton avis sur ce numéro")

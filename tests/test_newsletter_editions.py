@@ -255,3 +255,12 @@ def test_one_font_stack_and_a_button_for_readers_already_on_the_list(editions):
     assert stacks == {"Georgia, 'Times New Roman', serif"}, stacks  # whole: the stylesheet's quotes survive
     assert soup.select_one("a.button").get_text() == "Passer à l’édition des abonnés"  # not « S’abonner »
     assert "margin: 0 0 12px" in soup.select_one("p.date")["style"]  # « Bonjour » is not glued to the date
+
+
+def test_the_letter_speaks_with_the_site_s_voice(tmp_path):
+    write_content(tmp_path / "content", FILES)
+    result = build(site_settings(tmp_path, tmp_path / "content", SITEURL=SITE, NEWSLETTER_EDITION="2",
+                                 VOUVOIEMENT=False))
+    text = next(e.text for e in result.editions if e.tier == "public")
+    assert "As-tu aimé ce numéro" in text and "Réponds simplement" in text and "Tu reçois cette lettre" in text
+    assert "vous" not in text.lower().replace("rendez-vous", "")

@@ -30,7 +30,7 @@ import css_inline
 import html2text
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from publishing import BuildResult, build_site
+from publishing import BuildResult, build_site, voix
 from shared import write_atomic
 from tiers import remaining_label  # the same words as the site's teaser
 
@@ -173,6 +173,7 @@ def plain_text(html: str) -> str:
 def _environment(theme: Path) -> Environment:
     env = Environment(loader=FileSystemLoader(str(theme / "templates" / "email")),
                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+    env.filters["voix"] = voix
     return env
 
 

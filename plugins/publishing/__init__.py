@@ -27,6 +27,7 @@ from .config import DEFAULTS, PREFIXES, check_settings
 from .contents import ARTICLE_LISTS, EVERY_LIST, ISSUE_LISTS, PAGE_LISTS, contents
 from .hooks import site_staged
 from .sources import ArticleRef, article_index
+from .voice import add_voice_filter, voix
 from .command import NenufarPelican  # noqa: F401 (PELICAN_CLASS in pelicanconf.py)
 from .incremental import incremental_writer, save_fingerprints
 from .links import install as check_links
@@ -124,6 +125,7 @@ def freeze_urls(generators):
 
 
 def register():
+    signals.generator_init.connect(add_voice_filter)
     check_links()  # a {filename} link that points nowhere fails the build
     signals.initialized.connect(sitemap.reset)
     signals.content_written.connect(sitemap.written)

@@ -22,6 +22,7 @@ DEFAULTS = {
     # Where PRIVATE_OUTPUT_PATH is served to members, if it is; "" means the
     # private feeds reach reserved images by a relative path.
     "PRIVATE_SITEURL": "",
+    "VOUVOIEMENT": True,  # the reader is « vous »; False: « tu » (theme, emails, scaffolds)
     "READING_SPEED_WPM": 220,  # words a minute: reading times and « encore 1 400 mots, 7 min »
     "AUTHOR_EMAIL": None,  # receives replies and confirmed feedback; the sender's address without NEWSLETTER_FROM
     "NEWSLETTER_PATHS": ["newsletter"],  # folders of content/ holding the newsletter issues

@@ -46,7 +46,8 @@ def new_content(title: str, settings: dict, newsletter: bool = False,
         path = folder / f"numero-{number}.md"
         header = [f"Title: {title}", f"Date: {now:%Y-%m-%d %H:%M}", f"Issue: {number}",
                   "Summary: Une phrase qui donne envie d’ouvrir la lettre.", "Status: draft"]
-        body = f"Bonjour,\n\nÉcrivez ici la lettre.\n\n{settings.get('AUTHOR') or ''}\n"
+        body = (f"Bonjour,\n\n{'Écrivez' if settings['VOUVOIEMENT'] else 'Écris'} ici la lettre.\n\n"
+                f"{settings.get('AUTHOR') or ''}\n")
     else:
         folder = content / settings.get("ARTICLE_PATHS", ["articles"])[0]
         folder.mkdir(parents=True, exist_ok=True)

@@ -142,7 +142,7 @@ async function unlock(passphrase, gate, remember) {
   if (gate) say(gate, "Vérification de la clé…", "wait");
   const keys = await contentKeys(passphrase);
   if (!keys) {
-    if (gate) say(gate, "Cette clé n’ouvre pas cette partie. Vérifiez-la (majuscules comprises) ou écrivez-nous.", "error");
+    if (gate) say(gate, gate.dataset.wrongKey, "error"); // the words, in the site's voice, come from the page
     return "wrong";
   }
   if (remember) localStorage.setItem(STORE, passphrase);
@@ -167,7 +167,7 @@ async function start() {
       const note = document.createElement("p");
       note.className = "tier-message";
       note.dataset.kind = "error";
-      note.textContent = "Le déverrouillage a besoin d’une connexion sécurisée\u00a0: ouvrez cette page en https:// pour lire la suite ici.";
+      note.textContent = gate.dataset.insecure;
       gate.append(note);
     }
     return;
