@@ -283,7 +283,7 @@ def _website(value: str) -> str:
 
 
 def _article(value: str) -> str:
-    slug = value.strip().strip("/")
+    slug = value.strip(" /")
     if not _SLUG.fullmatch(slug):
         raise Refused("Article inconnu.", 404)
     return slug
