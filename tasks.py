@@ -176,22 +176,23 @@ def newsletter(c, issue="latest", conf="publishconf.py"):
 
 
 @task(help={"issue": "numéro à envoyer",
-            "subscribers": "fichier CSV des abonnés (colonnes email,name,tier,token)",
+            "subscribers": "fichier CSV des abonnés (colonnes email,name,tier,token) ; sans lui, "
+                           "les abonnés du service (ENGAGEMENT_URL)",
             "dry_run": "vérifie et compte sans rien envoyer",
             "rate": "messages par seconde au plus (sans limite par défaut)",
             "conf": "réglages (publishconf.py par défaut)"})
-def send(c, issue, subscribers, dry_run=False, rate=0.0, conf="publishconf.py"):
+def send(c, issue, subscribers=None, dry_run=False, rate=0.0, conf="publishconf.py"):
     """Envoie un numéro à chaque abonné dans l’édition de son palier, une seule fois."""
     import signal
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from engagement import plan_send
     from newsletter import send as sending
-    from newsletter.unsubscribes import unsubscribed_file
 
     settings, editions = _editions(conf, issue)
-    try:
-        plan = sending.plan_send(editions, Path(subscribers), unsubscribed_file(settings))
+    try:  # the CSV file, or the service's subscribers; every unsubscribe honoured
+        plan = plan_send(settings, editions, Path(subscribers) if subscribers else None)
     except sending.SendError as error:
         _fail(inert(error))
     for problem in plan.skipped:
@@ -637,6 +638,10 @@ def _namespace():
                       digest)
     root.add_collection(comments)
     root.add_collection(reactions)
+    from engagement.cli import commands  # engagement.serve, subscribers.*, ideas.*, feedback
+
+    for item in commands(ROOT):
+        (root.add_collection if isinstance(item, Collection) else root.add_task)(item)
     return root
 
 

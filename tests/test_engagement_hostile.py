@@ -147,7 +147,7 @@ def test_pages_keep_tokens_out_of_referers_caches_and_frames(service):
     with service.client(None) as client:
         page = client.get(f"/desabonnement?jeton={secrets.token_urlsafe(24)}")
         missing = client.get("/admin")
-    assert page.headers["referrer-policy"] == "no-referrer"
+    assert page.headers["referrer-policy"] == "same-origin"
     assert page.headers["cache-control"] == "no-store"
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert missing.status_code == 404 and "Page introuvable" in missing.text

@@ -9,10 +9,10 @@ from .forms import HONEYPOT
 
 HEADERS = {
     # No script, no frame, no third party; forms post here only. Tokens travel in
-    # addresses: never in a Referer.
+    # addresses: never in a Referer to another site.
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
                                "frame-ancestors 'none'; base-uri 'none'",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # "no-referrer" would make browsers post « Origin: null »
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
 }

@@ -33,8 +33,9 @@ def _insert_ignoring_duplicates(connection: Connection, table, values: dict, key
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    result = connection.execute(dialect_insert(table).values(**values).on_conflict_do_nothing(index_elements=keys))
-    return result.rowcount == 1
+    statement = dialect_insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
+    # RETURNING, not rowcount: psycopg reports no count for a composite key's insert here.
+    return connection.execute(statement.returning(table.c[keys[0]])).first() is not None
 
 
 @dataclass(frozen=True)
