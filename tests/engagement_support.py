@@ -4,6 +4,7 @@ under uvicorn on a loopback port."""
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import os
@@ -84,34 +85,54 @@ def _as_postgres(*command, **options):
     return subprocess.run([*prefix, *map(str, command)], check=True, capture_output=True, **options)
 
 
-@pytest.fixture(scope="session")
-def postgres():
-    """A PostgreSQL server of Debian's `postgresql` package, for this test session."""
+class Unavailable(Exception):
+    """PostgreSQL cannot run here; the message says why."""
+
+
+@contextlib.contextmanager
+def postgres_server(durable: bool = False):
+    """A PostgreSQL server of Debian's `postgresql` package, in a temporary folder
+    owned by `postgres` (initdb and pg_ctl refuse to run as root); yields its URL.
+    Tests run it with fsync off; the benchmark, `durable`, as in production."""
     if not PG_BIN:
-        pytest.skip("Debian's postgresql is not installed (invoke test installs it as root)")
-    if os.geteuid() == 0 and not shutil.which("runuser"):
-        pytest.skip("PostgreSQL refuses to run as root and runuser is missing")
+        raise Unavailable("Debian's postgresql is not installed (invoke test installs it as root)")
+    owner = None
     if os.geteuid() == 0:
         import pwd
 
+        if not shutil.which("runuser"):
+            raise Unavailable("PostgreSQL refuses to run as root and runuser is missing")
         try:
             owner = pwd.getpwnam("postgres")
         except KeyError:
-            pytest.skip("no `postgres` user to run PostgreSQL as")
+            raise Unavailable("no `postgres` user to run PostgreSQL as") from None
     folder = Path(tempfile.mkdtemp(prefix="nenufar-pg-", dir="/tmp"))
-    if os.geteuid() == 0:
+    if owner is not None:
         os.chown(folder, owner.pw_uid, owner.pw_gid)
     data, port, bin_ = folder / "data", free_port(), PG_BIN[-1]
-    _as_postgres(bin_ / "initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8",
-                 "--no-sync", cwd=folder)
-    _as_postgres(bin_ / "pg_ctl", "-D", data, "-l", folder / "log", "-w", "start", "-o",
-                 f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
-                 cwd=folder)
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+        _as_postgres(bin_ / "initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8",
+                     "--no-sync", cwd=folder)
+        _as_postgres(bin_ / "pg_ctl", "-D", data, "-l", folder / "log", "-w", "start", "-o",
+                     f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=200"
+                     + ("" if durable else " -c fsync=off"),
+                     cwd=folder)
+        try:
+            yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+        finally:
+            _as_postgres(bin_ / "pg_ctl", "-D", data, "-m", "fast", "-w", "stop", cwd=folder)
     finally:
-        _as_postgres(bin_ / "pg_ctl", "-D", data, "-m", "fast", "-w", "stop", cwd=folder)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server for this test session (skipped, with the reason, where it cannot run)."""
+    try:
+        with postgres_server() as url:
+            yield url
+    except Unavailable as why:
+        pytest.skip(str(why))
 
 
 def fresh_postgres_database(server: str) -> str:

@@ -13,12 +13,11 @@ from __future__ import annotations
 import logging
 import os
 import re
-import smtplib
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from limits import parse
 from limits.storage import MemoryStorage
@@ -31,7 +30,6 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from discussion import Articles, IntakeError, Queue, Submission, queue_file
-from newsletter import SendError
 
 from . import db, forms, mail, pages, store
 from .config import origin
@@ -50,6 +48,7 @@ class Service:
     allowed: set[str]
     own: str  # the service's own origin
     environ: dict = field(default_factory=lambda: dict(os.environ))
+    outbox: mail.Outbox | None = None
     limiter: MovingWindowRateLimiter = field(default_factory=lambda: MovingWindowRateLimiter(MemoryStorage()))
     _articles: Articles | None = None
     _articles_read: float = 0.0
@@ -110,13 +109,8 @@ class Service:
                             background=background)
 
     def send_later(self, message) -> BackgroundTask:
-        return BackgroundTask(run_in_threadpool, self._send, message)
-
-    def _send(self, message) -> None:
-        try:
-            mail.deliver(self.settings, message, self.environ)
-        except (SendError, smtplib.SMTPException, OSError) as error:
-            log.warning("message not sent: %s", type(error).__name__)  # no address in the log
+        """Handed to the outbox once the response has left."""
+        return BackgroundTask(self.outbox.post, message)
 
 
 def _site(service: Service, path: str) -> str:
@@ -457,7 +451,8 @@ def create_app(settings: dict, environ=None, engine=None) -> Starlette:
                            *(origin(x) for x in settings["ENGAGEMENT_ORIGINS"])) if o}
     signer = forms.Signer(forms.load_secret(Path(settings["PRIVATE_OUTPUT_PATH"]), environ),
                           settings["ENGAGEMENT_MIN_FILL_SECONDS"], settings["ENGAGEMENT_FORM_HOURS"] * 3600)
-    service = Service(settings, engine, signer, allowed, origin(settings["ENGAGEMENT_URL"]), environ)
+    service = Service(settings, engine, signer, allowed, origin(settings["ENGAGEMENT_URL"]), environ,
+                      mail.Outbox(settings, environ))
     app = Starlette(routes=ROUTES, exception_handlers={Refused: _refused, 404: _not_found, 405: _not_found,
                                                        Exception: _error})
     app.state.service = service

@@ -1,9 +1,12 @@
 """The service's database: one SQLAlchemy Core schema over SQLite or PostgreSQL.
 
 SQLite (the default, PRIVATE_OUTPUT_PATH/ENGAGEMENT_DATABASE) runs in WAL mode
-with a 10-second busy timeout, `synchronous=FULL` (a committed subscription
-survives a power cut, not only a crash of the process), and every transaction
-begins IMMEDIATE: two workers never deadlock upgrading a read to a write.
+with a 10-second busy timeout and `synchronous=NORMAL`: a committed write
+survives any crash of the service's processes (a power cut may lose the last
+few; FULL would cost an fsync per write, see BENCHMARKS.md). Writes go through
+`writing()`: they begin IMMEDIATE (two workers never deadlock upgrading a read
+to a write), and the threads of one process take turns for the write lock
+instead of spinning in SQLite's busy handler, whose sleeps make the latency tail.
 PostgreSQL is used when NENUFAR_DATABASE_URL names one
 (`postgresql+psycopg://user@host/db`). Dates are ISO 8601 text in UTC, which
 sorts and compares the same way on both.
@@ -11,9 +14,12 @@ sorts and compares the same way on both.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
+import threading
+import weakref
 from pathlib import Path
 
 from sqlalchemy import (Column, Integer, MetaData, String, Table, Text, UniqueConstraint, create_engine, event)
@@ -123,13 +129,25 @@ def _sqlite_pragmas(connection, record) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 
 def _sqlite_begin(connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    immediate = connection.get_execution_options().get("nenufar_write")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+_write_locks: "weakref.WeakKeyDictionary[Engine, threading.Lock]" = weakref.WeakKeyDictionary()
+
+
+@contextlib.contextmanager
+def writing(engine: Engine):
+    """One write transaction: committed when the block ends, rolled back if it raises."""
+    lock = _write_locks.get(engine) or contextlib.nullcontext()
+    with lock, engine.connect().execution_options(nenufar_write=True) as connection, connection.begin():
+        yield connection
 
 
 def make_engine(url: str) -> Engine:
@@ -142,6 +160,7 @@ def make_engine(url: str) -> Engine:
                                pool_size=8, max_overflow=8)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        _write_locks[engine] = threading.Lock()
     else:
         engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
     metadata.create_all(engine, checkfirst=True)

@@ -32,6 +32,60 @@ def _message(settings: dict, to: str, subject: str, body: str) -> EmailMessage:
     return message
 
 
+class Outbox:
+    """The service's messages leave from one thread per process, in order, over
+    one SMTP session kept open while there is mail to send: a reader's request
+    never waits for the mail server. A message that cannot be sent is dropped
+    and counted (the reader asks again; the request row stays until it expires)."""
+
+    def __init__(self, settings: dict, environ=None, idle: float = 5.0):
+        import os
+        import queue
+
+        self.settings, self.environ, self.idle = settings, dict(os.environ if environ is None else environ), idle
+        self.queue: "queue.Queue[EmailMessage]" = queue.Queue()
+        self.failed = 0
+        self._thread = None
+        self._lock = __import__("threading").Lock()
+
+    def post(self, message: EmailMessage) -> None:
+        self.queue.put(message)
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                import threading
+
+                self._thread = threading.Thread(target=self._run, name="nenufar-outbox", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        import logging
+        import queue
+        import smtplib
+
+        from newsletter import SendError
+
+        mailer = None
+        try:
+            while True:
+                try:
+                    message = self.queue.get(timeout=self.idle)
+                except queue.Empty:
+                    return
+                try:
+                    if mailer is None:
+                        mailer = Mailer(SmtpConfig.from_settings(self.settings, self.environ), timeout=20)
+                    mailer.send(parseaddr(sender(self.settings))[1], message["To"], message.as_bytes())
+                except (SendError, smtplib.SMTPException, OSError) as error:
+                    self.failed += 1
+                    logging.getLogger(__name__).warning("message not sent: %s", type(error).__name__)  # no address
+                    if mailer is not None:
+                        mailer.close()
+                    mailer = None
+        finally:
+            if mailer is not None:
+                mailer.close()
+
+
 def deliver(settings: dict, message: EmailMessage, environ=None) -> None:
     """One message, one SMTP session (SendError, smtplib errors: the caller's)."""
     import os
