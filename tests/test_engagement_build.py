@@ -4,8 +4,6 @@ byte what it was."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import json
 
 from bs4 import BeautifulSoup

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from html import unescape
 
-import pytest
 from bs4 import BeautifulSoup
 
 from discussion import Queue, queue_file
