@@ -97,7 +97,7 @@ def subscribers_list(c, tier=None, all=False):
     shown = [p for p in people if tier is None or p.tier == tier]
     for p in shown:
         state = "" if p.status == "active" else " (désabonné)"
-        console.print(f"{inert(p.email)}\t{inert(p.name)}\t{inert(p.tier)}{state}")
+        console.print(f"{inert(p.email)} — {inert(p.name) or '(sans nom)'} — {inert(p.tier)}{state}")
     console.print(f"{len(shown)} abonné(s).")
 
 
