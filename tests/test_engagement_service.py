@@ -113,6 +113,18 @@ def test_one_click_unsubscribe_and_the_confirm_page(service, mailbox):
     assert addresses == {READER, "marc@exemple.fr"} and {token, other} <= tokens
 
 
+def test_one_click_also_comes_as_multipart_and_a_bare_post_changes_nothing(service, mailbox):
+    token = subscribe(service, mailbox)
+    with service.client(None) as provider:
+        bare = provider.post(f"/desabonnement?jeton={token}", content=b"",
+                             headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert bare.status_code == 403  # neither the RFC 8058 body nor the page's form
+        assert len(store.active_subscribers(service.engine)) == 1
+        multipart = provider.post(f"/desabonnement?jeton={token}", files={"List-Unsubscribe": (None, "One-Click")})
+    assert multipart.status_code == 200
+    assert store.active_subscribers(service.engine) == []
+
+
 def test_feedback_counts_one_answer_per_subscriber_and_issue(service, mailbox):
     token = subscribe(service, mailbox)
     url = f"/avis?numero=3&reponse=oui&jeton={token}"
