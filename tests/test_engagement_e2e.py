@@ -140,6 +140,7 @@ def test_a_reader_subscribes_receives_answers_comments_reports_and_leaves_in_one
         review = ok(invoke(project, "comments.review", env=env))
         assert review.index("Signalé (1 fois) — parler-avec — commentaire lea-1") < review.index("et qui la lance")
         assert "Aucun commentaire en attente" in review
+        assert "Signalé" not in ok(invoke(project, "comments.review", env=env))  # shown once, then seen
 
         # One click from the edition's header, as a mail provider posts it: the next send skips her.
         answer = httpx.post(one_click, content=b"List-Unsubscribe=One-Click",

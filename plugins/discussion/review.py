@@ -184,7 +184,8 @@ def author_reply(queue: Queue, ident: int, text: str, content: Path, articles: A
 def reported(queue: Queue, content: Path) -> list[list[str]]:
     """The open reports, oldest first, each as the lines `comments.review` prints
     before the pending comments: the reported comment's place, how many readers
-    reported it and why, and its text as published (rich markup; strangers' words inert)."""
+    reported it and why, and its text as published (rich markup; strangers' words
+    inert). Once shown they are marked seen; a new report opens the comment again."""
     shown = []
     for row in queue.open_reports():
         path = content / FOLDER / row["article"] / f"{row['comment']}.md"
@@ -201,4 +202,5 @@ def reported(queue: Queue, content: Path) -> list[list[str]]:
         lines.append(inert(published.strip(), keep_newlines=True) if published
                      else "(commentaire introuvable dans content/conversations/)")
         shown.append(lines)
+        queue.close_reports(row["article"], row["comment"])
     return shown

@@ -151,18 +151,19 @@ def writing(engine: Engine):
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`, its schema created if missing."""
+    """An engine for `url`, its schema created if missing. Its errors never quote
+    the statement's values (`hide_parameters`): addresses stay out of the logs."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False},
-                               pool_size=8, max_overflow=8)
+                               pool_size=8, max_overflow=8, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         _write_locks[engine] = threading.Lock()
     else:
-        engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+        engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True, hide_parameters=True)
     metadata.create_all(engine, checkfirst=True)
     return engine
 
