@@ -24,7 +24,7 @@ FILES = {**LETTER_FILES, "pages/s-abonner.md": PAGE, "articles/parler.md": ARTIC
 def built(tmp_path, name, plugins=None, **overrides):
     root = tmp_path / name
     write_content(root / "content", FILES)
-    values = dict(SITEURL=SITE, FEED_DOMAIN=SITE, NEWSLETTER_EDITION="latest", **overrides)
+    values = {"SITEURL": SITE, "FEED_DOMAIN": SITE, "NEWSLETTER_EDITION": "latest", **overrides}
     if plugins is not None:
         values["PLUGINS"] = plugins
     settings = site_settings(root, root / "content", **values)
@@ -105,3 +105,29 @@ def test_the_ideas_page_lists_the_approved_ideas_most_voted_first(tmp_path):
     assert [i.h3.get_text() for i in items] == ["Les rencontres", "Les petites marques"]
     assert "5\u00a0votes" in items[0].get_text() and "<b>et</b> les artisans" in items[1].get_text()
     assert [f["action"] for f in page.find_all("form")] == [f"{SERVICE}/idees/vote"] * 2 + [f"{SERVICE}/idees"]
+
+
+def test_the_forms_pass_the_html_checker_and_axe(tmp_path, browser):
+    from conftest import free_port, serve_folder
+    from test_validators import axe_result, violations, vnu_errors
+
+    port = free_port()
+    site = f"http://127.0.0.1:{port}"  # the pages' stylesheet must load: contrast is checked
+    output, _ = built(tmp_path, "validateurs", ENGAGEMENT_URL=SERVICE, SITEURL=site, FEED_DOMAIN=site)
+    assert vnu_errors(output) == []
+    server = serve_folder(output, port)
+    try:
+        for path in ("s-abonner/", "parler-avec/", "lettre/2/"):
+            for scheme in ("light", "dark"):
+                page = browser.new_page(color_scheme=scheme)
+                try:
+                    page.goto(f"http://127.0.0.1:{port}/{path}", wait_until="load")
+                    axe_result(page)  # loads axe-core; the forms are what this test owns
+                    result = page.evaluate("axe.run({include: [['form']]}, "
+                                           "{runOnly: ['wcag2a', 'wcag2aa', 'best-practice']})")
+                finally:
+                    page.close()
+                assert violations(result) == [], (path, scheme)
+                assert len(result["passes"]) > 5  # axe really looked at the forms
+    finally:
+        server.shutdown()
