@@ -57,7 +57,9 @@ def soup(folder, path):
 
 def test_with_engagement_url_the_forms_post_to_the_service(tmp_path):
     output, _ = built(tmp_path, "service", ENGAGEMENT_URL=SERVICE)
-    for path in ("s-abonner/index.html", "parler-avec/index.html", "lettre/2/index.html"):
+    # Every article (a gated one too, whose teaser leads to the subscription), every letter page.
+    for path in ("s-abonner/index.html", "parler-avec/index.html", "un-article-recent/index.html",
+                 "un-article-ancien/index.html", "lettre/2/index.html", "lettre/1/index.html"):
         forms = [f for f in soup(output, path).find_all("form") if f["action"] == f"{SERVICE}/abonnement"]
         assert len(forms) == 1, path
         form = forms[0]
