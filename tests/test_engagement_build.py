@@ -46,6 +46,7 @@ def test_without_engagement_url_the_site_and_the_editions_are_unchanged(tmp_path
     assert files(without) == files(unset)  # byte for byte
     for old, new in zip(before.editions, after.editions):
         assert old.text == new.text and str(old.message["List-Unsubscribe"]) == str(new.message["List-Unsubscribe"])
+    assert all("/idees" not in e.text for e in after.editions)
     page = (unset / "s-abonner" / "index.html").read_text(encoding="utf-8")
     assert "<form" not in page and "Écrivez-nous pour vous abonner" in page
     assert not any(b"<form" in data and b"/abonnement" in data for data in files(unset).values())
@@ -91,6 +92,7 @@ def test_with_engagement_url_the_editions_link_to_the_service(tmp_path):
         assert edition.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         assert f"{SERVICE}/avis?numero=2&reponse=oui&jeton=NENUFAR-JETON-ABONNE" in edition.text
         assert f"{SERVICE}/avis?numero=2&reponse=non&jeton=NENUFAR-JETON-ABONNE" in edition.text
+        assert f"{SERVICE}/idees?jeton=NENUFAR-JETON-ABONNE" in edition.text  # « Vos idées », to vote
 
 
 def test_the_ideas_page_lists_the_approved_ideas_most_voted_first(tmp_path):

@@ -202,6 +202,25 @@ def test_ideas_are_proposed_approved_and_voted_once_per_person(service, mailbox)
     assert store.list_ideas(service.engine, "approved")[0].votes == 2
 
 
+def test_a_subscriber_votes_from_the_letters_link(service, mailbox):
+    token = subscribe(service, mailbox)
+    first = store.propose(service.engine, "Les rencontres", "", "")
+    second = store.propose(service.engine, "Les petites marques", "", "")
+    store.decide_idea(service.engine, first, "approved")
+    store.decide_idea(service.engine, second, "approved")
+    with service.client(None) as reader:
+        page = reader.get(f"/idees?jeton={token}")
+    assert page.status_code == 200 and "Les petites marques" in page.text
+    action, fields = form_of(page.text, f"voter-{second}")
+    with service.client("service") as client:
+        assert "Votre vote est compté" in text(client.post(action, data=fields).text)
+        assert "déjà voté" in text(client.post(action, data=fields).text)
+        forged = client.post(action, data=dict(fields, formulaire="1.abc"))
+        assert forged.status_code == 403
+    assert {i.title: i.votes for i in store.list_ideas(service.engine, "approved")} == {
+        "Les rencontres": 0, "Les petites marques": 1}
+
+
 def test_an_unconfirmed_request_expires(service):
     pending = store.request_subscription(service.engine, "tard@exemple.fr", "", hours=-1)
     with service.client(None) as client:

@@ -35,11 +35,12 @@ IDEAS_DATA = "idees.json"  # in content/, written by `invoke ideas.export`
 
 
 def service_links(url: str) -> dict[str, str]:
-    """The newsletter's link templates, pointed at the service."""
+    """The newsletter's link templates, pointed at the service (« Vos idées » too)."""
     base = url.rstrip("/")
     return {"NEWSLETTER_UNSUBSCRIBE_URL": base + "/desabonnement?jeton={token}",
             "NEWSLETTER_FEEDBACK_URL": base + "/avis?numero={issue}&reponse={answer}&jeton={token}",
-            "NEWSLETTER_SUBSCRIBE_URL": base + "/abonnement"}
+            "NEWSLETTER_SUBSCRIBE_URL": base + "/abonnement",
+            "NEWSLETTER_IDEAS_URL": base + "/idees?jeton={token}"}
 
 
 def point_links_at_service(pelican) -> None:

@@ -15,6 +15,7 @@ import os
 import re
 import time
 import uuid
+from html import escape
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -377,6 +378,23 @@ async def vote(request: Request) -> Response:
         background=task)
 
 
+async def ideas_page(request: Request) -> Response:
+    """The approved ideas, from the letter's link: a subscriber votes by her token."""
+    s: Service = request.app.state.service
+    token = forms.token(request.query_params.get("jeton", ""))
+    approved = await run_in_threadpool(store.list_ideas, s.engine, "approved")
+    signed = s.signer.issue("vote")
+    items = "".join(
+        f"<li><h2>{escape(i.title)}</h2>" + (pages.paragraph(i.body) if i.body else "")
+        + pages.paragraph(f"{i.votes}\u00a0vote{'s' if i.votes > 1 else ''}")
+        + pages.button_form(s.url("/idees/vote"), {"idee": i.id, "jeton": token, "formulaire": signed},
+                            "Voter pour cette idée", f"voter-{i.id}") + "</li>"
+        for i in sorted(approved, key=lambda i: (-i.votes, i.id)))
+    listing = f"<ol>{items}</ol>" if items else pages.paragraph("Aucune idée publiée pour l’instant.")
+    return s.html("Vos idées", pages.paragraph("Une voix par personne et par idée. Pour proposer un sujet\u00a0: "
+                  "la page «\u202fVos idées\u202f» du site.") + listing)
+
+
 async def vote_confirm_page(request: Request) -> Response:
     s: Service = request.app.state.service
     secret = forms.token(request.query_params.get("jeton", ""))
@@ -431,6 +449,7 @@ ROUTES = [
     Route("/avis", feedback, methods=["POST"]),
     Route("/commentaire", comment, methods=["POST"]),
     Route("/signaler", report, methods=["POST"]),
+    Route("/idees", ideas_page, methods=["GET"]),
     Route("/idees", propose_idea, methods=["POST"]),
     Route("/idees/vote", vote, methods=["POST"]),
     Route("/idees/confirmer", vote_confirm_page, methods=["GET"]),
