@@ -86,18 +86,6 @@ class Outbox:
                 mailer.close()
 
 
-def deliver(settings: dict, message: EmailMessage, environ=None) -> None:
-    """One message, one SMTP session (SendError, smtplib errors: the caller's)."""
-    import os
-
-    config = SmtpConfig.from_settings(settings, environ if environ is not None else os.environ)
-    mailer = Mailer(config, timeout=20)
-    try:
-        mailer.send(parseaddr(sender(settings))[1], message["To"], message.as_bytes())
-    finally:
-        mailer.close()
-
-
 def confirmation(settings: dict, to: str, link: str) -> EmailMessage:
     site = settings.get("SITENAME") or "la lettre"
     body = (f"Bonjour,\n\nQuelqu’un — vous, sans doute — a demandé à recevoir la lettre de {site} à cette "
