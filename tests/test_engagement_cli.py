@@ -132,3 +132,26 @@ def test_send_honours_every_unsubscribe_whichever_the_list(author, editions):
     assert [s.email for s in from_service.subscribers] == ["bruno@exemple.fr"]  # Alice left through the service
     assert from_service.recipients == ()
     assert [s.email for s in from_service.unsubscribed] == ["bruno@exemple.fr"]  # by mail: still out
+
+
+def test_serve_refuses_to_start_without_engagement_url(project):
+    done = invoke(project, "engagement.serve", env={"NENUFAR_ENGAGEMENT_URL": ""})
+    assert done.returncode == 1
+    assert "ENGAGEMENT_URL n’est pas réglé dans publishconf.py" in done.stderr
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"ENGAGEMENT_URL": "lettre.exemple.fr"}, "ENGAGEMENT_URL doit être une adresse absolue (https://…), pas "
+                                              "'lettre.exemple.fr'"),
+    ({"ENGAGEMENT_RATE_IP": "trente"}, "ENGAGEMENT_RATE_IP\u00a0: «\u202ftrente\u202f» illisible"),
+    ({"ENGAGEMENT_MAX_BODY": 0}, "ENGAGEMENT_MAX_BODY doit être un nombre positif, pas 0"),
+    ({"ENGAGEMENT_RATE": "1/second"}, "réglage inconnu «\u202fENGAGEMENT_RATE\u202f»"),
+])
+def test_wrong_engagement_settings_stop_the_command(tmp_path, overrides, message):
+    from conftest import site_settings
+    from publishing.build import BuildError
+
+    (tmp_path / "content").mkdir()
+    with pytest.raises(BuildError) as failure:
+        site_settings(tmp_path, tmp_path / "content", **overrides)
+    assert message in str(failure.value)

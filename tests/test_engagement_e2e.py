@@ -66,21 +66,26 @@ def running(project, mailbox, database):
             server.kill()
             raise AssertionError("the service did not start: " + server.stdout.read().decode(errors="replace"))
         time.sleep(0.1)
-    yield project, env, f"http://127.0.0.1:{site_port}"
-    import os
-    import signal
+    def stop() -> str:
+        """Stop the service (Ctrl+C, as the author would); what it printed."""
+        import signal
 
-    os.killpg(server.pid, signal.SIGINT)
-    try:
-        server.wait(20)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGINT)
+            try:
+                server.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+        return server.stdout.read().decode("utf-8", "replace")
+
+    yield project, env, f"http://127.0.0.1:{site_port}", stop
+    stop()
     site.shutdown()
 
 
 def test_a_reader_subscribes_receives_answers_comments_reports_and_leaves_in_one_click(running, mailbox, browser):
-    project, env, site = running
+    project, env, site, stop = running
     page = browser.new_page()
     try:
         # Subscribe on the built site, confirm from the email.
@@ -151,5 +156,8 @@ def test_a_reader_subscribes_receives_answers_comments_reports_and_leaves_in_one
         assert "1 envoyé(s)" in again
         mailbox.wait_for(OTHER, 2)
         assert len(mailbox.to(READER)) == 3
+        printed = stop()  # no personal data in what the service printed
+        assert "Service de la lettre sur http://127.0.0.1:" in printed
+        assert "lea" not in printed.lower() and one_click.rpartition("=")[2] not in printed
     finally:
         page.close()
