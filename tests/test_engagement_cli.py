@@ -134,10 +134,13 @@ def test_send_honours_every_unsubscribe_whichever_the_list(author, editions):
     assert [s.email for s in from_service.unsubscribed] == ["bruno@exemple.fr"]  # by mail: still out
 
 
-def test_serve_refuses_to_start_without_engagement_url(project):
+def test_serve_refuses_to_start_without_engagement_url_or_mail_server(project):
     done = invoke(project, "engagement.serve", env={"NENUFAR_ENGAGEMENT_URL": ""})
     assert done.returncode == 1
     assert "ENGAGEMENT_URL n’est pas réglé dans publishconf.py" in done.stderr
+    without_mail = invoke(project, "engagement.serve", env={"NENUFAR_ENGAGEMENT_URL": "https://lettre.exemple.fr",
+                                                            "NENUFAR_SMTP_HOST": ""})
+    assert without_mail.returncode == 1 and "aucun serveur SMTP" in without_mail.stderr
 
 
 @pytest.mark.parametrize("overrides, message", [

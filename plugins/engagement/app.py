@@ -433,7 +433,7 @@ def _not_found(request: Request, error) -> Response:
 
 def _error(request: Request, error: Exception) -> Response:
     s: Service = request.app.state.service
-    log.error("engagement: %s", type(error).__name__)
+    log.error("erreur du service de la lettre (%s)", type(error).__name__)  # no request data
     return s.html("Erreur du service", pages.paragraph("Une erreur est survenue\u00a0: rien n’a été enregistré. "
                                                        "Réessayez dans un moment."), 500)
 

@@ -73,6 +73,12 @@ def serve(c, host="127.0.0.1", port=8100, workers=2, conf="publishconf.py"):
     if not settings.get("ENGAGEMENT_URL"):
         _fail(f"ENGAGEMENT_URL n’est pas réglé dans {conf} (ni par NENUFAR_ENGAGEMENT_URL)\u00a0: le site ne "
               "saurait pas où envoyer ses formulaires.")
+    from newsletter import SmtpConfig
+
+    try:  # without a mail server, no subscription could ever be confirmed
+        SmtpConfig.from_settings(settings)
+    except SendError as error:
+        _fail(inert(error))
     os.environ["NENUFAR_SETTINGS"] = str(ROOT / conf)
     where = "PostgreSQL" if os.environ.get(db.ENVIRONMENT) else f"SQLite ({settings['ENGAGEMENT_DATABASE']})"
     _engine(settings).dispose()  # the schema, created once before the workers start

@@ -77,7 +77,7 @@ class Outbox:
                     mailer.send(parseaddr(sender(self.settings))[1], message["To"], message.as_bytes())
                 except (SendError, smtplib.SMTPException, OSError) as error:
                     self.failed += 1
-                    logging.getLogger(__name__).warning("message not sent: %s", type(error).__name__)  # no address
+                    logging.getLogger(__name__).warning("courriel non envoyé (%s)", type(error).__name__)  # no address
                     if mailer is not None:
                         mailer.close()
                     mailer = None
