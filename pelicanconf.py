@@ -174,6 +174,7 @@ PLUGINS = [
     "newsletter",
     "discussion",
     "reactions",
+    "engagement",
     "publishing",
     "search",
 ]
@@ -220,6 +221,12 @@ SMTP_PORT = None  # None: 465 with SMTP_TLS = "ssl", 587 otherwise
 SMTP_TLS = "starttls"  # none, starttls or ssl
 SMTP_USER = None
 SMTP_RETRY_DELAYS = (2, 5, 15, 30)  # seconds between tries after a temporary refusal
+
+# engagement: the address of the small web service (`invoke engagement.serve`) that
+# takes subscriptions, one-click unsubscribes, feedback, comments, reports and
+# topic ideas. Unset (None), the site keeps its mailto links and static pages.
+ENGAGEMENT_URL = _os.environ.get("NENUFAR_ENGAGEMENT_URL") or None
+SUBSCRIBE_TIER = "abonnes"  # the tier a new subscriber joins
 
 # discussion: approved comments live in content/conversations/<article-slug>/<id>.md.
 # The badge on the author's own replies (comment files with `Role: autrice`, written by

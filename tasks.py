@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "plugins"))
 
 from discussion.cli import comments  # noqa: E402
+from engagement.cli import commands as engagement_commands  # noqa: E402
 from newsletter.cli import newsletter, send, unsubscribes  # noqa: E402
 from publishing import BuildError, build_site, deploy, invoke_fr, scaffold, serve as serving  # noqa: E402
 from publishing.cli import Project, build_or_fail, console, err, fail  # noqa: E402
@@ -205,4 +206,6 @@ def publish(c, dry_run=False):
 invoke_fr.install()  # invoke's own messages (task list, help, argument errors) in French
 ns = Collection(build, serve, livereload, new, clean, publish, test, audit,  # the site
                 newsletter, send, unsubscribes, digest, comments, reactions)  # each plugin's commands (cli.py)
+for item in engagement_commands():  # engagement.serve, subscribers.*, ideas.*, feedback
+    (ns.add_collection if isinstance(item, Collection) else ns.add_task)(item)
 ns.configure({"nenufar": {"root": str(ROOT)}})  # the project the commands work on: this folder

@@ -17,7 +17,9 @@ from sample import basic_site
 # Every task of the author CLI, as the README's command table lists them.
 TASKS = ["build", "serve", "livereload", "new", "clean", "publish", "test", "audit", "newsletter", "send",
          "unsubscribes", "comments.import", "comments.review", "reactions.fetch", "reactions.status",
-         "reactions.import-opml", "reactions.export-opml", "digest"]
+         "reactions.import-opml", "reactions.export-opml", "digest", "engagement.serve", "subscribers.list",
+         "subscribers.import", "subscribers.export", "subscribers.tier", "subscribers.forget", "ideas.review",
+         "ideas.export", "feedback"]
 
 
 def invoke(project, *args, env=None, timeout=120):

@@ -2,7 +2,8 @@
 
 `invoke test` calls ensure_toolchain(): npm packages from package-lock.json
 (Nu Html Checker, axe-core), and as root on Debian the system packages the
-browser and publishing tests use (chromium, rsync, a Java runtime). Without
+browser, publishing and engagement tests use (chromium, rsync, a Java runtime,
+PostgreSQL, ab). Without
 root the related tests skip and say why.
 """
 
@@ -18,6 +19,8 @@ DEBIAN_PACKAGES = {  # command -> Debian package
     "/usr/bin/chromium": "chromium",
     "rsync": "rsync",
     "java": "default-jre-headless",
+    "/usr/lib/postgresql": "postgresql",  # the engagement service's tests on PostgreSQL
+    "ab": "apache2-utils",  # bench/engagement_bench.py
 }
 
 

@@ -21,6 +21,10 @@ from shared import Problem, plural
 from . import webmentions
 from .config import DEFAULTS, PREFIXES, check_settings
 from .comments import FOLDER, count, load, thread
+from .intake import Articles, IntakeError, Queue, Submission, queue_file
+
+__all__ = ["DEFAULTS", "PREFIXES", "Articles", "IntakeError", "Queue", "Submission", "check_settings", "queue_file",
+           "register"]
 
 log = logging.getLogger(__name__)
 

@@ -107,6 +107,10 @@ def comments_review(c, approve=None, reject=None, article=None, as_author=None, 
         else:
             err.print(f"[yellow]Non approuvé[/]\u00a0: {inert(decision.reason)}")
 
+    for lines in review.reported(queue, content):  # readers' reports first, with the comment
+        console.print()
+        for line in lines:
+            console.print(line)
     try:
         if as_author is not None:
             if approve or reject:

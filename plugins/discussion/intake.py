@@ -394,6 +394,12 @@ class Queue:
                 "CREATE TABLE IF NOT EXISTS submissions (id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL, "
                 "article TEXT, author TEXT, email TEXT, website TEXT, date TEXT, body TEXT, reply_to TEXT, "
                 "subject TEXT, status TEXT NOT NULL DEFAULT 'pending', file TEXT, received TEXT NOT NULL)")
+            # Readers' reports on published comments (the engagement service's « Signaler »):
+            # `comments.review` shows the open ones first.
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS reports (id INTEGER PRIMARY KEY, article TEXT NOT NULL, "
+                "comment TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '', received TEXT NOT NULL, "
+                "status TEXT NOT NULL DEFAULT 'open')")
             present = {row[1] for row in self.db.execute("PRAGMA table_info(submissions)")}
             for name, kind in self.COLUMNS.items():
                 if name not in present:
@@ -436,6 +442,24 @@ class Queue:
         row = self.db.execute("SELECT file FROM submissions WHERE key = ? AND status = 'approved'",
                               (key,)).fetchone()
         return Path(row[0]).stem if row and row[0] else None
+
+    def report(self, article: str, comment: str, reason: str = "") -> int:
+        """A reader reports comment `comment` (its file's stem) of article `article`."""
+        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        return self.db.execute("INSERT INTO reports (article, comment, reason, received) VALUES (?, ?, ?, ?)",
+                               (article, comment, reason, now)).lastrowid
+
+    def open_reports(self) -> list[sqlite3.Row]:
+        """Open reports, one row per reported comment (its count and its reasons), oldest first."""
+        self.db.row_factory = sqlite3.Row
+        return self.db.execute(
+            "SELECT article, comment, COUNT(*) AS count, GROUP_CONCAT(reason, ' | ') AS reasons, "
+            "MIN(received) AS first FROM reports WHERE status = 'open' GROUP BY article, comment "
+            "ORDER BY first").fetchall()
+
+    def close_reports(self, article: str, comment: str) -> int:
+        return self.db.execute("UPDATE reports SET status = 'seen' WHERE article = ? AND comment = ? "
+                               "AND status = 'open'", (article, comment)).rowcount
 
     def close(self) -> None:
         self.db.close()

@@ -179,3 +179,28 @@ def author_reply(queue: Queue, ident: int, text: str, content: Path, articles: A
     name = header_value(author) or "Autrice"
     lines = [f"Author: {name}", f"Date: {when}", f"Reply-To: {parent_file.stem}", f"Role: {role_word(badge)}"]
     return approved, write_new(folder, file_base(name), "\n".join(lines) + "\n\n" + text + "\n")
+
+
+def reported(queue: Queue, content: Path) -> list[list[str]]:
+    """The open reports, oldest first, each as the lines `comments.review` prints
+    before the pending comments: the reported comment's place, how many readers
+    reported it and why, and its text as published (rich markup; strangers' words
+    inert). Once shown they are marked seen; a new report opens the comment again."""
+    shown = []
+    for row in queue.open_reports():
+        path = content / FOLDER / row["article"] / f"{row['comment']}.md"
+        try:
+            published = path.read_text(encoding="utf-8") if path.resolve().parent.parent == (content / FOLDER).resolve() \
+                else ""
+        except OSError:
+            published = ""
+        lines = [f"[bold red]Signalé[/] ({row['count']} fois) — {inert(row['article'])} — "
+                 f"commentaire {inert(row['comment'])}"]
+        reasons = [r for r in str(row["reasons"] or "").split(" | ") if r.strip()]
+        if reasons:
+            lines.append("Motifs\u00a0: " + " | ".join(inert(r) for r in reasons))
+        lines.append(inert(published.strip(), keep_newlines=True) if published
+                     else "(commentaire introuvable dans content/conversations/)")
+        shown.append(lines)
+        queue.close_reports(row["article"], row["comment"])
+    return shown

@@ -11,9 +11,16 @@ from pelican import signals
 from tiers import PUBLIC_ONLY, KeyError_, LadderError, keys_from_env, load_ladder
 
 from .config import DEFAULTS, PREFIXES, REFUSED, TYPES
+from .editions import TOKEN
+from .fields import AddressError, address_key, check_address, csv_cell, csv_value, valid_token
 from .issues import NewsletterGenerator, NewsletterIssue, newsletter_generator
+from .send import Mailer, Plan, SendError, SmtpConfig, Subscriber, plan_send, read_subscribers
+from .unsubscribes import unsubscribed, unsubscribed_file
 
-__all__ = ["DEFAULTS", "PREFIXES", "REFUSED", "TYPES", "NewsletterGenerator", "NewsletterIssue", "register"]
+__all__ = ["DEFAULTS", "PREFIXES", "REFUSED", "TOKEN", "TYPES", "AddressError", "Mailer", "NewsletterGenerator",
+           "NewsletterIssue", "Plan", "SendError", "SmtpConfig", "Subscriber", "address_key", "check_address",
+           "csv_cell", "csv_value", "plan_send", "read_subscribers", "register", "unsubscribed", "unsubscribed_file",
+           "valid_token"]
 
 log = logging.getLogger(__name__)
 

@@ -48,11 +48,12 @@ def newsletter(c, issue="latest", conf="publishconf.py"):
 
 
 @task(help={"issue": "numéro à envoyer",
-            "subscribers": "fichier CSV des abonnés (colonnes email,name,tier,token)",
+            "subscribers": "fichier CSV des abonnés (colonnes email,name,tier,token)\u202f; sans lui, "
+                           "les abonnés du service (ENGAGEMENT_URL)",
             "dry_run": "vérifie et compte sans rien envoyer",
             "rate": "messages par seconde au plus (sans limite par défaut)",
             "conf": "réglages (publishconf.py par défaut)"})
-def send(c, issue, subscribers, dry_run=False, rate=0.0, conf="publishconf.py"):
+def send(c, issue, subscribers=None, dry_run=False, rate=0.0, conf="publishconf.py"):
     """Envoie un numéro à chaque abonné dans l’édition de son palier, une seule fois."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -60,7 +61,7 @@ def send(c, issue, subscribers, dry_run=False, rate=0.0, conf="publishconf.py"):
 
     settings, editions = _editions(Project(c), conf, issue)
     try:
-        plan = sending.plan_send(editions, Path(subscribers), gathering.unsubscribed_file(settings))
+        plan = sending.plan_recipients(settings, editions, Path(subscribers) if subscribers else None)
     except sending.SendError as error:
         fail(inert(error))
     for problem in plan.skipped:

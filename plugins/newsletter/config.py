@@ -25,6 +25,7 @@ DEFAULTS = {
     "NEWSLETTER_UNSUBSCRIBE_URL": "desabonnement/?jeton={token}",
     "NEWSLETTER_FEEDBACK_URL": "avis/?numero={issue}&reponse={answer}&jeton={token}",
     "NEWSLETTER_SUBSCRIBE_URL": "s-abonner/",
+    "NEWSLETTER_IDEAS_URL": None,  # {token}: « Vos idées » in the editions (set by engagement); None: no link
     "NEWSLETTER_POSTAL_ADDRESS": "",
     "NEWSLETTER_ECHOES": 8,  # reactions in « Ils en parlent » of an edition
     "NEWSLETTER_EDITION": None,  # an issue number or "latest": render its editions (set by the CLI)

@@ -210,6 +210,8 @@ def render_editions(issue, articles, ladder, settings: dict, keys: dict, echoes=
         "no": absolute(siteurl, settings["NEWSLETTER_FEEDBACK_URL"].format(token=token, issue=issue.number, answer="non")),
         "subscribe": absolute(siteurl, settings["NEWSLETTER_SUBSCRIBE_URL"]),
         "online": absolute(siteurl, issue.url),
+        "ideas": (absolute(siteurl, settings["NEWSLETTER_IDEAS_URL"].format(token=token, issue=issue.number))
+                  if settings["NEWSLETTER_IDEAS_URL"] else None),
     }
     editions = []
     for tier in ladder.tiers:

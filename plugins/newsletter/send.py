@@ -188,6 +188,23 @@ class Plan:
                 f"{plural(skipped, 'ligne ignorée')}, {plural(len(self.unsubscribed), 'désabonné')}")
 
 
+def plan_recipients(settings: dict, editions, subscribers: Path | None) -> Plan:
+    """Who receives `editions`: a plugin that keeps the subscribers answers
+    (publishing's `send_recipients` signal: the engagement service's database);
+    otherwise the CSV file, minus those who asked to stop."""
+    from publishing import first_answer, send_recipients
+
+    from .unsubscribes import unsubscribed_file
+
+    plan = first_answer(send_recipients, settings, editions=editions, subscribers=subscribers)
+    if plan is not None:
+        return plan
+    if subscribers is None:
+        raise SendError(Problem("", None, "aucun fichier d’abonnés\u00a0: donnez-le avec --subscribers FICHIER.csv "
+                                          "(colonnes email,name,tier,token)"))
+    return plan_send(editions, subscribers, unsubscribed_file(settings))
+
+
 def plan_send(editions, subscribers: Path, unsubscribed: Path, *, test_environment: bool = False) -> Plan:
     """The plan for sending `editions` to the subscribers file, minus those who
     asked to stop (the CSV that `invoke unsubscribes` keeps). SendError when the

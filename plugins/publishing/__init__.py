@@ -6,7 +6,7 @@ own table in config.py). Pelican side: the metadata checks run when Pelican
 starts (so the plain `pelican` command reports them too), and after reading,
 every text file must have become an article, a page, an issue or a draft;
 addresses are unique; sitemap.xml (sitemap.py); incremental writes
-(incremental.py). Signals for the plugins: hooks.py (`site_staged`). The
+(incremental.py). Signals for the plugins: hooks.py (`site_staged`, `send_recipients`). The
 content lists of generators, named once: contents.py.
 CLI side: build.py, sources.py, scaffold.py, serve.py, deploy.py, and cli.py
 (what every plugin's commands share); and NenufarPelican (command.py), which the plain `pelican` command runs.
@@ -25,7 +25,7 @@ from .build import build as build_site  # `publishing.build` stays the module
 from .checks import check_content
 from .config import DEFAULTS, PREFIXES, check_settings
 from .contents import ARTICLE_LISTS, EVERY_LIST, ISSUE_LISTS, PAGE_LISTS, contents
-from .hooks import site_staged
+from .hooks import first_answer, send_recipients, site_staged
 from .sources import ArticleRef, article_index
 from .voice import add_voice_filter, voix
 from .command import NenufarPelican  # noqa: F401 (PELICAN_CLASS in pelicanconf.py)

@@ -10,6 +10,13 @@ site_staged(pelican, output=Path) -> list[Problem]
     with an empty path); any problem refuses the site, and the previous one
     stays in place. The tiers plugin's leak audit connects here.
 
+send_recipients(settings, editions=[Edition], subscribers=Path | None) -> Plan | None
+    Sent by `invoke send` (newsletter) to learn who receives an issue, when a
+    plugin keeps the subscribers (engagement: its database, and the
+    unsubscribes it recorded). Its receivers connect when their package is
+    imported (the CLI creates no Pelican object); the first answer of a plugin
+    named in PLUGINS is the plan; none: the CSV file given with --subscribers.
+
 A receiver stays connected for the life of the process (blinker does not
 forget it, and livereload and the tests run several builds): `gather` calls
 only the receivers of the plugins the current build loaded.
@@ -22,6 +29,7 @@ from blinker import Signal, signal
 from shared import Problem
 
 site_staged = signal("nenufar_site_staged")
+send_recipients = signal("nenufar_send_recipients")
 
 
 def gather(sent: Signal, pelican, **kwargs) -> list[Problem]:
@@ -32,3 +40,15 @@ def gather(sent: Signal, pelican, **kwargs) -> list[Problem]:
         if getattr(receiver, "__module__", "").partition(".")[0] in loaded:
             problems.extend(receiver(pelican, **kwargs))
     return problems
+
+
+def first_answer(sent: Signal, settings: dict, **kwargs):
+    """The first answer other than None from the receivers of the plugins in
+    settings["PLUGINS"] (called with the settings as sender), or None."""
+    loaded = set(settings["PLUGINS"])
+    for receiver in sent.receivers_for(sent):
+        if getattr(receiver, "__module__", "").partition(".")[0] in loaded:
+            answer = receiver(settings, **kwargs)
+            if answer is not None:
+                return answer
+    return None
