@@ -12,11 +12,16 @@ ENGLISH = re.compile(r"\b(the|did|receive|required|positional|available|tasks|id
                      r"traceback|error|docstring|none|could|convert|string|invalid|literal|such|directory|"
                      r"options:|usage:|is!)(?=\W|$)", re.IGNORECASE)
 # Tasks with arguments that must be given, and what is missing when none is.
-REQUIRED = {"new": "--title", "send": "--issue et --subscribers", "unsubscribes": "--mailbox",
-            "comments.import": "--source", "reactions.import-opml": "--file", "reactions.export-opml": "--file"}
+REQUIRED = {"new": "--title", "send": "--issue", "unsubscribes": "--mailbox",
+            "comments.import": "--source", "reactions.import-opml": "--file", "reactions.export-opml": "--file",
+            "subscribers.import": "--file", "subscribers.export": "--file", "subscribers.tier": "--email et --tier",
+            "subscribers.forget": "--email"}
 GIVEN = {"new": ["--title", "Un titre"], "send": ["--issue", "2", "--subscribers", "abonnes.csv"],
          "unsubscribes": ["--mailbox", "boite"], "comments.import": ["--source", "boite"],
-         "reactions.import-opml": ["--file", "a.opml"], "reactions.export-opml": ["--file", "a.opml"]}
+         "reactions.import-opml": ["--file", "a.opml"], "reactions.export-opml": ["--file", "a.opml"],
+         "subscribers.import": ["--file", "a.csv"], "subscribers.export": ["--file", "a.csv"],
+         "subscribers.tier": ["--email", "lena@exemple.fr", "--tier", "cercle"],
+         "subscribers.forget": ["--email", "lena@exemple.fr"]}
 
 
 def french_failure(done) -> str:
