@@ -39,21 +39,21 @@ def stock(content: Path, output: Path, cache: Path) -> None:
     Pelican(settings).run()
 
 
-def project_settings(content: Path, output: Path, cache: Path, pagefind: bool) -> dict:
+def project_settings(content: Path, output: Path, cache: Path, pagefind: bool, processes: int = 0) -> dict:
     from publishing.build import load_settings
 
     return load_settings(str(ROOT / "pelicanconf.py"), {
         "PATH": str(content), "OUTPUT_PATH": str(output), "CACHE_PATH": str(cache),
         # Member-only artefacts next to the output, never in the repository's private/.
         "PRIVATE_OUTPUT_PATH": str(output.parent / f"{output.name}-private"),
-        "PAGEFIND": pagefind,
+        "PAGEFIND": pagefind, "BUILD_PROCESSES": processes,
     })
 
 
-def project(content: Path, output: Path, cache: Path, pagefind: bool) -> None:
+def project(content: Path, output: Path, cache: Path, pagefind: bool, processes: int = 0) -> None:
     from publishing.build import build
 
-    build(project_settings(content, output, cache, pagefind))
+    build(project_settings(content, output, cache, pagefind, processes))
 
 
 def rebuild(content: Path, output: Path, cache: Path, pagefind: bool, edits: int) -> list[float]:
@@ -82,6 +82,7 @@ if __name__ == "__main__":
     parser.add_argument("--cache", type=Path, required=True)
     parser.add_argument("--pagefind", action="store_true")
     parser.add_argument("--edits", type=int, default=3)
+    parser.add_argument("--processes", type=int, default=0, help="BUILD_PROCESSES (0: one per core)")
     args = parser.parse_args()
     import logging
     logging.disable(logging.WARNING)  # stock Pelican warns about the missing theme bits
@@ -90,7 +91,7 @@ if __name__ == "__main__":
     if args.kind == "stock":
         stock(args.content, args.output, args.cache)
     elif args.kind == "project":
-        project(args.content, args.output, args.cache, args.pagefind)
+        project(args.content, args.output, args.cache, args.pagefind, args.processes)
     else:
         result["rebuilds"] = rebuild(args.content, args.output, args.cache, args.pagefind, args.edits)
     result.update(seconds=time.perf_counter() - started, cpu=time.process_time() - cpu)

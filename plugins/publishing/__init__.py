@@ -28,6 +28,7 @@ from .contents import ARTICLE_LISTS, EVERY_LIST, ISSUE_LISTS, PAGE_LISTS, conten
 from .hooks import site_staged
 from .command import NenufarPelican  # noqa: F401 (PELICAN_CLASS in pelicanconf.py)
 from .incremental import incremental_writer, save_fingerprints
+from .pool import prefetch
 from .sitemap import collector as sitemap
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,7 @@ def register():
     signals.content_written.connect(sitemap.written)
     signals.finalized.connect(sitemap.write)
     signals.get_writer.connect(incremental_writer)
+    signals.generator_init.connect(prefetch)  # sources read on every core (pool.py)
     signals.finalized.connect(save_fingerprints)
     signals.initialized.connect(check_sources)
     signals.all_generators_finalized.connect(check_every_text_read)
