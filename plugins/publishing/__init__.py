@@ -25,7 +25,7 @@ from .build import build as build_site  # `publishing.build` stays the module
 from .checks import check_content
 from .config import DEFAULTS, PREFIXES, check_settings
 from .contents import ARTICLE_LISTS, EVERY_LIST, ISSUE_LISTS, PAGE_LISTS, contents
-from .hooks import site_staged
+from .hooks import background_open, in_background, settle, site_staged  # noqa: F401 (for the plugins)
 from .command import NenufarPelican  # noqa: F401 (PELICAN_CLASS in pelicanconf.py)
 from .incremental import incremental_writer, save_fingerprints
 from .pool import prefetch

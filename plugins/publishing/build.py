@@ -25,7 +25,7 @@ from shared import Problem
 from .checks import check_content
 from .incremental import PREVIOUS_OUTPUT, commit_fingerprints, discard_fingerprints
 from .settings import prepare
-from .hooks import gather, site_staged
+from .hooks import abandon, gather, open_background, settle, site_staged
 
 
 class BuildError(Exception):
@@ -130,8 +130,10 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
     root.addHandler(collector)
     was_quiet = console.quiet
     console.quiet = quiet  # Pelican's own English summary line; ours is French
+    pelican = None
     try:
         pelican = Pelican(settings)
+        open_background(pelican)  # Pagefind and the audit's reading may run beside the build
         loaded = set(pelican.settings["PLUGINS"])
         missing = [name for name in requested if name not in loaded]
         if missing:
@@ -142,6 +144,7 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
         if collector.errors:
             raise BuildError(collector.errors)
         refused = gather(site_staged, pelican, output=staging)  # the tiers audit, among others
+        refused += [p for p in settle(pelican) if p not in refused]  # Pagefind's failure, if any
         if refused:
             raise BuildError(refused)
     except BuildError:
@@ -154,6 +157,8 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
         # The errors logged before the crash name the cause better than the crash.
         raise BuildError(collector.errors or [f"échec de Pelican : {error}"]) from error
     finally:
+        if pelican is not None:
+            abandon(pelican)  # a failed or interrupted build leaves nothing running
         console.quiet = was_quiet
         root.removeHandler(collector)
         signals.all_generators_finalized.disconnect(counter)

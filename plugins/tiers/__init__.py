@@ -18,17 +18,19 @@ text read again from the sources, not from the split.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from pelican import signals
 from pelican.utils import get_relative_path, path_to_url
 
-from publishing import contents, site_staged
+from publishing import background_open, contents, in_background, settle, site_staged
 from shared import Problem
 
-from .audit import Leak, audit
+from .audit import BackgroundAudit, Leak, audit
 from .config import DEFAULTS, PREFIXES, check_settings
 from .gates import feed_note, make_gates, remaining_label
 from .image_audit import ClearCopy
@@ -142,9 +144,33 @@ def note_in_feeds(context, feed):
             item[key] = f"{item.get(key) or ''}{note}"
 
 
+# The audit started beside each build in progress (weak keys: nothing outlives its build).
+_audits: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def start_audit(pelican):
+    """get_writer, sent just before the pages are written: the audit starts reading the
+    sources in a process of its own, on the core the writing leaves idle. Only in a build
+    that waits for its background work (build.py) and may use more than one process."""
+    settings = pelican.settings
+    if ("tiers" not in settings["PLUGINS"] or not background_open(pelican)
+            or settings.get("BUILD_PROCESSES", 0) == 1 or "fork" not in multiprocessing.get_all_start_methods()):
+        return None
+    job = BackgroundAudit(settings)
+    in_background(pelican, job)  # a failed build stops it
+    _audits[pelican] = job
+    return None  # not a writer
+
+
 def audit_staged(pelican, output: Path) -> list[Problem]:
     """site_staged (publishing): the leak audit over the site about to be published."""
-    found = audit(pelican.settings, output)
+    job = _audits.pop(pelican, None)
+    if job is None:
+        found = audit(pelican.settings, output)
+    else:
+        job.scan_written(output)  # the pages, while Pagefind indexes them
+        settle(pelican)  # every file is written (Pagefind's problems are build.py's to report)
+        found = job.finish(output)  # what is new or changed since, then reserved images
     if not found:
         return []
     return ([Problem("", None, "fuite de texte réservé dans le site public, construction refusée\u00a0:")]
@@ -156,3 +182,4 @@ def register():
     signals.all_generators_finalized.connect(seal_and_publish)
     signals.feed_generated.connect(note_in_feeds)
     site_staged.connect(audit_staged)
+    signals.get_writer.connect(start_audit)

@@ -569,3 +569,91 @@ def audit(settings: dict, output: Path) -> list:
     from .image_audit import clear_reserved_images
 
     return scan(output, probes_for(settings)) + clear_reserved_images(settings, output)
+
+
+# The audit beside the build --------------------------------------------------
+# In a build, the audit's own work does not wait for the site: a forked process
+# reads the sources and makes the probes while Pelican writes the pages (on the
+# other core), scans the files written so far while Pagefind indexes them, and
+# at the end scans every file that is new or changed since (Pagefind's index),
+# then looks for reserved images. The same functions as `audit`, on the same
+# bytes: every file of the final output is read, decompressed, unescaped and
+# folded, each block put through the automaton.
+
+def _stamp(path: Path) -> tuple:
+    stat = path.stat()
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def _auditor(connection, settings: dict) -> None:
+    """The forked process: probes first, then each ("scan" | "finish", output) asked for."""
+    from .image_audit import clear_reserved_images
+
+    try:
+        probes = probes_for(settings)
+        seen: dict[Path, tuple] = {}
+        blocks: set[str] = set()
+        while True:
+            kind, output = connection.recv()
+            output = Path(output)
+            files = sorted(p for p in output.rglob("*") if p.is_file())
+            if probes:
+                for path in files:
+                    stamp = _stamp(path)
+                    if seen.get(path) != stamp:
+                        seen[path] = stamp
+                        blocks.update(_folded(path).split(BREAK))
+            if kind == "scan":
+                continue
+            leaks = []
+            if probes and _first(probes, BREAK.join(blocks)):
+                for path in files:  # something leaked: name every file at fault
+                    found = _first(probes, _folded(path))
+                    if found:
+                        leaks.append(Leak(str(path.relative_to(output)), found[0], found[1]))
+            connection.send(("done", leaks + clear_reserved_images(settings, output)))
+            return
+    except EOFError:  # the build went away
+        return
+    except BaseException as error:  # reported by the build, which then fails
+        connection.send(("error", f"{type(error).__name__}: {error}"))
+
+
+class BackgroundAudit:
+    """The audit of one build, started before its pages are written."""
+
+    def __init__(self, settings: dict):
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_auditor, args=(child, settings), daemon=True)
+        self.process.start()
+        child.close()
+
+    def scan_written(self, output: Path) -> None:
+        """The pages are written: scan them while the rest (Pagefind) goes on."""
+        self.connection.send(("scan", str(output)))
+
+    def finish(self, output: Path) -> list:
+        """Every file is there: scan what is new or changed; the leaks and clear images."""
+        self.connection.send(("finish", str(output)))
+        try:
+            kind, found = self.connection.recv()
+        except EOFError:
+            kind, found = "error", "le processus de l’audit s’est arrêté"
+        finally:
+            self.process.join()
+        if kind == "error":
+            raise RuntimeError(f"audit des fuites\u00a0: {found}")
+        return found
+
+    # A publishing background job: nothing to wait for; a failed build stops it.
+    def wait(self) -> list:
+        return []
+
+    def cancel(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.connection.close()
