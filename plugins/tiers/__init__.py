@@ -149,9 +149,12 @@ _audits: WeakKeyDictionary = WeakKeyDictionary()
 
 
 def start_audit(pelican):
-    """get_writer, sent just before the pages are written: the audit starts reading the
-    sources in a process of its own, on the core the writing leaves idle. Only in a build
-    that waits for its background work (build.py) and may use more than one process."""
+    """get_generators, sent as Pelican starts to build (the settings final, nothing read
+    yet): the audit starts reading the sources in a process of its own, beside the
+    reading and writing of the build. Forked while this process is still small: the
+    probes are the bulk of the audit's memory, and the pages read later are not copied
+    into it. Only in a build that waits for its background work (build.py) and may use
+    more than one process; any other run audits in process, at the end."""
     settings = pelican.settings
     if ("tiers" not in settings["PLUGINS"] or not background_open(pelican)
             or settings.get("BUILD_PROCESSES", 0) == 1 or "fork" not in multiprocessing.get_all_start_methods()):
@@ -159,7 +162,7 @@ def start_audit(pelican):
     job = BackgroundAudit(settings)
     in_background(pelican, job)  # a failed build stops it
     _audits[pelican] = job
-    return None  # not a writer
+    return None  # no generator
 
 
 def audit_staged(pelican, output: Path) -> list[Problem]:
@@ -182,4 +185,4 @@ def register():
     signals.all_generators_finalized.connect(seal_and_publish)
     signals.feed_generated.connect(note_in_feeds)
     site_staged.connect(audit_staged)
-    signals.get_writer.connect(start_audit)
+    signals.get_generators.connect(start_audit)
