@@ -118,7 +118,11 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}-", dir=output.parent))
     settings = dict(settings, OUTPUT_PATH=str(staging), DELETE_OUTPUT_DIRECTORY=False,
                     CONTENT_ALREADY_CHECKED=True,
-                    CACHE_PATH=_cache_path(settings))
+                    CACHE_PATH=_cache_path(settings),
+                    # Pelican's Markdown reader adds an `extensions` list to this dict in
+                    # place: on the caller's dict, the next build (livereload's first
+                    # rebuild) would compute another cache key and read every file again.
+                    MARKDOWN=_copied(settings.get("MARKDOWN")))
     if settings.get("LOAD_CONTENT_CACHE") and (output / "index.html").exists():
         settings[PREVIOUS_OUTPUT] = str(output)  # unchanged pages are linked from there
     discard_fingerprints(settings["CACHE_PATH"])  # an interrupted build's, if any
@@ -191,6 +195,15 @@ def _forget_failed_build(cache_path: str) -> None:
 # Settings that change what the readers produce; the reader cache depends on them.
 _READER_SETTINGS = ("MARKDOWN", "DEFAULT_LANG", "TIMEZONE", "SLUG_REGEX_SUBSTITUTIONS",
                     "SUMMARY_MAX_LENGTH", "FORMATTED_FIELDS", "READERS", "PLUGINS", "TIERS")
+
+
+def _copied(value):
+    """Dicts and lists copied at every depth; anything else (functions) shared."""
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copied(v) for v in value]
+    return value
 
 
 def _stable(value) -> str:
