@@ -28,7 +28,7 @@ from .contents import ARTICLE_LISTS, EVERY_LIST, ISSUE_LISTS, PAGE_LISTS, conten
 from .hooks import background_open, in_background, settle, site_staged  # noqa: F401 (for the plugins)
 from .command import NenufarPelican  # noqa: F401 (PELICAN_CLASS in pelicanconf.py)
 from .incremental import incremental_writer, save_fingerprints
-from .pool import prefetch
+from .pool import can_fork, prefetch  # noqa: F401 (can_fork: for the plugins)
 from .sitemap import collector as sitemap
 
 log = logging.getLogger(__name__)

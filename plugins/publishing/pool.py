@@ -68,7 +68,6 @@ def _read_chunk(paths: list[str]) -> list[tuple[str, object, object, list]]:
     results = []
     for path in paths:
         capture = _Capture()
-        level = logging.WARNING if root.level == logging.NOTSET else root.level
         root.addHandler(capture)
         try:
             reader = _worker_readers.readers[file_suffix(path)]
@@ -76,7 +75,7 @@ def _read_chunk(paths: list[str]) -> list[tuple[str, object, object, list]]:
             metadata = _filter_discardable_metadata(metadata)
         finally:
             root.removeHandler(capture)
-        results.append((path, content, metadata, [r for r in capture.records if r[1] >= level]))
+        results.append((path, content, metadata, capture.records))
     return results
 
 
@@ -98,9 +97,15 @@ class _Prefetched:
         return self.read(source_path)  # not reached: a chunk holds its own paths
 
 
+def can_fork() -> bool:
+    """Worker processes are forked (they inherit the readers as they are), and a
+    daemonic process, such as a multiprocessing worker running a build, may have none."""
+    return "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
+
+
 def _processes(settings: dict, files: int) -> int:
     wanted = settings.get("BUILD_PROCESSES", 0)
-    if wanted == 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if wanted == 1 or not can_fork():
         return 1
     if wanted:
         return wanted

@@ -18,7 +18,6 @@ text read again from the sources, not from the split.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ from weakref import WeakKeyDictionary
 from pelican import signals
 from pelican.utils import get_relative_path, path_to_url
 
-from publishing import background_open, contents, in_background, settle, site_staged
+from publishing import background_open, can_fork, contents, in_background, settle, site_staged
 from shared import Problem
 
 from .audit import BackgroundAudit, Leak, audit
@@ -157,7 +156,7 @@ def start_audit(pelican):
     more than one process; any other run audits in process, at the end."""
     settings = pelican.settings
     if ("tiers" not in settings["PLUGINS"] or not background_open(pelican)
-            or settings.get("BUILD_PROCESSES", 0) == 1 or "fork" not in multiprocessing.get_all_start_methods()):
+            or settings.get("BUILD_PROCESSES", 0) == 1 or not can_fork()):
         return None
     job = BackgroundAudit(settings)
     in_background(pelican, job)  # a failed build stops it
