@@ -441,9 +441,14 @@ def make_probes(sources: list[Source], public_texts) -> Probes:
     for index, key in enumerate(phrases):
         automaton.add_word(key, index)
     automaton.make_automaton()
-    # What the public source says is exempt; its pieces are kept apart.
-    public = BREAK.join(fold(t) for t in public_texts)
-    exempt = {index for _, index in automaton.iter(public)}
+    # What the public source says is exempt. Each text is folded and searched on its
+    # own (no run holds a BREAK, so none could cross from one text to the next), which
+    # spares the memory of the whole public text folded into one string.
+    exempt = set()
+    for text in public_texts:
+        folded = fold(text)
+        if folded:
+            exempt.update(index for _, index in automaton.iter(folded))
     return Probes(automaton, ordered, frozenset(exempt))
 
 
