@@ -120,3 +120,28 @@ def test_a_problem_found_by_a_worker_fails_the_build_as_in_process(tmp_path):
         messages.append([str(p) for p in failure.value.problems])
     assert messages[0] == messages[1]
     assert any("content/articles/banc-007.md" in m and "palier inconnu « vip »" in m for m in messages[0])
+
+
+def test_the_audit_beside_the_build_finds_what_the_audit_in_process_finds(tmp_path, monkeypatch):
+    """A split that forgot its dividers publishes the reserved parts everywhere, Pagefind's
+    index included: the audit run in its own process, scanning while Pagefind still
+    writes, names the same files as the audit run in this process, after everything."""
+    import tiers.reader
+    from publishing.build import BuildError
+    from tiers.split import SourcePart
+
+    def careless_cut(text, ladder, start, start_line=None, fences=True):
+        kept = "\n".join(line for line in text.split("\n") if "tier:" not in line)
+        return [SourcePart(ladder.public.id, kept, 1)]
+
+    monkeypatch.setattr(tiers.reader, "cut", careless_cut)
+    content = corpus(tmp_path, count=20)
+    found = []
+    for processes in (1, 2):
+        settings = site_settings(tmp_path / f"p{processes}", content, PAGEFIND=True, BUILD_PROCESSES=processes)
+        with pytest.raises(BuildError) as failure:
+            build(settings)
+        found.append([str(p) for p in failure.value.problems])
+    assert found[0] == found[1]
+    assert any(line.startswith("pagefind/fragment/") for line in found[0])
+    assert any(line.startswith("banc-") or "article-de-banc-d-essai-numero-5/index.html" in line for line in found[0])

@@ -168,6 +168,7 @@ def audit_staged(pelican, output: Path) -> list[Problem]:
     """site_staged (publishing): the leak audit over the site about to be published."""
     job = _audits.pop(pelican, None)
     if job is None:
+        settle(pelican)  # every file is written, Pagefind's index included
         found = audit(pelican.settings, output)
     else:
         job.scan_written(output)  # the pages, while Pagefind indexes them

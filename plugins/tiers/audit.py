@@ -597,7 +597,8 @@ def _auditor(connection, settings: dict) -> None:
     try:
         probes = probes_for(settings)
         seen: dict[Path, tuple] = {}
-        blocks: set[str] = set()
+        blocks: set[str] = set()  # each block is searched once, when first met
+        leaked = False
         while True:
             kind, output = connection.recv()
             output = Path(output)
@@ -607,11 +608,14 @@ def _auditor(connection, settings: dict) -> None:
                     stamp = _stamp(path)
                     if seen.get(path) != stamp:
                         seen[path] = stamp
-                        blocks.update(_folded(path).split(BREAK))
+                        fresh = set(_folded(path).split(BREAK)) - blocks
+                        blocks |= fresh
+                        if fresh and not leaked and _first(probes, BREAK.join(fresh)):
+                            leaked = True
             if kind == "scan":
                 continue
             leaks = []
-            if probes and _first(probes, BREAK.join(blocks)):
+            if leaked:
                 for path in files:  # something leaked: name every file at fault
                     found = _first(probes, _folded(path))
                     if found:
