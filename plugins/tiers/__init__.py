@@ -171,9 +171,8 @@ def audit_staged(pelican, output: Path) -> list[Problem]:
         settle(pelican)  # every file is written, Pagefind's index included
         found = audit(pelican.settings, output)
     else:
-        job.scan_written(output)  # the pages, while Pagefind indexes them
         settle(pelican)  # every file is written (Pagefind's problems are build.py's to report)
-        found = job.finish(output)  # what is new or changed since, then reserved images
+        found = job.finish(output)  # the probes were made meanwhile; every file scanned
     if not found:
         return []
     return ([Problem("", None, "fuite de texte réservé dans le site public, construction refusée\u00a0:")]

@@ -577,51 +577,38 @@ def audit(settings: dict, output: Path) -> list:
 
 
 # The audit beside the build --------------------------------------------------
-# In a build, the audit's own work does not wait for the site: a forked process
-# reads the sources and makes the probes while Pelican writes the pages (on the
-# other core), scans the files written so far while Pagefind indexes them, and
-# at the end scans every file that is new or changed since (Pagefind's index),
-# then looks for reserved images. The same functions as `audit`, on the same
-# bytes: every file of the final output is read, decompressed, unescaped and
-# folded, each block put through the automaton.
-
-def _stamp(path: Path) -> tuple:
-    stat = path.stat()
-    return stat.st_ino, stat.st_size, stat.st_mtime_ns
-
+# In a build, the audit does not wait for the site to read the sources: a forked
+# process makes the probes while Pelican reads and writes the pages (they are the
+# bulk of the audit's time and memory), then, once every file is written
+# (Pagefind's index included), scans the whole output as `scan` does, and looks
+# for reserved images. The same functions as `audit`, on the same bytes. (Scanning
+# the pages while Pagefind still indexed them was tried: Pagefind's threads spin
+# when they share the two cores, and the build came out slower.)
 
 def _auditor(connection, settings: dict) -> None:
-    """The forked process: probes first, then each ("scan" | "finish", output) asked for."""
+    """The forked process: probes first, then the scan of the output it is sent."""
     from .image_audit import clear_reserved_images
 
     try:
         probes = probes_for(settings)
-        seen: dict[Path, tuple] = {}
-        blocks: set[str] = set()  # each block is searched once, when first met
-        leaked = False
-        while True:
-            kind, output = connection.recv()
-            output = Path(output)
+        output = Path(connection.recv())
+        leaks = []
+        if probes:
             files = sorted(p for p in output.rglob("*") if p.is_file())
-            if probes:
-                for path in files:
-                    stamp = _stamp(path)
-                    if seen.get(path) != stamp:
-                        seen[path] = stamp
-                        fresh = set(_folded(path).split(BREAK)) - blocks
-                        blocks |= fresh
-                        if fresh and not leaked and _first(probes, BREAK.join(fresh)):
-                            leaked = True
-            if kind == "scan":
-                continue
-            leaks = []
+            blocks: set[str] = set()  # each block searched once, when first met, and
+            leaked = False  # never joined into one copy of the whole output
+            for path in files:
+                fresh = set(_folded(path).split(BREAK)) - blocks
+                blocks |= fresh
+                if fresh and _first(probes, BREAK.join(fresh)):
+                    leaked = True
+                    break
             if leaked:
                 for path in files:  # something leaked: name every file at fault
                     found = _first(probes, _folded(path))
                     if found:
                         leaks.append(Leak(str(path.relative_to(output)), found[0], found[1]))
-            connection.send(("done", leaks + clear_reserved_images(settings, output)))
-            return
+        connection.send(("done", leaks + clear_reserved_images(settings, output)))
     except EOFError:  # the build went away
         return
     except BaseException as error:  # reported by the build, which then fails
@@ -640,13 +627,9 @@ class BackgroundAudit:
         self.process.start()
         child.close()
 
-    def scan_written(self, output: Path) -> None:
-        """The pages are written: scan them while the rest (Pagefind) goes on."""
-        self.connection.send(("scan", str(output)))
-
     def finish(self, output: Path) -> list:
-        """Every file is there: scan what is new or changed; the leaks and clear images."""
-        self.connection.send(("finish", str(output)))
+        """Every file is written: the leaks and clear reserved images in `output`."""
+        self.connection.send(str(output))
         try:
             kind, found = self.connection.recv()
         except EOFError:
