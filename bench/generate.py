@@ -58,7 +58,7 @@ def article(number: int, rng: random.Random, sections: int = 5, gated: bool = Fa
     return "\n".join(header) + "\n\n" + "\n\n".join(body) + "\n"
 
 
-def generate(count: int, out: Path, seed: int = 7, gated_every: int = 0) -> None:
+def generate(count: int, out: Path, seed: int = 7, gated_every: int = 0, sections: int = 5) -> None:
     rng = random.Random(seed)
     folder = out / "articles"
     if out.exists():
@@ -66,7 +66,7 @@ def generate(count: int, out: Path, seed: int = 7, gated_every: int = 0) -> None
     folder.mkdir(parents=True)
     for number in range(1, count + 1):
         gated = bool(gated_every) and number % gated_every == 0
-        (folder / f"article-{number:05d}.md").write_text(article(number, rng, gated=gated), encoding="utf-8")
+        (folder / f"article-{number:05d}.md").write_text(article(number, rng, sections=sections, gated=gated), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,12 @@
-"""One timed build in a fresh interpreter; prints JSON. Used by build_bench.py."""
+"""One build in a fresh interpreter; prints JSON. Used by build_bench.py.
+
+`stock`: Pelican 4.12 with its default theme and no plugins.
+`project`: the project's build, as `invoke build` runs it (load_settings, then build).
+`rebuild`: what `invoke livereload` does in its long-lived process: a first build, then,
+for each of a few articles, append a sentence to it and build again through the same
+settings (PAGEFIND as livereload sets it); prints the seconds from each save to the end
+of its rebuild.
+"""
 
 from __future__ import annotations
 
@@ -31,29 +39,60 @@ def stock(content: Path, output: Path, cache: Path) -> None:
     Pelican(settings).run()
 
 
-def project(content: Path, output: Path, cache: Path, pagefind: bool) -> None:
-    from publishing.build import build, load_settings
+def project_settings(content: Path, output: Path, cache: Path, pagefind: bool, processes: int = 0) -> dict:
+    from publishing.build import load_settings
 
-    settings = load_settings(str(ROOT / "pelicanconf.py"), {
+    return load_settings(str(ROOT / "pelicanconf.py"), {
         "PATH": str(content), "OUTPUT_PATH": str(output), "CACHE_PATH": str(cache),
-        "PAGEFIND": pagefind,
+        # Member-only artefacts next to the output, never in the repository's private/.
+        "PRIVATE_OUTPUT_PATH": str(output.parent / f"{output.name}-private"),
+        "PAGEFIND": pagefind, "BUILD_PROCESSES": processes,
     })
+
+
+def project(content: Path, output: Path, cache: Path, pagefind: bool, processes: int = 0) -> None:
+    from publishing.build import build
+
+    build(project_settings(content, output, cache, pagefind, processes))
+
+
+def rebuild(content: Path, output: Path, cache: Path, pagefind: bool, edits: int) -> list[float]:
+    from publishing.build import build
+
+    settings = project_settings(content, output, cache, pagefind)
     build(settings)
+    articles = sorted((content / "articles").glob("*.md"))
+    seconds = []
+    for number in range(edits):
+        path = articles[(len(articles) // 2 + 37 * number) % len(articles)]
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text + f"\nUne phrase ajoutée, modification {number}.\n", encoding="utf-8")
+        saved = time.perf_counter()
+        build(settings)
+        seconds.append(time.perf_counter() - saved)
+        path.write_text(text, encoding="utf-8")  # the corpus stays as generated
+    return seconds
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("kind", choices=["stock", "project"])
+    parser.add_argument("kind", choices=["stock", "project", "rebuild"])
     parser.add_argument("--content", type=Path, required=True)
     parser.add_argument("--output", type=Path, required=True)
     parser.add_argument("--cache", type=Path, required=True)
     parser.add_argument("--pagefind", action="store_true")
+    parser.add_argument("--edits", type=int, default=3)
+    parser.add_argument("--processes", type=int, default=0, help="BUILD_PROCESSES (0: one per core)")
     args = parser.parse_args()
     import logging
     logging.disable(logging.WARNING)  # stock Pelican warns about the missing theme bits
     started, cpu = time.perf_counter(), time.process_time()
+    result = {}
     if args.kind == "stock":
         stock(args.content, args.output, args.cache)
+    elif args.kind == "project":
+        project(args.content, args.output, args.cache, args.pagefind, args.processes)
     else:
-        project(args.content, args.output, args.cache, args.pagefind)
-    print(json.dumps({"seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu}))
+        result["rebuilds"] = rebuild(args.content, args.output, args.cache, args.pagefind, args.edits)
+    result.update(seconds=time.perf_counter() - started, cpu=time.process_time() - cpu)
+    print(json.dumps(result))

@@ -25,12 +25,13 @@ from .build import build as build_site  # `publishing.build` stays the module
 from .checks import check_content
 from .config import DEFAULTS, PREFIXES, check_settings
 from .contents import ARTICLE_LISTS, EVERY_LIST, ISSUE_LISTS, PAGE_LISTS, contents
-from .hooks import first_answer, send_recipients, site_staged
+from .hooks import background_open, first_answer, in_background, send_recipients, settle, site_staged  # noqa: F401
 from .sources import ArticleRef, article_index
 from .voice import add_voice_filter, voix
 from .command import NenufarPelican  # noqa: F401 (PELICAN_CLASS in pelicanconf.py)
 from .incremental import incremental_writer, save_fingerprints
 from .links import install as check_links
+from .pool import can_fork, prefetch  # noqa: F401 (can_fork: for the plugins)
 from .sitemap import collector as sitemap
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,7 @@ def register():
     signals.content_written.connect(sitemap.written)
     signals.finalized.connect(sitemap.write)
     signals.get_writer.connect(incremental_writer)
+    signals.generator_init.connect(prefetch)  # sources read on every core (pool.py)
     signals.finalized.connect(save_fingerprints)
     signals.initialized.connect(check_sources)
     signals.all_generators_finalized.connect(check_every_text_read)

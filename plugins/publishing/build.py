@@ -25,7 +25,7 @@ from shared import Problem
 from .checks import check_content
 from .incremental import PREVIOUS_OUTPUT, commit_fingerprints, discard_fingerprints
 from .settings import prepare
-from .hooks import gather, site_staged
+from .hooks import abandon, gather, open_background, settle, site_staged
 
 
 class BuildError(Exception):
@@ -120,7 +120,11 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}-", dir=output.parent))
     settings = dict(settings, OUTPUT_PATH=str(staging), DELETE_OUTPUT_DIRECTORY=False,
                     CONTENT_ALREADY_CHECKED=True,
-                    CACHE_PATH=_cache_path(settings))
+                    CACHE_PATH=_cache_path(settings),
+                    # Pelican's Markdown reader adds an `extensions` list to this dict in
+                    # place: on the caller's dict, the next build (livereload's first
+                    # rebuild) would compute another cache key and read every file again.
+                    MARKDOWN=_copied(settings.get("MARKDOWN")))
     if settings.get("LOAD_CONTENT_CACHE") and (output / "index.html").exists():
         settings[PREVIOUS_OUTPUT] = str(output)  # unchanged pages are linked from there
     discard_fingerprints(settings["CACHE_PATH"])  # an interrupted build's, if any
@@ -132,8 +136,10 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
     root.addHandler(collector)
     was_quiet = console.quiet
     console.quiet = quiet  # Pelican's own English summary line; ours is French
+    pelican = None
     try:
         pelican = Pelican(settings)
+        open_background(pelican)  # Pagefind and the audit's reading may run beside the build
         loaded = set(pelican.settings["PLUGINS"])
         missing = [name for name in requested if name not in loaded]
         if missing:
@@ -144,6 +150,7 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
         if collector.errors:
             raise BuildError(collector.errors)
         refused = gather(site_staged, pelican, output=staging)  # the tiers audit, among others
+        refused += [p for p in settle(pelican) if p not in refused]  # Pagefind's failure, if any
         if refused:
             raise BuildError(refused)
     except BuildError:
@@ -156,6 +163,8 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
         # The errors logged before the crash name the cause better than the crash.
         raise BuildError(collector.errors or [f"échec de Pelican : {error}"]) from error
     finally:
+        if pelican is not None:
+            abandon(pelican)  # a failed or interrupted build leaves nothing running
         console.quiet = was_quiet
         root.removeHandler(collector)
         signals.all_generators_finalized.disconnect(counter)
@@ -205,6 +214,15 @@ def _reader_keys(settings: dict) -> list[str]:
     for table in tables(settings):
         keys |= set(table.defaults)
     return sorted(keys - set(_NOT_READ))
+
+
+def _copied(value):
+    """Dicts and lists copied at every depth; anything else (functions) shared."""
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copied(v) for v in value]
+    return value
 
 
 def _stable(value) -> str:

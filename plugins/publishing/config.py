@@ -31,8 +31,11 @@ DEFAULTS = {
     # pages that ask not to be indexed (404, search, unsubscribe, feedback, drafts).
     "SITEMAP_EXCLUDE": [],
     "PUBLISH_TARGET": None,  # rsync destination of `invoke publish` (NENUFAR_PUBLISH_TARGET first)
+    # Processes that read the sources (pool.py): 0, one per core when there are enough
+    # files to repay starting them; 1, read serially in the build's own process.
+    "BUILD_PROCESSES": 0,
 }
-PREFIXES = ("PRIVATE_", "READING_", "SITEMAP_", "PUBLISH_", "EXTRA_METADATA")
+PREFIXES = ("PRIVATE_", "READING_", "SITEMAP_", "PUBLISH_", "EXTRA_METADATA", "BUILD_")
 
 
 def check_settings(settings: dict) -> list[Problem]:
@@ -40,6 +43,9 @@ def check_settings(settings: dict) -> list[Problem]:
     if settings["READING_SPEED_WPM"] < 1:
         problems.append(Problem("pelicanconf.py", None, "READING_SPEED_WPM doit être un nombre de mots "
                                                         f"par minute positif, pas {settings['READING_SPEED_WPM']!r}"))
+    if settings["BUILD_PROCESSES"] < 0:
+        problems.append(Problem("pelicanconf.py", None, "BUILD_PROCESSES doit être 0 (un processus par cœur), "
+                                                        f"1 ou plus, pas {settings['BUILD_PROCESSES']!r}"))
     for pattern in settings["SITEMAP_EXCLUDE"]:
         try:
             re.compile(pattern)

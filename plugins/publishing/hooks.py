@@ -24,6 +24,9 @@ only the receivers of the plugins the current build loaded.
 
 from __future__ import annotations
 
+from typing import Protocol
+from weakref import WeakKeyDictionary
+
 from blinker import Signal, signal
 
 from shared import Problem
@@ -52,3 +55,51 @@ def first_answer(sent: Signal, settings: dict, **kwargs):
             if answer is not None:
                 return answer
     return None
+
+
+# Work a plugin leaves running while the build goes on (Pagefind's indexing, the
+# audit's reading of the sources), so that both cores stay busy. build.py opens
+# the list before Pelican runs and settles it before the staged site is accepted;
+# a plugin whose build did not open one (a bare Pelican run) does its work at once.
+# Keyed weakly by the Pelican object: nothing outlives its build.
+_background: WeakKeyDictionary = WeakKeyDictionary()
+
+
+class Job(Protocol):
+    def wait(self) -> list[Problem]: ...  # blocks until done; the problems found
+
+    def cancel(self) -> None: ...  # the build failed: stop, leave nothing running
+
+
+def open_background(pelican) -> None:
+    _background[pelican] = {"pending": [], "problems": []}
+
+
+def in_background(pelican, job: Job) -> bool:
+    """Leave `job` running; False if this build cannot wait for it (then do the work now)."""
+    jobs = _background.get(pelican)
+    if jobs is None:
+        return False
+    jobs["pending"].append(job)
+    return True
+
+
+def background_open(pelican) -> bool:
+    return pelican in _background
+
+
+def settle(pelican) -> list[Problem]:
+    """Wait for every job left running; the problems they found, all of them on each call."""
+    jobs = _background.get(pelican)
+    if jobs is None:
+        return []
+    while jobs["pending"]:
+        jobs["problems"].extend(jobs["pending"].pop(0).wait())
+    return list(jobs["problems"])
+
+
+def abandon(pelican) -> None:
+    """The build failed: stop whatever is still running."""
+    jobs = _background.pop(pelican, None)
+    for job in (jobs or {}).get("pending", ()):
+        job.cancel()

@@ -21,14 +21,15 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from pelican import signals
 from pelican.utils import get_relative_path, path_to_url
 
-from publishing import contents, site_staged
+from publishing import background_open, can_fork, contents, in_background, settle, site_staged
 from shared import Problem
 
-from .audit import Leak, audit
+from .audit import BackgroundAudit, Leak, audit
 from .config import DEFAULTS, PREFIXES, check_settings
 from .gates import feed_note, make_gates, remaining_label
 from .image_audit import ClearCopy
@@ -142,9 +143,36 @@ def note_in_feeds(context, feed):
             item[key] = f"{item.get(key) or ''}{note}"
 
 
+# The audit started beside each build in progress (weak keys: nothing outlives its build).
+_audits: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def start_audit(pelican):
+    """get_generators, sent as Pelican starts to build (the settings final, nothing read
+    yet): the audit starts reading the sources in a process of its own, beside the
+    reading and writing of the build. Forked while this process is still small: the
+    probes are the bulk of the audit's memory, and the pages read later are not copied
+    into it. Only in a build that waits for its background work (build.py) and may use
+    more than one process; any other run audits in process, at the end."""
+    settings = pelican.settings
+    if ("tiers" not in settings["PLUGINS"] or not background_open(pelican)
+            or settings.get("BUILD_PROCESSES", 0) == 1 or not can_fork()):
+        return None
+    job = BackgroundAudit(settings)
+    in_background(pelican, job)  # a failed build stops it
+    _audits[pelican] = job
+    return None  # no generator
+
+
 def audit_staged(pelican, output: Path) -> list[Problem]:
     """site_staged (publishing): the leak audit over the site about to be published."""
-    found = audit(pelican.settings, output)
+    job = _audits.pop(pelican, None)
+    if job is None:
+        settle(pelican)  # every file is written, Pagefind's index included
+        found = audit(pelican.settings, output)
+    else:
+        settle(pelican)  # every file is written (Pagefind's problems are build.py's to report)
+        found = job.finish(output)  # the probes were made meanwhile; every file scanned
     if not found:
         return []
     return ([Problem("", None, "fuite de texte réservé dans le site public, construction refusée\u00a0:")]
@@ -156,3 +184,4 @@ def register():
     signals.all_generators_finalized.connect(seal_and_publish)
     signals.feed_generated.connect(note_in_feeds)
     site_staged.connect(audit_staged)
+    signals.get_generators.connect(start_audit)

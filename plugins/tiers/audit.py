@@ -441,9 +441,14 @@ def make_probes(sources: list[Source], public_texts) -> Probes:
     for index, key in enumerate(phrases):
         automaton.add_word(key, index)
     automaton.make_automaton()
-    # What the public source says is exempt; its pieces are kept apart.
-    public = BREAK.join(fold(t) for t in public_texts)
-    exempt = {index for _, index in automaton.iter(public)}
+    # What the public source says is exempt. Each text is folded and searched on its
+    # own (no run holds a BREAK, so none could cross from one text to the next), which
+    # spares the memory of the whole public text folded into one string.
+    exempt = set()
+    for text in public_texts:
+        folded = fold(text)
+        if folded:
+            exempt.update(index for _, index in automaton.iter(folded))
     return Probes(automaton, ordered, frozenset(exempt))
 
 
@@ -569,3 +574,78 @@ def audit(settings: dict, output: Path) -> list:
     from .image_audit import clear_reserved_images
 
     return scan(output, probes_for(settings)) + clear_reserved_images(settings, output)
+
+
+# The audit beside the build --------------------------------------------------
+# In a build, the audit does not wait for the site to read the sources: a forked
+# process makes the probes while Pelican reads and writes the pages (they are the
+# bulk of the audit's time and memory), then, once every file is written
+# (Pagefind's index included), scans the whole output as `scan` does, and looks
+# for reserved images. The same functions as `audit`, on the same bytes. (Scanning
+# the pages while Pagefind still indexed them was tried: Pagefind's threads spin
+# when they share the two cores, and the build came out slower.)
+
+def _auditor(connection, settings: dict) -> None:
+    """The forked process: probes first, then the scan of the output it is sent."""
+    from .image_audit import clear_reserved_images
+
+    try:
+        probes = probes_for(settings)
+        output = Path(connection.recv())
+        leaks = []
+        if probes:
+            files = sorted(p for p in output.rglob("*") if p.is_file())
+            blocks: set[str] = set()  # each block searched once, when first met, and
+            leaked = False  # never joined into one copy of the whole output
+            for path in files:
+                fresh = set(_folded(path).split(BREAK)) - blocks
+                blocks |= fresh
+                if fresh and _first(probes, BREAK.join(fresh)):
+                    leaked = True
+                    break
+            if leaked:
+                for path in files:  # something leaked: name every file at fault
+                    found = _first(probes, _folded(path))
+                    if found:
+                        leaks.append(Leak(str(path.relative_to(output)), found[0], found[1]))
+        connection.send(("done", leaks + clear_reserved_images(settings, output)))
+    except EOFError:  # the build went away
+        return
+    except BaseException as error:  # reported by the build, which then fails
+        connection.send(("error", f"{type(error).__name__}: {error}"))
+
+
+class BackgroundAudit:
+    """The audit of one build, started before its pages are written."""
+
+    def __init__(self, settings: dict):
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_auditor, args=(child, settings), daemon=True)
+        self.process.start()
+        child.close()
+
+    def finish(self, output: Path) -> list:
+        """Every file is written: the leaks and clear reserved images in `output`."""
+        self.connection.send(str(output))
+        try:
+            kind, found = self.connection.recv()
+        except EOFError:
+            kind, found = "error", "le processus de l’audit s’est arrêté"
+        finally:
+            self.process.join()
+        if kind == "error":
+            raise RuntimeError(f"audit des fuites\u00a0: {found}")
+        return found
+
+    # A publishing background job: nothing to wait for; a failed build stops it.
+    def wait(self) -> list:
+        return []
+
+    def cancel(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.connection.close()
