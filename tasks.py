@@ -14,7 +14,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from invoke import Collection, task
+from invoke import Collection
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "plugins"))
@@ -23,7 +23,7 @@ from discussion.cli import comments  # noqa: E402
 from engagement.cli import commands as engagement_commands  # noqa: E402
 from newsletter.cli import newsletter, send, unsubscribes  # noqa: E402
 from publishing import BuildError, build_site, deploy, invoke_fr, scaffold, serve as serving  # noqa: E402
-from publishing.cli import Project, build_or_fail, console, err, fail  # noqa: E402
+from publishing.cli import Project, build_or_fail, console, err, fail, task  # noqa: E402
 from reactions.cli import digest, reactions  # noqa: E402
 from shared import inert, plural  # noqa: E402
 
@@ -64,7 +64,7 @@ def _cannot_listen(host, port, error: OSError) -> None:
     if error.errno == errno.EACCES:
         fail(f"le port {port} est réservé (en dessous de 1024, il faut les droits d’administration)\u202f; "
              "choisissez-en un autre avec --port.")
-    fail(f"impossible d’écouter sur {host}:{port} (erreur système n°\u00a0{error.errno}).")
+    fail(f"impossible d’écouter sur {host}:{port} (erreur système n°\u00a0{error.errno}).", error=error)
 
 
 def _built(project, settings) -> Path:
@@ -141,7 +141,7 @@ def new(c, title, newsletter=False):
     try:
         path = scaffold.new_content(title, project.settings(), newsletter=newsletter)
     except scaffold.ScaffoldError as error:
-        fail(str(error))
+        fail(str(error), error=error)
     console.print(f"Créé\u00a0: {project.shown(path)} (statut brouillon\u00a0: retirez «\u202fStatus: draft\u202f» pour publier)")
 
 
@@ -190,14 +190,14 @@ def publish(c, dry_run=False):
     try:
         target = deploy.publish_target(settings)
     except deploy.DeployError as error:
-        fail(str(error))
+        fail(str(error), error=error)
     result = build_or_fail(settings)
     _report_build(project, settings, result)
     with console.status(f"Envoi vers {target}…"):
         try:
             done = deploy.publish(project.path(result.output_path), target, dry_run=dry_run)
         except deploy.DeployError as error:
-            fail(str(error))
+            fail(str(error), error=error)
     changes = [line for line in done.stdout.splitlines() if line.strip()]
     verb = ("serait envoyé" if dry_run else "envoyé") if len(changes) < 2 else ("seraient envoyés" if dry_run else "envoyés")
     console.print(f"[green]Publié[/] vers {target}\u00a0: {plural(len(changes), 'changement')} {verb}.")

@@ -102,3 +102,12 @@ def test_plural_follows_french_rules():
                                                              "12\u202f000 sources"]
     assert plural(3, "nouveau commentaire", "nouveaux commentaires") == "3 nouveaux commentaires"
     assert plural(2, "nouvelle entrée") == "2 nouvelles entrées"
+
+
+def test_the_library_s_own_words_only_with_verbose(project):
+    (project / "casse.json").write_text("[{", encoding="utf-8")
+    quiet = invoke(project, "comments.import", "casse.json")
+    assert "export JSON illisible (JSON mal formé, ligne 1, colonne 3)" in french_failure(quiet)
+    verbose = invoke(project, "comments.import", "casse.json", "--verbose")
+    assert verbose.returncode == 1 and "Traceback" not in verbose.stderr
+    assert "Détail technique\u00a0: JSONDecodeError: Expecting property name" in verbose.stderr

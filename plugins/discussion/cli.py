@@ -9,14 +9,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from invoke import Collection, task
+from invoke import Collection
 
 from publishing import article_index, cli
 from shared import inert, number_fr, plural
 
 from . import intake, review
 
-Project, console, err, fail = cli.Project, cli.console, cli.err, cli.fail
+Project, console, err, fail, task = cli.Project, cli.console, cli.err, cli.fail, cli.task
 
 
 def _articles(settings):
@@ -28,7 +28,7 @@ def _queue(settings):
     try:
         return intake.Queue(intake.queue_file(settings))
     except intake.IntakeError as error:
-        fail(inert(str(error)))
+        fail(inert(str(error)), error=error)
 
 
 @task(name="import", help={"source": "boîte mbox ou Maildir, export JSON d’un formulaire, ou base Isso"})
@@ -38,7 +38,7 @@ def comments_import(c, source):
     try:
         found = intake.read_source(Path(source), _articles(settings))
     except intake.IntakeError as error:
-        fail(inert(str(error)))
+        fail(inert(str(error)), error=error)
     queue = _queue(settings)
     try:
         result = queue.add(found)
@@ -134,7 +134,7 @@ def comments_review(c, approve=None, reject=None, article=None, as_author=None, 
             elif answer == "a":
                 show(review.decide(queue, row, "approve", content, articles, chosen))
     except intake.IntakeError as error:
-        fail(inert(str(error)))
+        fail(inert(str(error)), error=error)
     except EOFError:
         console.print("\nFin de la saisie\u00a0: les autres commentaires restent en attente.")
     finally:

@@ -9,7 +9,7 @@ import json
 import os
 from pathlib import Path
 
-from invoke import Collection, task
+from invoke import Collection
 
 from newsletter import AddressError, SendError, check_address, csv_cell, read_subscribers
 from publishing import cli
@@ -17,7 +17,7 @@ from shared import inert, number_fr, plural, write_atomic
 
 from . import db, ideas as idea_export, store
 
-Project, console, err, fail = cli.Project, cli.console, cli.err, cli.fail
+Project, console, err, fail, task = cli.Project, cli.console, cli.err, cli.fail, cli.task
 _fail = fail
 
 
@@ -33,7 +33,7 @@ def _tiers(settings: dict) -> list[str]:
     try:
         return [tier.id for tier in load_ladder(settings).tiers]
     except LadderError as error:
-        _fail(inert(str(error)))
+        _fail(inert(str(error)), error=error)
 
 
 def _address(text: str) -> str:
@@ -62,7 +62,7 @@ def serve(c, host="127.0.0.1", port=8100, workers=2, conf="publishconf.py"):
     try:  # without a mail server, no subscription could ever be confirmed
         SmtpConfig.from_settings(settings)
     except SendError as error:
-        _fail(inert(error))
+        _fail(inert(error), error=error)
     os.environ["NENUFAR_SETTINGS"] = str(project.root / conf)
     where = "PostgreSQL" if os.environ.get(db.ENVIRONMENT) else f"SQLite ({settings['ENGAGEMENT_DATABASE']})"
     _engine(settings).dispose()  # the schema, created once before the workers start
@@ -100,7 +100,7 @@ def subscribers_import(c, file):
     try:
         people, problems = read_subscribers(Path(file), set(_tiers(settings)))
     except SendError as error:
-        _fail(inert(error))
+        _fail(inert(error), error=error)
     for problem in problems:
         err.print(f"[yellow]Ignoré[/]\u00a0: {inert(problem)}")
     engine = _engine(settings)

@@ -10,7 +10,6 @@ import signal
 import sys
 from pathlib import Path
 
-from invoke import task
 
 from publishing import BuildError, cli
 from shared import inert, number_fr, plural
@@ -18,7 +17,7 @@ from shared import inert, number_fr, plural
 from . import unsubscribes as gathering
 from .editions import render_issue
 
-Project, console, err, fail, warn = cli.Project, cli.console, cli.err, cli.fail, cli.warn
+Project, console, err, fail, warn, task = cli.Project, cli.console, cli.err, cli.fail, cli.warn, cli.task
 
 
 def _editions(project: Project, conf: str, issue):
@@ -63,7 +62,7 @@ def send(c, issue, subscribers=None, dry_run=False, rate=0.0, conf="publishconf.
     try:
         plan = sending.plan_recipients(settings, editions, Path(subscribers) if subscribers else None)
     except sending.SendError as error:
-        fail(inert(error))
+        fail(inert(error), error=error)
     for problem in plan.skipped:
         err.print(f"[yellow]Ignoré[/]\u00a0: {inert(problem)}")
     if dry_run:
@@ -72,7 +71,7 @@ def send(c, issue, subscribers=None, dry_run=False, rate=0.0, conf="publishconf.
     try:
         config = sending.SmtpConfig.from_settings(settings)
     except sending.SendError as error:
-        fail(inert(error))
+        fail(inert(error), error=error)
     stopping = []
 
     def on_interrupt(signum, frame):
@@ -93,7 +92,7 @@ def send(c, issue, subscribers=None, dry_run=False, rate=0.0, conf="publishconf.
                                        stop=lambda: bool(stopping),
                                        on_progress=lambda subscriber, outcome: progress.advance(bar))
     except sending.SendError as error:
-        fail(f"envoi interrompu\u00a0: {inert(error)} (relancez la même commande pour reprendre).")
+        fail(f"envoi interrompu\u00a0: {inert(error)} (relancez la même commande pour reprendre).", error=error)
     finally:
         signal.signal(signal.SIGINT, previous)
         journal.close()
@@ -118,7 +117,7 @@ def unsubscribes(c, mailbox, strict=False):
         gathered = gathering.read_requests(Path(mailbox), strict=strict,
                                            unsubscribe_url=settings["NEWSLETTER_UNSUBSCRIBE_URL"])
     except gathering.MailboxError as error:
-        fail(inert(error))
+        fail(inert(error), error=error)
     added, total = gathering.merge(gathered.requests, target)
     console.print(f"{plural(len(added), 'nouvelle demande')} de désabonnement, {number_fr(total)} au total dans "
                   f"{inert(project.shown(target))}\u202f; {plural(gathered.others, 'autre message laissé', 'autres messages laissés')} de côté.")

@@ -10,9 +10,12 @@ copy of the project (the tests do) works on that copy.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
 from pathlib import Path
 
+import invoke
 from rich.console import Console
 
 from shared import inert
@@ -23,12 +26,43 @@ console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def fail(message: str, problems=()) -> None:
-    """Say what went wrong (each problem may quote a stranger's text) and exit 1."""
+_verbose = False  # set by each command's --verbose
+
+
+def fail(message: str, problems=(), error: BaseException | None = None) -> None:
+    """Say what went wrong (each problem may quote a stranger's text) and exit 1.
+    With --verbose, the library's own words too: the exception our French
+    message replaced (its cause or context), or `error` itself."""
     err.print(f"[bold red]Erreur[/]\u00a0: {message}")
     for problem in problems:
         err.print(f"  • {inert(problem)}")
+    if _verbose and error is not None:
+        detail = error.__cause__ or error.__context__ or error
+        err.print(f"  Détail technique\u00a0: {inert(f'{type(detail).__name__}: {detail}')}")
     sys.exit(1)
+
+
+def task(*args, **kwargs):
+    """invoke's @task, with --verbose added to every command."""
+    if len(args) == 1 and callable(args[0]) and not kwargs:
+        return task()(args[0])
+
+    def decorate(func):
+        signature = inspect.signature(func)
+        verbose = inspect.Parameter("verbose", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=False)
+
+        @functools.wraps(func)
+        def body(c, *positional, verbose=False, **named):
+            global _verbose
+            _verbose = bool(verbose)
+            return func(c, *positional, **named)
+
+        body.__signature__ = signature.replace(parameters=[*signature.parameters.values(), verbose])
+        help = {**(kwargs.get("help") or {}), "verbose": "montre aussi le détail technique d’une erreur "
+                                                         "(les mots de la bibliothèque en cause, souvent en anglais)"}
+        return invoke.task(*args, **{**kwargs, "help": help})(body)
+
+    return decorate
 
 
 def warn(message: str) -> None:

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from invoke import Collection, task
+from invoke import Collection
 
 from publishing import article_index, cli
 from shared import inert, number_fr, plural
@@ -23,7 +23,7 @@ from . import opml, sources
 from .config import Limits
 from .store import Store
 
-Project, console, err, fail = cli.Project, cli.console, cli.err, cli.fail
+Project, console, err, fail, task = cli.Project, cli.console, cli.err, cli.fail, cli.task
 OPML = "reactions/sources.opml"
 
 
@@ -31,7 +31,7 @@ def _read(path: Path) -> list[opml.Feed]:
     try:
         return opml.read(path)
     except opml.OpmlError as error:
-        fail(inert(str(error)))
+        fail(inert(str(error)), error=error)
 
 
 def _zone(settings) -> ZoneInfo:
@@ -149,7 +149,7 @@ def digest(c, since="7d"):
         written = write_digest(store, articles, content, dt.timedelta(days=int(since.rstrip("d"))))
         data = write_data(store, articles, content, settings["REACTIONS_DATA"])
     except DigestError as error:
-        fail(inert(str(error)))
+        fail(inert(str(error)), error=error)
     finally:
         store.close()
     console.print(f"Écrit\u00a0: {inert(project.shown(written.path))} ({plural(written.reactions, 'réaction')}, "
