@@ -24,6 +24,7 @@ from shared import Problem
 
 from .checks import check_content
 from .incremental import PREVIOUS_OUTPUT, commit_fingerprints, discard_fingerprints
+from .pool import logged_text
 from .settings import prepare
 from .hooks import abandon, gather, open_background, settle, site_staged
 
@@ -65,12 +66,7 @@ class _Collector(logging.Handler):
         self.warnings: list[str] = []
 
     def emit(self, record):
-        try:
-            message = record.getMessage()
-        except Exception:  # a plugin's malformed log call must not hide the rest
-            message = str(record.msg)
-        if record.exc_info and record.exc_info[1] is not None:
-            message = f"{message} : {record.exc_info[1]}"
+        message = logged_text(record)
         said = self.errors if record.levelno >= logging.ERROR else self.warnings
         if message not in said:  # a text rendered twice (page and feed) says its problem once
             said.append(message)

@@ -39,19 +39,24 @@ CHUNK = 16  # files a task: the settings a result refers to are pickled once per
 _worker_readers = None
 
 
+def logged_text(record: logging.LogRecord) -> str:
+    """What a log record says, its exception included."""
+    try:
+        message = record.getMessage()
+    except Exception:  # a plugin's malformed log call must not hide the rest
+        message = str(record.msg)
+    if record.exc_info and record.exc_info[1] is not None:
+        message = f"{message}\u00a0: {record.exc_info[1]}"
+    return message
+
+
 class _Capture(logging.Handler):
     def __init__(self):
         super().__init__(logging.DEBUG)
         self.records: list[tuple[str, int, str]] = []
 
     def emit(self, record):
-        try:
-            message = record.getMessage()
-        except Exception:  # a plugin's malformed log call must not hide the rest
-            message = str(record.msg)
-        if record.exc_info and record.exc_info[1] is not None:
-            message = f"{message} : {record.exc_info[1]}"
-        self.records.append((record.name, record.levelno, message))
+        self.records.append((record.name, record.levelno, logged_text(record)))
 
 
 def _start_worker():
