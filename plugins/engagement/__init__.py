@@ -25,8 +25,19 @@ from publishing import send_recipients
 from shared import Problem
 
 from .config import DEFAULTS, PREFIXES, TYPES, check_settings
-from .db import configured, database_url, engine_for, make_engine
-from .sending import plan_send
+
+# The database side (SQLAlchemy) is imported when first used: every build and
+# every command of the CLI loads this package, and most never touch the service's
+# database (SQLAlchemy alone costs about 0.1 s to import).
+_LAZY = {"configured": "db", "database_url": "db", "engine_for": "db", "make_engine": "db", "plan_send": "sending"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["DEFAULTS", "PREFIXES", "TYPES", "IDEAS_DATA", "check_settings", "configured", "database_url",
            "engine_for", "make_engine", "plan_send", "register", "service_links"]
@@ -67,6 +78,8 @@ def attach_ideas(generator) -> None:
 
 def recipients(settings: dict, editions, subscribers: Path | None):
     """`invoke send`'s recipients: the CSV file or the service's subscribers, every unsubscribe honoured."""
+    from .sending import plan_send
+
     return plan_send(settings, editions, subscribers)
 
 

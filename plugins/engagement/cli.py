@@ -15,7 +15,23 @@ from newsletter import AddressError, SendError, check_address, csv_cell, read_su
 from publishing import cli
 from shared import inert, number_fr, plural, write_atomic
 
-from . import db, ideas as idea_export, store
+
+
+class _OnUse:
+    """A module of this package imported when a command first uses it: the
+    database modules load SQLAlchemy, which `invoke --list` and every other
+    command would otherwise pay for."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attribute: str):
+        from importlib import import_module
+
+        return getattr(import_module(f".{self._name}", __package__), attribute)
+
+
+db, idea_export, store = _OnUse("db"), _OnUse("ideas"), _OnUse("store")
 
 Project, console, err, fail, task = cli.Project, cli.console, cli.err, cli.fail, cli.task
 _fail = fail
