@@ -27,7 +27,6 @@ import multiprocessing
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,7 @@ from types import SimpleNamespace
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "plugins"), str(ROOT / "tests")]
 
-from conftest import free_port  # noqa: E402
+from conftest import free_port, port_open  # noqa: E402
 from engagement_support import Unavailable, fresh_postgres_database, postgres_server  # noqa: E402
 
 SETTINGS = """import sys
@@ -59,13 +58,8 @@ SMTP_TLS = "none"
 
 
 def wait_for(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise SystemExit(f"nothing listens on 127.0.0.1:{port}")
+    if not port_open(port, timeout):
+        raise SystemExit(f"nothing listens on 127.0.0.1:{port}")
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -8,7 +8,6 @@ the figure recorded in BENCHMARKS.md.
 from __future__ import annotations
 
 import argparse
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,19 +17,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "plugins"), str(ROOT / "tests")]
 
-from conftest import free_port, site_settings  # noqa: E402
+from conftest import free_port, port_open, site_settings  # noqa: E402
 from newsletter import send as sending  # noqa: E402
 from publishing.build import build  # noqa: E402
 
 
 def wait_for_port(port: int, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise SystemExit("the SMTP server did not start")
+    if not port_open(port, timeout):
+        raise SystemExit("the SMTP server did not start")
 
 
 def main() -> None:

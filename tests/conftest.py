@@ -84,6 +84,49 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def port_open(port: int, timeout: float) -> bool:
+    """Whether something listens on 127.0.0.1:`port` within `timeout` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.fixture
+def threaded_server():
+    """A real HTTP server answering several requests at once (a slow source must not hold up the others)."""
+    from pytest_httpserver import HTTPServer
+
+    server = HTTPServer(threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()
+
+
+@pytest.fixture
+def reactions_store(tmp_path):
+    from reactions.store import Store
+
+    store = Store(tmp_path / "reactions.sqlite3")
+    yield store
+    store.close()
+
+
+def letter_editions(root: Path, files: dict[str, str]) -> list:
+    """The editions of the latest issue among `files`, built under `root` with a public SITEURL."""
+    write_content(root / "content", files)
+    result = build(site_settings(root, root / "content", SITEURL="https://lettre.exemple.fr",
+                                 NEWSLETTER_EDITION="latest"))
+    return list(result.editions)
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass

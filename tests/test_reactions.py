@@ -15,7 +15,6 @@ from reactions.digest import write_data, write_digest
 from reactions.fetch import fetch_all
 from publishing import ArticleRef
 from reactions.match import Matcher, normal_url
-from reactions.store import Store
 
 SITE = "https://nenufar.example"
 ARTICLES = [ArticleRef("l-avenir-est-aux-communautes", "L’avenir est aux communautés",
@@ -36,10 +35,8 @@ def item(title, link, body="", guid=None, date="Sat, 21 Nov 2026 10:00:00 +0100"
 
 
 @pytest.fixture
-def store(tmp_path):
-    store = Store(tmp_path / "reactions.sqlite3")
-    yield store
-    store.close()
+def store(reactions_store):
+    return reactions_store
 
 
 MATCHER = Matcher(ARTICLES, ["Nénufar", "#nenufar"])
@@ -179,19 +176,6 @@ def test_dedupe_by_guid_then_by_link_and_title_and_updates(store, httpserver):
     entries = store.entries()
     assert sorted(e.title for e in entries) == ["A", "B", "Sans guid"]  # a reused guid is not a key
     assert next(e for e in entries if e.title == "Sans guid").excerpt == "v2 corrigée"  # updated
-
-
-@pytest.fixture
-def threaded_server():
-    """A server answering several requests at once: a slow source must not hold up the others."""
-    from pytest_httpserver import HTTPServer
-
-    server = HTTPServer(threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    if server.is_running():
-        server.stop()
 
 
 def test_errors_are_per_source_and_reported(store, threaded_server):

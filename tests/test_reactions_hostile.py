@@ -26,7 +26,7 @@ from reactions.fetch import fetch_all, retry_after
 from publishing import ArticleRef
 from reactions.match import Matcher, fold
 from reactions.opml import Feed
-from reactions.parse import Entry, parse, plain
+from reactions.parse import Entry, plain
 from reactions.store import Store
 
 SITE = "https://nenufar.example"
@@ -59,23 +59,13 @@ GOOD_JSON = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": 
 
 
 @pytest.fixture
-def server():
-    """A server answering several requests at once (slow sources must not hold up the others)."""
-    from pytest_httpserver import HTTPServer
-
-    server = HTTPServer(threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    if server.is_running():
-        server.stop()
+def server(threaded_server):
+    return threaded_server
 
 
 @pytest.fixture
-def store(tmp_path):
-    store = Store(tmp_path / "reactions.sqlite3")
-    yield store
-    store.close()
+def store(reactions_store):
+    return reactions_store
 
 
 def run(store, feeds: list[Feed], workers=None, **limits):

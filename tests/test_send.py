@@ -16,9 +16,8 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from conftest import free_port, site_settings, write_content
+from conftest import free_port, letter_editions, write_content
 from newsletter import DEFAULTS, send as sending
-from publishing.build import build
 from test_newsletter_editions import ABONNES_WORD, CERCLE_WORD, FILES, PUBLIC_WORD
 
 HEADER = "email,name,tier,token\n"
@@ -71,11 +70,7 @@ PEOPLE = ["alice@exemple.fr,Alice Martin,public,jeton-alice",
 
 @pytest.fixture(scope="module")
 def editions(tmp_path_factory):
-    root = tmp_path_factory.mktemp("envoi")
-    write_content(root / "content", FILES)
-    result = build(site_settings(root, root / "content", SITEURL="https://lettre.exemple.fr",
-                                 NEWSLETTER_EDITION="latest"))
-    return list(result.editions)
+    return letter_editions(tmp_path_factory.mktemp("envoi"), FILES)
 
 
 def run_send(editions, smtp_port, tmp_path, rows, retry_delays=(0.05,), unsubscribed=()):

@@ -23,9 +23,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 
-from conftest import free_port, site_settings, write_content
+from conftest import free_port, letter_editions, write_content
 from newsletter import fields, send as sending, unsubscribes
-from publishing.build import build
 from test_newsletter_editions import FILES
 from test_send import send_command, subscribers_file
 
@@ -74,11 +73,7 @@ def smtp(server):
 
 @pytest.fixture(scope="module")
 def editions(tmp_path_factory):
-    root = tmp_path_factory.mktemp("envoi-hostile")
-    write_content(root / "content", FILES)
-    result = build(site_settings(root, root / "content", SITEURL="https://lettre.exemple.fr",
-                                 NEWSLETTER_EDITION="latest"))
-    return list(result.editions)
+    return letter_editions(tmp_path_factory.mktemp("envoi-hostile"), FILES)
 
 
 def strict_parse(data: bytes) -> email.message.EmailMessage:
