@@ -23,19 +23,12 @@ from reactions import sources
 from reactions.config import Limits
 from reactions.digest import DigestError, write_data, write_digest
 from reactions.fetch import fetch_all, retry_after
-from publishing import ArticleRef
 from reactions.match import Matcher, fold
 from reactions.opml import Feed
 from reactions.parse import Entry, plain
 from reactions.store import Store
+from test_reactions import ARTICLES, INDEX, MATCHER, SITE  # the same site and matcher
 
-SITE = "https://nenufar.example"
-ARTICLES = [ArticleRef("l-avenir-est-aux-communautes", "L’avenir est aux communautés",
-             f"{SITE}/l-avenir-est-aux-communautes/", "articles/l-avenir-est-aux-communautes.md"),
-            ArticleRef("ecouter-avant-de-parler", "Écouter avant de parler",
-             f"{SITE}/ecouter-avant-de-parler/", "articles/ecouter-avant-de-parler.md")]
-INDEX = {a.slug: (a.title, a.path) for a in ARTICLES}
-MATCHER = Matcher(ARTICLES, ["Nénufar", "#nenufar"])
 NBSP, NNBSP = "\u00a0", "\u202f"
 TODAY = dt.datetime.now(dt.timezone.utc)
 RFC822 = TODAY.strftime("%a, %d %b %Y %H:%M:%S +0000")
