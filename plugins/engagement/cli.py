@@ -34,7 +34,6 @@ class _OnUse:
 db, idea_export, store = _OnUse("db"), _OnUse("ideas"), _OnUse("store")
 
 Project, console, err, fail, task = cli.Project, cli.console, cli.err, cli.fail, cli.task
-_fail = fail
 
 
 def _engine(settings: dict):
@@ -49,14 +48,14 @@ def _tiers(settings: dict) -> list[str]:
     try:
         return [tier.id for tier in load_ladder(settings).tiers]
     except LadderError as error:
-        _fail(inert(str(error)), error=error)
+        fail(inert(str(error)), error=error)
 
 
 def _address(text: str) -> str:
     try:
         return check_address(text.strip()).lower()
     except AddressError as error:
-        _fail(f"adresse invalide «\u202f{inert(text)}\u202f»" + (f" ({error.reason})" if error.reason else ""))
+        fail(f"adresse invalide «\u202f{inert(text)}\u202f»" + (f" ({error.reason})" if error.reason else ""))
 
 
 # engagement.serve ---------------------------------------------------------------------
@@ -71,14 +70,14 @@ def serve(c, host="127.0.0.1", port=8100, workers=2, conf="publishconf.py"):
     project = Project(c)
     settings = project.settings(conf)
     if not settings.get("ENGAGEMENT_URL"):
-        _fail(f"ENGAGEMENT_URL n’est pas réglé dans {conf} (ni par NENUFAR_ENGAGEMENT_URL)\u00a0: le site ne "
+        fail(f"ENGAGEMENT_URL n’est pas réglé dans {conf} (ni par NENUFAR_ENGAGEMENT_URL)\u00a0: le site ne "
               "saurait pas où envoyer ses formulaires.")
     from newsletter import SmtpConfig
 
     try:  # without a mail server, no subscription could ever be confirmed
         SmtpConfig.from_settings(settings)
     except SendError as error:
-        _fail(inert(error), error=error)
+        fail(inert(error), error=error)
     os.environ["NENUFAR_SETTINGS"] = str(project.root / conf)
     where = "PostgreSQL" if os.environ.get(db.ENVIRONMENT) else f"SQLite ({settings['ENGAGEMENT_DATABASE']})"
     _engine(settings).dispose()  # the schema, created once before the workers start
@@ -116,7 +115,7 @@ def subscribers_import(c, file):
     try:
         people, problems = read_subscribers(Path(file), set(_tiers(settings)))
     except SendError as error:
-        _fail(inert(error), error=error)
+        fail(inert(error), error=error)
     for problem in problems:
         err.print(f"[yellow]Ignoré[/]\u00a0: {inert(problem)}")
     engine = _engine(settings)
@@ -138,7 +137,7 @@ def subscribers_export(c, file, person=None):
         if person:
             found = store.person(engine, _address(person))
             if found is None:
-                _fail(f"aucune donnée pour {inert(person)}.")
+                fail(f"aucune donnée pour {inert(person)}.")
             write_atomic(Path(file), json.dumps(found, ensure_ascii=False, indent=1) + "\n")
             console.print(f"Données de {inert(person)} écrites dans {inert(file)}.")
             return
@@ -156,14 +155,14 @@ def subscribers_tier(c, email, tier):
     settings = project.settings()
     known = _tiers(settings)
     if tier not in known:
-        _fail(f"palier inconnu «\u202f{inert(tier)}\u202f» (paliers\u00a0: {', '.join(known)}).")
+        fail(f"palier inconnu «\u202f{inert(tier)}\u202f» (paliers\u00a0: {', '.join(known)}).")
     engine = _engine(settings)
     try:
         done = store.set_tier(engine, _address(email), tier)
     finally:
         engine.dispose()
     if done == "unknown":
-        _fail(f"{inert(email)} n’est pas abonné.")
+        fail(f"{inert(email)} n’est pas abonné.")
     console.print(f"{inert(email)}\u00a0: palier «\u202f{inert(tier)}\u202f».")
 
 
@@ -240,7 +239,7 @@ def ideas_export(c):
 def feedback(c, issue=None):
     """Compte les avis «\u202fAvez-vous aimé ce numéro\u202f?\u202f» reçus par le service."""
     if issue is not None and not str(issue).isdigit():
-        _fail(f"--issue attend un numéro, pas «\u202f{inert(issue)}\u202f».")
+        fail(f"--issue attend un numéro, pas «\u202f{inert(issue)}\u202f».")
     project = Project(c)
     settings = project.settings()
     engine = _engine(settings)
