@@ -103,31 +103,46 @@ def serve(c, port=8000, host="localhost"):
 @task(help={"port": "port d’écoute (8000)", "host": "adresse d’écoute (localhost)"})
 def livereload(c, port=8000, host="localhost"):
     """Construit, sert et reconstruit à chaque modification (rechargement automatique)."""
+    import threading
+
     from livereload import Server
+    from livereload.handlers import LiveReloadHandler
+    from tornado.ioloop import IOLoop
+
+    from publishing.quick import LiveSite
 
     class QuietServer(Server):
         def _setup_logging(self):  # its own lines are English; ours say the same in French
             logging.getLogger("livereload").setLevel(logging.WARNING)
 
     settings = dict(Project(c).settings(), PAGEFIND=False)  # a rebuild should take a second, not the index's time
+    live = LiveSite(settings)
 
-    def rebuild():
+    def full() -> bool:
         try:
-            console.print(f"Reconstruit\u00a0: {build_site(settings).summary()}.")
+            console.print(f"Reconstruit\u00a0: {live.build().summary()}.")
+            return True
         except BuildError as error:
             for problem in error.problems:
                 err.print(f"  • {inert(problem)}")
+            return False
 
     _warn_port(settings, port)
-    rebuild()
-    server = QuietServer()
-    for path in serving.watch_paths(settings):
-        server.watch(path if Path(path).is_file() else f"{path}/**/*", rebuild)
+    full()
+    server = QuietServer(watcher=serving.NoPolling())
+    loop = IOLoop.current()
+    stop = threading.Event()
+    worker = threading.Thread(target=serving.rebuild_on_change, daemon=True, args=(
+        live, serving.watch_paths(settings), full, lambda: loop.add_callback(LiveReloadHandler.reload_waiters),
+        console.print, stop))
+    worker.start()
     console.print(f"Rechargement automatique sur http://{host}:{port}/ (Ctrl+C pour arrêter)")
     try:
         server.serve(host=host, port=int(port), root=settings["OUTPUT_PATH"])
     except OSError as error:
         _cannot_listen(host, port, error)
+    finally:
+        stop.set()
 
 
 @task(help={"title": "titre de l’article ou de la lettre",

@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pelican import Pelican, signals
@@ -48,6 +48,8 @@ class BuildResult:
     warnings: tuple
     editions: tuple = ()  # the newsletter editions rendered, if the build was asked for them
     previews: tuple = ()  # (address, source) of each draft written for local review
+    # Pelican's generators, as the build left them (livereload's quick path reads with them)
+    generators: tuple = field(default=(), compare=False, repr=False)
 
     def summary(self) -> str:
         """French summary line: "3 articles, 1 lettre, 2 pages, aucun brouillon"."""
@@ -172,6 +174,7 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
         warnings=tuple(collector.warnings),
         editions=tuple(pelican.settings.get("NEWSLETTER_EDITIONS_WRITTEN") or ()),
         previews=tuple(counter.previews),
+        generators=tuple(counter.generators),
         **counter.counts,
     )
 
@@ -271,8 +274,10 @@ class _Counter:
     def __init__(self):
         self.counts = {"articles": 0, "drafts": 0, "pages": 0, "issues": 0}
         self.previews: list[tuple[str, str]] = []
+        self.generators: list = []
 
     def __call__(self, generators):
+        self.generators = list(generators)
         for generator in generators:
             for draft in list(getattr(generator, "drafts", ())) + list(getattr(generator, "draft_pages", ())):
                 if draft.save_as:

@@ -17,6 +17,21 @@ send_recipients(settings, editions=[Edition], subscribers=Path | None) -> Plan |
     imported (the CLI creates no Pelican object); the first answer of a plugin
     named in PLUGINS is the plan; none: the CSV file given with --subscribers.
 
+content_refreshed(settings, content=Content, previous=Content, generators=list) -> list[Problem]
+    Sent by livereload's quick path (quick.py) when one text was read again
+    without a full build: `content` is the new object, which carries what the
+    build attached to `previous` after reading (neighbours, comments,
+    reactions…). A receiver brings up to date what it attached from the text
+    itself (the tiers plugin: the gates); a problem means it cannot, and the
+    full build runs instead.
+
+quick_pages(settings, pages={name: bytes}) -> list[Problem]
+    Sent by the quick path with the pages it is about to put in place
+    (names relative to the output), before they are: any problem and they are
+    not, the full build runs and says it. The tiers plugin's leak audit
+    connects here. Sent with no pages after each full build of livereload, so
+    that a receiver may make ready what it needs.
+
 A receiver stays connected for the life of the process (blinker does not
 forget it, and livereload and the tests run several builds): `gather` calls
 only the receivers of the plugins the current build loaded.
@@ -33,11 +48,14 @@ from shared import Problem
 
 site_staged = signal("nenufar_site_staged")
 send_recipients = signal("nenufar_send_recipients")
+content_refreshed = signal("nenufar_content_refreshed")
+quick_pages = signal("nenufar_quick_pages")
 
 
 def gather(sent: Signal, pelican, **kwargs) -> list[Problem]:
-    """The problems the receivers of the plugins loaded by `pelican` return."""
-    loaded = set(pelican.settings["PLUGINS"])
+    """The problems the receivers of the plugins loaded by `pelican` (or named by
+    these settings) return."""
+    loaded = set((pelican if isinstance(pelican, dict) else pelican.settings)["PLUGINS"])
     problems: list[Problem] = []
     for receiver in sent.receivers_for(pelican):
         if getattr(receiver, "__module__", "").partition(".")[0] in loaded:

@@ -65,6 +65,19 @@ def _card(item: Content) -> list:
             getattr(item, "comment_count", None)]
 
 
+def listed(item: Content) -> list:
+    """What every page may show of an item (menus, neighbours, series): in the site key."""
+    return [item.url, str(item.title), _stable(getattr(item, "date", None)), item.status,
+            _stable(getattr(item, "category", None)), _stable(getattr(item, "tags", None)),
+            item.metadata.get("series")]
+
+
+def shown_elsewhere(item: Content) -> list:
+    """All that other pages' fingerprints hold of an item: if it is the same after an
+    edit, only the item's own page (and the feeds, always written) can differ."""
+    return listed(item) + _card(item)
+
+
 def _stable(value, outer: tuple = ()):
     """A JSON-able, address-free picture of a value, for hashing.
 
@@ -128,9 +141,7 @@ class IncrementalWriter(Writer):
         items = []
         for key in ("articles", "pages", "newsletter_issues", "hidden_articles", "hidden_pages"):
             for item in context.get(key) or ():
-                items.append([key, item.url, str(item.title), _stable(getattr(item, "date", None)),
-                              item.status, _stable(getattr(item, "category", None)),
-                              _stable(getattr(item, "tags", None)), item.metadata.get("series")])
+                items.append([key] + listed(item))
         return _digest([_stable(settings), templates, items])
 
     def _site(self, context) -> str:
@@ -234,6 +245,21 @@ def commit_fingerprints(cache_path, output) -> None:
         return
     write_atomic(cache / FINGERPRINTS, json.dumps({"output": str(Path(output).resolve()), "pages": pages}))
     discard_fingerprints(cache)
+
+
+def forget_pages(cache_path, names) -> None:
+    """These pages were replaced outside a build (livereload's quick path): the next
+    build renders them again rather than trust the fingerprint of what they were."""
+    path = Path(cache_path) / FINGERPRINTS
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        pages = saved["pages"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    if any(name in pages for name in names):
+        for name in names:
+            pages.pop(name, None)
+        write_atomic(path, json.dumps(saved))
 
 
 # The writer of the build in progress, so `finalized` can save its fingerprints.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from functools import partial
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -56,3 +58,58 @@ def siteurl_port(settings: dict) -> int | None:
     if parts.hostname in ("localhost", "127.0.0.1"):
         return parts.port or 80
     return None
+
+
+def seconds_fr(seconds: float) -> str:
+    return f"{seconds:.2f}".replace(".", ",") + "\u00a0s"
+
+
+def rebuild_on_change(live, paths: list[str], full: Callable[[], bool], reload: Callable[[], None],
+                      say: Callable[[str], None], stop: threading.Event) -> None:
+    """livereload's worker: at each save, the quick path if it applies (the page in
+    place and the browsers reloaded at once), then the full build, which confirms it.
+
+    The changes come from the system's notifications (watchfiles: inotify here),
+    not from polling; while a build runs, the next saves wait and come together.
+    `full` builds and says so (False if the build failed); `reload` asks the
+    browsers to reload, from any thread."""
+    import watchfiles
+
+    for changes in watchfiles.watch(*paths, stop_event=stop, step=20, debounce=400, raise_interrupt=False):
+        changed = sorted({Path(path) for _, path in changes})
+        quick = live.quick(changed)
+        if quick:
+            say(f"Page à jour en {seconds_fr(quick.seconds)}\u00a0: {', '.join(quick.pages)}")
+            reload()
+        shown = {page: _bytes(live, page) for page in quick.pages} if quick else {}
+        built = full()
+        if not quick or any(_bytes(live, page) != data for page, data in shown.items()) or not built:
+            reload()  # the site changed beyond the quick page, or the page was put back
+
+
+def _bytes(live, page: str) -> bytes | None:
+    try:
+        return (Path(live.result.output_path) / page).read_bytes()
+    except OSError:
+        return None
+
+
+class NoPolling:
+    """For python-livereload's server: it serves the site and talks to the browsers;
+    rebuild_on_change watches and tells it when to reload (it would otherwise poll
+    every file every 0.8 s, and watch the whole folder if given nothing)."""
+
+    _tasks = {"(rebuild_on_change)": None}
+    filepath = None  # what the server names in its reload messages: the whole page
+
+    def __init__(self):
+        self._changes: list = []
+
+    def watch(self, *args, **kwargs):
+        pass
+
+    def start(self, callback) -> bool:
+        return True  # no polling
+
+    def examine(self):
+        return None, None

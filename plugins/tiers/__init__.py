@@ -26,10 +26,11 @@ from weakref import WeakKeyDictionary
 from pelican import signals
 from pelican.utils import get_relative_path, path_to_url
 
-from publishing import background_open, can_fork, contents, in_background, settle, site_staged
+from publishing import (background_open, can_fork, content_refreshed, contents, in_background, quick_pages,
+                        settle, site_staged)
 from shared import Problem
 
-from .audit import BackgroundAudit, Leak, audit
+from .audit import BackgroundAudit, Leak, LiveAudit, audit
 from .config import DEFAULTS, PREFIXES, check_settings
 from .gates import feed_note, make_gates, remaining_label
 from .image_audit import ClearCopy
@@ -87,6 +88,62 @@ def _preparer(item, images, vault, settings):
     return prepare
 
 
+_ATTACHED = ("tier_gates", "tier_envelope", "structured_data")  # what _gate attaches to a gated text
+
+
+def _gate(item, ladder, vault, images, settings) -> None:
+    """A gated text's teaser gates (its parts sealed when the build has keys) and JSON-LD."""
+    item.tier_gates = make_gates(item.tier_split, ladder, vault, settings["READING_SPEED_WPM"],
+                                 _preparer(item, images, vault, settings))
+    item.tier_envelope = vault.envelope() if any(g["sealed"] for g in item.tier_gates) else None
+    item.structured_data = {
+        "isAccessibleForFree": False,
+        "hasPart": {"@type": "WebPageElement", "isAccessibleForFree": False,
+                    "cssSelector": ".tier-gate"},
+    }
+
+
+def refresh_gates(settings, content, previous, generators) -> list[Problem]:
+    """content_refreshed (publishing): the gates of a text read again by livereload's
+    quick path, as seal_and_publish would make them."""
+    for name in _ATTACHED:  # carried over from the text as it was: not this one's
+        if name in vars(content) and vars(content)[name] is vars(previous).get(name):
+            delattr(content, name)
+    split = getattr(content, "tier_split", None)
+    if split is None:
+        return []
+    images = generators[0].context.get("tier_images") if generators else None
+    if images is None or any("<img" in part.html for part in split.gated):
+        # Reserved images are sorted out by the whole build (kept out of the static
+        # copy, sealed apart): its page is not for the quick path.
+        return [Problem("", None, "une partie réservée montre une image")]
+    try:
+        ladder = load_ladder(settings)
+        keys = keys_from_env(ladder)
+    except (LadderError, KeyError_) as error:
+        return [Problem("", None, str(error))]
+    _gate(content, ladder, Vault(ladder, keys) if keys else None, images, settings)
+    return []
+
+
+_live: dict[str, "LiveAudit"] = {}  # content folder -> its live audit (livereload keeps one process)
+
+
+def audit_quick_pages(settings, pages) -> list[Problem]:
+    """quick_pages (publishing): the leak audit of the pages the quick path puts in place."""
+    try:
+        if not load_ladder(settings).gated:
+            return []  # nothing is reserved
+    except LadderError:
+        return []  # reported when the settings were prepared
+    live = _live.setdefault(str(settings["PATH"]), LiveAudit())
+    found = live.leaks(settings, pages)
+    if not found:
+        return []
+    return ([Problem("", None, "fuite de texte réservé dans le site public :")]
+            + [item.problem for item in found])
+
+
 def seal_and_publish(generators):
     if not generators:
         return
@@ -101,7 +158,6 @@ def seal_and_publish(generators):
         log.error("%s", error)
         return
     vault = Vault(ladder, keys) if keys else None
-    wpm = settings["READING_SPEED_WPM"]
     images = find_reserved(generators, settings, ladder)  # out of the static generator's copies
     generators[0].context["tier_images"] = images
     if images:  # resolve the reserved parts' links once, so that {attach} has settled every save_as
@@ -110,16 +166,8 @@ def seal_and_publish(generators):
                 item._update_content(part.html, _siteurl(settings, item))
         images.settle()
     for item in contents(generators):
-        split = getattr(item, "tier_split", None)
-        if split is None:
-            continue
-        item.tier_gates = make_gates(split, ladder, vault, wpm, _preparer(item, images, vault, settings))
-        item.tier_envelope = vault.envelope() if any(g["sealed"] for g in item.tier_gates) else None
-        item.structured_data = {
-            "isAccessibleForFree": False,
-            "hasPart": {"@type": "WebPageElement", "isAccessibleForFree": False,
-                        "cssSelector": ".tier-gate"},
-        }
+        if getattr(item, "tier_split", None) is not None:
+            _gate(item, ladder, vault, images, settings)
     private = private_path(settings)
     images.write_sealed(Path(settings["OUTPUT_PATH"]))  # only what a sealed part shows
     images.copy_private(private)  # in clear, for the private feeds and the email editions
@@ -184,4 +232,6 @@ def register():
     signals.all_generators_finalized.connect(seal_and_publish)
     signals.feed_generated.connect(note_in_feeds)
     site_staged.connect(audit_staged)
+    content_refreshed.connect(refresh_gates)
+    quick_pages.connect(audit_quick_pages)
     signals.get_generators.connect(start_audit)

@@ -368,19 +368,20 @@ def _ignored(name: str, patterns) -> bool:
     return any(fnmatch.fnmatch(name, p) for p in patterns)
 
 
-def read_sources(settings: dict, public_id: str) -> list[Source]:
+def source_files(settings: dict):
+    """(path, name shown) of every file of content/ the audit reads."""
     root = Path(settings["PATH"])
     patterns = settings.get("IGNORE_FILES") or []
-    found = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not _ignored(d, patterns) and not d.startswith("."))
         for name in sorted(files):
-            if _ignored(name, patterns):
-                continue
-            path = Path(folder) / name
-            shown = os.path.join(root.name, os.path.relpath(path, root))
-            found.append(read_source(path, shown, public_id))
-    return found
+            if not _ignored(name, patterns):
+                path = Path(folder) / name
+                yield path, os.path.join(root.name, os.path.relpath(path, root))
+
+
+def read_sources(settings: dict, public_id: str) -> list[Source]:
+    return [read_source(path, shown, public_id) for path, shown in source_files(settings)]
 
 
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
@@ -428,12 +429,18 @@ def _runs(unit: str):
             yield found[start:start + WINDOW]
 
 
+def source_runs(source: Source):
+    """(key, run as words, where) of every run of a source's reserved text."""
+    for text, line, tier in source.reserved:
+        for run in _runs(text):
+            yield "".join(run), " ".join(run), f"{source.path}:{line} ({tier})"
+
+
 def make_probes(sources: list[Source], public_texts) -> Probes:
     phrases: dict[str, tuple[str, str]] = {}
     for source in sources:
-        for text, line, tier in source.reserved:
-            for run in _runs(text):
-                phrases.setdefault("".join(run), (" ".join(run), f"{source.path}:{line} ({tier})"))
+        for key, words, where in source_runs(source):
+            phrases.setdefault(key, (words, where))
     if not phrases:
         return Probes(None, [])
     automaton = ahocorasick.Automaton()
@@ -452,18 +459,25 @@ def make_probes(sources: list[Source], public_texts) -> Probes:
     return Probes(automaton, ordered, frozenset(exempt))
 
 
+def _public_id(settings: dict) -> str:
+    try:
+        return load_ladder(settings).public.id
+    except LadderError:
+        return "public"
+
+
+def _site_texts(settings: dict) -> list[str]:
+    """Public source that is not content: the settings' strings, the theme's and plugins' words."""
+    return list(strings({k: v for k, v in settings.items() if k.isupper()})) + list(_theme_texts(settings))
+
+
 def probes_for(settings: dict) -> Probes:
     """The probes of a site: its reserved source text, minus what is public."""
-    try:
-        public_id = load_ladder(settings).public.id
-    except LadderError:
-        public_id = "public"
-    sources = read_sources(settings, public_id)
+    sources = read_sources(settings, _public_id(settings))
     if not any(s.reserved for s in sources):
         return Probes(None, [])
     public = [t for s in sources for t in s.public]
-    public.extend(strings({k: v for k, v in settings.items() if k.isupper()}))
-    public.extend(_theme_texts(settings))
+    public.extend(_site_texts(settings))
     return make_probes(sources, public)
 
 
@@ -574,6 +588,112 @@ def audit(settings: dict, output: Path) -> list:
     from .image_audit import clear_reserved_images
 
     return scan(output, probes_for(settings)) + clear_reserved_images(settings, output)
+
+
+# The audit of a few pages, between builds ---------------------------------------
+# livereload's quick path (publishing/quick.py) puts one article's page in place
+# without a full build; the page is audited first, against the probes of every
+# source as they are now. They stay in memory between saves: each check reads
+# again only the files changed since (by size and time), searches the page with
+# the automaton of the others' runs, as they were, and a small one of the changed
+# files' runs. A run found is then looked up in the public source (rarely needed:
+# a public page holds no reserved run unless something is wrong).
+
+@dataclass
+class _Known:
+    stamp: tuple
+    source: Source
+    runs: dict  # key -> (run as words, where)
+    folded: list | None = None  # the public texts folded, when first needed
+
+
+class LiveAudit:
+    """Leaks in pages about to be put in place without a full build."""
+
+    REBUILD = 16  # changed files beyond which the automaton of every run is made again
+
+    def __init__(self):
+        self.known: dict[Path, _Known] = {}  # every source when the automaton was made
+        self.automaton = None  # key -> (path, key, run as words, where)
+
+    def _read(self, path: Path, shown: str, public_id: str, stamp: tuple) -> _Known:
+        source = read_source(path, shown, public_id)
+        runs: dict = {}
+        for key, words, where in source_runs(source):
+            runs.setdefault(key, (words, where))
+        return _Known(stamp, source, runs)
+
+    def _now(self, settings: dict) -> dict[Path, _Known]:
+        public_id = _public_id(settings)
+        now = {}
+        for path, shown in source_files(settings):
+            try:
+                info = path.stat()
+            except OSError:
+                continue  # gone since the walk
+            stamp = (info.st_mtime_ns, info.st_size, shown, public_id)
+            known = self.known.get(path)
+            now[path] = known if known and known.stamp == stamp else self._read(path, shown, public_id, stamp)
+        return now
+
+    def _make(self, now: dict[Path, _Known]) -> None:
+        automaton = None
+        for path, known in now.items():
+            for key, (words, where) in known.runs.items():
+                if automaton is None:
+                    automaton = ahocorasick.Automaton()
+                automaton.add_word(key, (path, key, words, where))
+        if automaton is not None:
+            automaton.make_automaton()
+        self.known, self.automaton = now, automaton
+
+    def leaks(self, settings: dict, pages: dict[str, bytes]) -> list[Leak]:
+        """One leak per page (name relative to the output: its bytes) holding reserved text."""
+        now = self._now(settings)
+        changed = {p for p in now.keys() | self.known.keys()
+                   if p not in now or p not in self.known or now[p] is not self.known[p]}
+        if not self.known or len(changed) > self.REBUILD:
+            self._make(now)
+            changed = set()
+        small = None
+        for path in changed & now.keys():
+            for key, (words, where) in now[path].runs.items():
+                if small is None:
+                    small = ahocorasick.Automaton()
+                small.add_word(key, (path, key, words, where))
+        if small is not None:
+            small.make_automaton()
+        site: list[str] | None = None
+        found = []
+        for name, data in pages.items():
+            text = fold(readable(data))
+            for automaton in (self.automaton, small):
+                hits = automaton.iter(text) if automaton is not None and text else ()
+                leak = None
+                for _, (path, key, words, where) in hits:
+                    if automaton is self.automaton and path in changed:
+                        continue  # a run of this file as it was; the small automaton has it as it is
+                    if site is None:
+                        site = [fold(t) for t in _site_texts(settings)]
+                    if not self._public(key, now, site):
+                        leak = Leak(name, words, where)
+                        break
+                if leak:
+                    found.append(leak)
+                    break
+        return found
+
+    @staticmethod
+    def _public(key: str, now: dict[Path, _Known], site: list[str]) -> bool:
+        """The run is said by public source too (so make_probes would have exempted it)."""
+        if any(key in text for text in site):
+            return True
+        for known in now.values():
+            if known.folded is None:
+                known.folded = [fold(t) for t in known.source.public]
+            if any(key in text for text in known.folded):
+                return True
+        return False
 
 
 # The audit beside the build --------------------------------------------------

@@ -1,0 +1,218 @@
+"""livereload's quick path: one article saved, its page in place in a fraction of a second.
+
+Pelican builds the whole site every time; with a thousand articles even an
+incremental build takes seconds. But while an author writes, the change is
+almost always the text of the one article open in the editor, and when what
+other pages show of it is the same (address, title, date, status, category,
+tags, series, summary, reading time: `incremental.shown_elsewhere`), no other
+page can change but the feeds: the incremental writer's own fingerprints hold
+nothing else of it. So livereload's process keeps the generators of its last
+build (LiveSite) and, for such a save:
+- reads the file again with the same readers (every plugin's reading: tiers
+  split, typography, reading time) and runs the metadata checks on it; any
+  warning or error and the full build runs instead, to say it;
+- gives the new text what the build attached to the old one after reading
+  (neighbours, comments, reactions, translations) and lets the plugins bring
+  up to date what they attach from the text itself (content_refreshed: the
+  tier gates);
+- renders its page with the same template and context, has it audited
+  (quick_pages: the leak audit, against every source as it is now), and puts
+  it in place, atomically, forgetting its fingerprint.
+The full build then runs at once and confirms it (feeds, private copies, every
+check, the whole audit); if it fails, the page is put back as it was, so a
+failed build still leaves the previous site whole.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pelican import signals
+from pelican.contents import Article
+from pelican.generators import ArticlesGenerator
+from pelican.readers import SkipStub
+from pelican.writers import Writer
+
+from shared import write_atomic
+
+from .build import BuildResult, build
+from .checks import KNOWN_KEYS, check_file, implied_keys
+from .contents import ARTICLE_LISTS, contents
+from .hooks import content_refreshed, gather, quick_pages
+from .incremental import forget_pages, shown_elsewhere
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class QuickResult:
+    source: Path
+    pages: tuple  # paths relative to the output, put in place
+    seconds: float  # from the call to the pages in place
+
+
+class _Said(logging.Handler):
+    """Anything worth telling the author, said while the file was read again."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.said = False
+
+    def emit(self, record):
+        self.said = True
+
+
+def _replace(value, old, new, seen: set) -> None:
+    """Every reference to `old` in these lists, dicts and tuples becomes `new`."""
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if item is old:
+                value[index] = new
+            elif isinstance(item, (list, dict, tuple)):
+                _replace(item, old, new, seen)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if item is old:
+                value[key] = new
+            elif isinstance(item, (list, dict, tuple)):
+                _replace(item, old, new, seen)
+    elif isinstance(value, tuple):
+        for item in value:
+            if isinstance(item, (list, dict, tuple)):
+                _replace(item, old, new, seen)
+
+
+class LiveSite:
+    """The site as livereload's process knows it: its last build, and the pages
+    put in place since by the quick path (with what they replaced)."""
+
+    def __init__(self, settings: dict):
+        self.settings = settings
+        self.result: BuildResult | None = None
+        self.replaced: dict[Path, bytes | None] = {}  # page -> its bytes before the quick path
+
+    # The full build -------------------------------------------------------
+
+    def build(self) -> BuildResult:
+        """The whole site, as `invoke build` makes it; BuildError if it fails, and
+        then the pages the quick path put in place since the last build are put back."""
+        try:
+            result = build(self.settings)
+        except Exception:
+            self._put_back()
+            raise
+        self.result, self.replaced = result, {}
+        articles = self._articles()
+        if articles is not None:  # the audit makes ready its probes while the author writes
+            gather(quick_pages, articles.settings, pages={})
+        return result
+
+    def _put_back(self) -> None:
+        for page, data in self.replaced.items():
+            if data is None:
+                page.unlink(missing_ok=True)
+            else:
+                write_atomic(page, data)
+        self.replaced = {}
+
+    def _articles(self) -> ArticlesGenerator | None:
+        generators = self.result.generators if self.result else ()
+        return next((g for g in generators if isinstance(g, ArticlesGenerator)), None)
+
+    # The quick path -------------------------------------------------------
+
+    def quick(self, changed: list[Path]) -> QuickResult | None:
+        """The page of the one article in `changed`, put in place; None when the
+        change is anything else (the full build is then the way)."""
+        started = time.perf_counter()
+        articles = self._articles()
+        if articles is None or len(changed) != 1:
+            return None
+        source = Path(changed[0]).resolve()
+        old = next((item for item in contents([articles], ARTICLE_LISTS)
+                    if Path(item.source_path).resolve() == source), None)
+        if old is None or not source.is_file():
+            return None
+        new = self._read_again(articles, source)
+        if new is None or not self._same_elsewhere(articles, old, new):
+            return None
+        pages = self._render(articles, new)
+        if pages is None or gather(quick_pages, articles.settings, pages=pages):
+            return None  # the full build says why
+        output = Path(self.result.output_path).resolve()
+        for name, data in pages.items():
+            page = output / name
+            if page not in self.replaced:
+                self.replaced[page] = page.read_bytes() if page.is_file() else None
+            write_atomic(page, data)
+        forget_pages(articles.settings["CACHE_PATH"], [new.save_as])
+        return QuickResult(source, tuple(sorted(pages)), time.perf_counter() - started)
+
+    def _read_again(self, articles: ArticlesGenerator, source: Path):
+        settings = articles.settings
+        relative = os.path.relpath(source, articles.path)
+        shown = os.path.join(os.path.basename(os.path.normpath(settings["PATH"])), relative)
+        said = _Said()
+        root = logging.getLogger()
+        root.addHandler(said)
+        try:
+            known = KNOWN_KEYS | {k.lower() for k in settings["EXTRA_METADATA_KEYS"]}
+            implied = frozenset(implied_keys(settings, source.relative_to(Path(settings["PATH"]).resolve())))
+            problems, _ = check_file(source, "articles", shown, known, implied)
+            if problems:
+                return None
+            new = articles.readers.read_file(
+                base_path=articles.path, path=relative, content_class=Article, context=articles.context,
+                preread_signal=signals.article_generator_preread, preread_sender=articles,
+                context_signal=signals.article_generator_context, context_sender=articles)
+            if isinstance(new, SkipStub) or not new.is_valid():
+                return None
+        except Exception:  # whatever it is, the full build reports it
+            return None
+        finally:
+            root.removeHandler(said)
+        return None if said.said else new
+
+    def _same_elsewhere(self, articles: ArticlesGenerator, old, new) -> bool:
+        """True when no page but the new text's own (and the feeds) can show the edit;
+        the new text then stands in for the old one everywhere."""
+        if (new.status, new.save_as, new.url, type(new)) != (old.status, old.save_as, old.url, type(old)):
+            return False
+        for name, value in vars(old).items():  # attached after reading: neighbours, comments…
+            if name not in vars(new):
+                setattr(new, name, value)
+        if shown_elsewhere(new) != shown_elsewhere(old):
+            return False
+        generators = list(self.result.generators)
+        if gather(content_refreshed, articles.settings, content=new, previous=old, generators=generators):
+            return False
+        seen: set[int] = {id(articles.settings)}
+        _replace(articles.context, old, new, seen)
+        for generator in generators:
+            _replace(vars(generator), old, new, seen)
+        for item in contents(generators):  # neighbours, translations, series
+            _replace(vars(item), old, new, seen)
+        return True
+
+    def _render(self, articles: ArticlesGenerator, item) -> dict[str, bytes] | None:
+        """The item's page as generate_articles (or generate_drafts) renders it."""
+        settings = articles.settings
+        output = Path(self.result.output_path).resolve()
+        extra = {"all_articles": articles.articles} if item.status == "draft" else {}
+        with tempfile.TemporaryDirectory(prefix=f".{output.name}-quick-", dir=output.parent) as folder:
+            writer = Writer(folder, settings=settings)
+            writer.write_file(item.save_as, articles.get_template(item.template), articles.context,
+                              relative_urls=settings["RELATIVE_URLS"], article=item,
+                              category=getattr(item, "category", None),
+                              override_output=hasattr(item, "override_save_as"), url=item.url, blog=True,
+                              **extra)
+            return {str(path.relative_to(folder)): path.read_bytes()
+                    for path in Path(folder).rglob("*") if path.is_file()}

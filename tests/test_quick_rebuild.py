@@ -1,0 +1,217 @@
+"""livereload's quick path: a saved article's page in place before the full build,
+the same bytes the full build then writes, and nothing it cannot vouch for.
+
+The page the quick path puts in place must be the page the full build writes
+(the build follows and is compared with it), and the site after that build the
+site a serial build with every cache off makes. Whatever other pages would
+show differently (title, date, tags, summary…), a mistake, a new or deleted
+file, a leak: no quick page, the full build decides. A failed full build puts
+the quick page back, so the previous site stays whole.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import CHROMIUM, CHROMIUM_ARGS, free_port, site_settings
+from publishing.build import BuildError, build
+from publishing.quick import LiveSite
+from test_build_identity import assert_same, corpus
+
+
+@pytest.fixture(autouse=True)
+def no_keys(monkeypatch):
+    for key in ("NENUFAR_KEY_ABONNES", "NENUFAR_KEY_CERCLE"):
+        monkeypatch.delenv(key, raising=False)
+
+
+@pytest.fixture
+def live(tmp_path):
+    content = corpus(tmp_path, count=30)
+    site = LiveSite(site_settings(tmp_path / "live", content, CACHE_CONTENT=True, LOAD_CONTENT_CACHE=True))
+    site.build()
+    return site, content, Path(site.settings["OUTPUT_PATH"])
+
+
+def edit(path: Path, change) -> None:
+    path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+def page_of(output: Path, number: int) -> Path:
+    return output / f"article-de-banc-d-essai-numero-{number}" / "index.html"
+
+
+def reserved_sentence(path: Path) -> str:
+    """A sentence of the first reserved part of a generated gated article."""
+    reserved = path.read_text(encoding="utf-8").split("<!-- tier: abonnes -->", 1)[1]
+    return next(line for line in reserved.splitlines() if len(line.split()) > 12).split(". ")[0]
+
+
+EDITS = [  # (article, change): what an author does while writing
+    (3, lambda t: t + "\nUne phrase ajoutée à la fin : « enfin » !\n"),
+    (10, lambda t: t.replace("<!-- tier: abonnes -->", "<!-- tier: abonnes -->\n\nUne idée pour les abonnés seulement, "
+                                                       "qui ne doit jamais paraître en public.\n", 1)),
+    (7, lambda t: t.replace("## Partie 2", "## Partie deux, revue", 1)),
+    (3, lambda t: t.replace("\n\n", "\n\nUne note ici[^n1].\n\n[^n1]: La note, écrite en passant.\n\n", 1)),
+    (20, lambda t: t + "\nEt dans la partie du Cercle, un mot de plus.\n"),
+]
+
+
+def test_a_saved_article_is_in_place_at_once_and_the_full_build_agrees(live, tmp_path):
+    site, content, output = live
+    for number, change in EDITS:
+        source = content / "articles" / f"banc-{number:03d}.md"
+        edit(source, change)
+        quick = site.quick([source])
+        assert quick is not None, f"banc-{number:03d}.md did not take the quick path"
+        assert quick.pages == (f"article-de-banc-d-essai-numero-{number}/index.html",)
+        written = page_of(output, number).read_bytes()
+        site.build()
+        assert page_of(output, number).read_bytes() == written, f"banc-{number:03d}.md: the full build disagrees"
+    assert "Une phrase ajoutée à la fin" in page_of(output, 3).read_text(encoding="utf-8")
+    assert "Partie deux, revue" in page_of(output, 7).read_text(encoding="utf-8")
+    assert "pour les abonnés seulement" not in page_of(output, 10).read_text(encoding="utf-8")
+    # The site as a serial build with every cache off makes it (livereload builds without Pagefind).
+    reference = site_settings(tmp_path / "reference", content, BUILD_PROCESSES=1, CACHE_CONTENT=False)
+    build(reference)
+    assert_same(output, Path(reference["OUTPUT_PATH"]))
+
+
+OTHER_PAGES = {  # what listings, menus, neighbours or series show: the full build's to render
+    "title": lambda t: t.replace("Title: Article", "Title: Un article", 1),
+    "date": lambda t: re.sub(r"Date: (\d{4})", lambda m: f"Date: {int(m.group(1)) - 1}", t, count=1),
+    "tags": lambda t: t.replace("Tags: ", "Tags: nouveauté, ", 1),
+    "summary": lambda t: t.replace("Summary: ", "Summary: Autrement dit, ", 1),
+    "status": lambda t: t.replace("Summary: ", "Status: draft\nSummary: ", 1),
+    "slug": lambda t: t.replace("Summary: ", "Slug: une-autre-adresse\nSummary: ", 1),
+    "reading time": lambda t: t + ("\nDes mots encore, beaucoup de mots, pour allonger la lecture." * 60),
+}
+
+
+@pytest.mark.parametrize("what", OTHER_PAGES)
+def test_an_edit_other_pages_show_goes_to_the_full_build(live, what):
+    site, content, output = live
+    source = content / "articles" / "banc-004.md"
+    before = page_of(output, 4).read_bytes()
+    edit(source, OTHER_PAGES[what])
+    assert site.quick([source]) is None
+    assert page_of(output, 4).read_bytes() == before
+
+
+def test_other_changes_go_to_the_full_build(live):
+    site, content, output = live
+    before = {n: page_of(output, n).read_bytes() for n in (5, 6)}
+    new = content / "articles" / "nouveau.md"
+    new.write_text((content / "articles" / "banc-005.md").read_text(encoding="utf-8")
+                   .replace("numéro 5", "tout neuf"), encoding="utf-8")
+    assert site.quick([new]) is None  # a new text: listings change
+    new.unlink()
+    edit(content / "articles" / "banc-005.md", lambda t: t + "\nUn.\n")
+    edit(content / "articles" / "banc-006.md", lambda t: t + "\nDeux.\n")
+    assert site.quick([content / "articles" / "banc-005.md", content / "articles" / "banc-006.md"]) is None
+    gone = content / "articles" / "banc-006.md"
+    gone.unlink()
+    assert site.quick([gone]) is None
+    page = next((content / "pages").glob("*.md"))
+    edit(page, lambda t: t + "\nUne ligne.\n")
+    assert site.quick([page]) is None  # pages, letters, comments: the full build
+    assert page_of(output, 5).read_bytes() == before[5]
+
+
+@pytest.mark.parametrize("mistake", [
+    lambda t: t + "\n<!-- tier: vip -->\n\nLa suite.\n",  # a tier the ladder does not know
+    lambda t: t.replace("Summary: ", "Sumary: ", 1),  # a metadata key misspelt
+    lambda t: t.replace("Date: 2025", "Date: 2025-13", 1),  # a date that is none
+])
+def test_a_mistake_is_left_to_the_full_build_which_says_it(live, mistake):
+    site, content, output = live
+    source = content / "articles" / "banc-008.md"
+    before = page_of(output, 8).read_bytes()
+    edit(source, mistake)
+    assert site.quick([source]) is None
+    assert page_of(output, 8).read_bytes() == before
+    with pytest.raises(BuildError):
+        site.build()
+    assert page_of(output, 8).read_bytes() == before
+
+
+def test_a_page_that_leaks_is_not_put_in_place(live, monkeypatch):
+    """The guard does not trust the split: with a careless one that publishes the
+    reserved parts, the quick page is refused by the audit (which reads the
+    sources its own way), and so is the full build."""
+    import tiers.reader
+    from tiers.split import SourcePart
+
+    def careless_cut(text, ladder, start, start_line=None, fences=True):
+        kept = "\n".join(line for line in text.split("\n") if "tier:" not in line)
+        return [SourcePart(ladder.public.id, kept, 1)]
+
+    site, content, output = live
+    source = content / "articles" / "banc-010.md"
+    secret = reserved_sentence(source)
+    before = page_of(output, 10).read_bytes()
+    monkeypatch.setattr(tiers.reader, "cut", careless_cut)
+    edit(source, lambda t: t.replace("\n\n", "\n\nUne phrase publique de plus.\n\n", 1))
+    assert site.quick([source]) is None
+    assert page_of(output, 10).read_bytes() == before
+    assert secret not in page_of(output, 10).read_text(encoding="utf-8")
+    with pytest.raises(BuildError) as failure:
+        site.build()
+    assert any("banc-010.md" in str(p) for p in failure.value.problems)
+
+
+def test_a_failed_full_build_puts_the_quick_page_back(live):
+    site, content, output = live
+    before = page_of(output, 3).read_bytes()
+    edit(content / "articles" / "banc-003.md", lambda t: t + "\nUne phrase de plus.\n")
+    assert site.quick([content / "articles" / "banc-003.md"]) is not None
+    assert page_of(output, 3).read_bytes() != before
+    edit(content / "articles" / "banc-009.md", lambda t: t + "\n<!-- tier: vip -->\n\nLa suite.\n")
+    with pytest.raises(BuildError):
+        site.build()
+    assert page_of(output, 3).read_bytes() == before  # the previous site, whole
+
+
+@pytest.mark.browser
+def test_the_open_page_reloads_itself_after_a_save(project, browser):
+    """`invoke livereload` in a real Chromium: the author's open page shows the
+    sentence just saved, without touching the browser."""
+    import shutil
+
+    from conftest import ROOT
+
+    shutil.copytree(ROOT / "content", project / "content", dirs_exist_ok=True)
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "invoke", "livereload", "--port", str(port)],
+                              cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              encoding="utf-8", env={**__import__("os").environ, "PYTHONUTF8": "1"})
+    source = project / "content" / "articles" / "ecouter-avant-de-parler.md"
+    url = f"http://localhost:{port}/ecouter-avant-de-parler/"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=2)
+                break
+            except OSError:
+                assert time.time() < deadline, "livereload did not serve the site"
+                time.sleep(0.2)
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url)
+        page.wait_for_timeout(500)  # livereload.js connects its websocket
+        edit(source, lambda t: t + "\nUne phrase écrite à l’instant, qui doit paraître seule.\n")
+        page.wait_for_function(
+            "() => document.body.innerText.includes('Une phrase écrite à l’instant')", timeout=20_000)
+        context.close()
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=20)
+    assert "Page à jour en" in output, output
