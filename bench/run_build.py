@@ -3,9 +3,9 @@
 `stock`: Pelican 4.12 with its default theme and no plugins.
 `project`: the project's build, as `invoke build` runs it (load_settings, then build).
 `rebuild`: what `invoke livereload` does in its long-lived process: a first build, then,
-for each of a few articles, append a sentence to it and build again through the same
-settings (PAGEFIND as livereload sets it); prints the seconds from each save to the end
-of its rebuild.
+for each of a few articles, append a sentence to it and let livereload's worker see it
+(PAGEFIND as livereload sets it); prints the seconds from each save to the article's new
+page on disk, and to the end of the full build that confirms it.
 """
 
 from __future__ import annotations
@@ -56,22 +56,50 @@ def project(content: Path, output: Path, cache: Path, pagefind: bool, processes:
     build(project_settings(content, output, cache, pagefind, processes))
 
 
-def rebuild(content: Path, output: Path, cache: Path, pagefind: bool, edits: int) -> list[float]:
-    from publishing.build import build
+def rebuild(content: Path, output: Path, cache: Path, pagefind: bool, edits: int) -> dict:
+    """What `invoke livereload` does: its worker (publishing.serve.rebuild_on_change, with
+    watchfiles) and its LiveSite; timed from each save to the article's new page on disk
+    (polled every millisecond), and to the end of the full build that confirms it."""
+    import threading
 
-    settings = project_settings(content, output, cache, pagefind)
-    build(settings)
+    from publishing.quick import LiveSite
+    from publishing.serve import rebuild_on_change
+
+    live = LiveSite(project_settings(content, output, cache, pagefind))
+    live.build()
+    built = threading.Event()
+
+    def full() -> bool:
+        live.build()
+        built.set()
+        return True
+
+    stop = threading.Event()
+    worker = threading.Thread(target=rebuild_on_change, daemon=True,
+                              args=(live, [str(content)], full, lambda: None, lambda said: None, stop))
+    worker.start()
+    time.sleep(1.0)  # the watcher is listening
     articles = sorted((content / "articles").glob("*.md"))
-    seconds = []
+    page_seconds, confirmed_seconds = [], []
     for number in range(edits):
         path = articles[(len(articles) // 2 + 37 * number) % len(articles)]
+        slug = path.read_text(encoding="utf-8").split("\n", 1)[0].split("numéro ")[1].strip()
+        page = output / f"article-de-banc-d-essai-numero-{slug}" / "index.html"
         text = path.read_text(encoding="utf-8")
-        path.write_text(text + f"\nUne phrase ajoutée, modification {number}.\n", encoding="utf-8")
+        marker = f"Une phrase ajoutée, modification {number}."
+        built.clear()
+        path.write_text(text + f"\n{marker}\n", encoding="utf-8")
         saved = time.perf_counter()
-        build(settings)
-        seconds.append(time.perf_counter() - saved)
+        while marker not in page.read_text(encoding="utf-8"):
+            time.sleep(0.001)
+        page_seconds.append(time.perf_counter() - saved)
+        built.wait()
+        confirmed_seconds.append(time.perf_counter() - saved)
+        built.clear()
         path.write_text(text, encoding="utf-8")  # the corpus stays as generated
-    return seconds
+        built.wait()
+    stop.set()
+    return {"rebuilds": page_seconds, "confirmed": confirmed_seconds}
 
 
 if __name__ == "__main__":
@@ -93,6 +121,6 @@ if __name__ == "__main__":
     elif args.kind == "project":
         project(args.content, args.output, args.cache, args.pagefind, args.processes)
     else:
-        result["rebuilds"] = rebuild(args.content, args.output, args.cache, args.pagefind, args.edits)
+        result.update(rebuild(args.content, args.output, args.cache, args.pagefind, args.edits))
     result.update(seconds=time.perf_counter() - started, cpu=time.process_time() - cpu)
     print(json.dumps(result))

@@ -71,10 +71,13 @@ def test_a_saved_article_is_in_place_at_once_and_the_full_build_agrees(live, tmp
         edit(source, change)
         quick = site.quick([source])
         assert quick is not None, f"banc-{number:03d}.md did not take the quick path"
-        assert quick.pages == (f"article-de-banc-d-essai-numero-{number}/index.html",)
-        written = page_of(output, number).read_bytes()
+        page = f"article-de-banc-d-essai-numero-{number}/index.html"
+        assert page in quick.pages
+        assert any(name.startswith("feeds/rubrique-") for name in quick.pages)  # its category's feed
+        written = {name: (output / name).read_bytes() for name in quick.pages}
         site.build()
-        assert page_of(output, number).read_bytes() == written, f"banc-{number:03d}.md: the full build disagrees"
+        for name, data in written.items():
+            assert (output / name).read_bytes() == data, f"banc-{number:03d}.md: the full build disagrees on {name}"
     assert "Une phrase ajoutée à la fin" in page_of(output, 3).read_text(encoding="utf-8")
     assert "Partie deux, revue" in page_of(output, 7).read_text(encoding="utf-8")
     assert "pour les abonnés seulement" not in page_of(output, 10).read_text(encoding="utf-8")
@@ -215,3 +218,34 @@ def test_the_open_page_reloads_itself_after_a_save(project, browser):
         server.terminate()
         output, _ = server.communicate(timeout=20)
     assert "Page à jour en" in output, output
+
+
+def test_a_build_stopped_midway_leaves_no_process_behind(tmp_path):
+    """livereload stopped (Ctrl+C, a signal) while it builds: the build's helper
+    processes (the readers' pool, the audit) go with it, instead of waiting forever
+    on a pipe and holding the terminal's output open."""
+    import os
+    import signal
+
+    from conftest import ROOT
+
+    content = corpus(tmp_path, count=120)  # enough files for the pool of readers
+    script = (f"import sys; sys.path.insert(0, {str(ROOT / 'tests')!r}); sys.path.insert(0, {str(ROOT / 'plugins')!r})\n"
+              "from pathlib import Path\nfrom conftest import site_settings\nfrom publishing.build import build\n"
+              f"print('start', flush=True)\nbuild(site_settings(Path({str(tmp_path)!r}), Path({str(content)!r}), "
+              "BUILD_PROCESSES=2))\n")
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             env={**os.environ, "PYTHONUTF8": "1"})
+    assert child.stdout.readline().strip() == b"start"
+    deadline = time.time() + 20
+    helpers: list[str] = []
+    while len(helpers) < 3:  # reading: the pool's two workers and the audit's process
+        assert time.time() < deadline and child.poll() is None, "the build had no helper process to leave behind"
+        helpers = subprocess.run(["pgrep", "-P", str(child.pid)], capture_output=True, text=True).stdout.split()
+        time.sleep(0.01)
+    child.send_signal(signal.SIGKILL)
+    child.communicate(timeout=15)  # every copy of its output closed: no process left holding it
+    deadline = time.time() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in helpers):
+        assert time.time() < deadline, "a helper process outlived its build"
+        time.sleep(0.1)

@@ -33,7 +33,7 @@ from .voice import add_voice_filter, voix
 from .command import NenufarPelican  # noqa: F401 (PELICAN_CLASS in pelicanconf.py)
 from .incremental import incremental_writer, save_fingerprints
 from .links import install as check_links
-from .pool import can_fork, prefetch  # noqa: F401 (can_fork: for the plugins)
+from .pool import can_fork, die_with_parent, prefetch  # noqa: F401 (can_fork, die_with_parent: for the plugins)
 from .sitemap import collector as sitemap
 
 log = logging.getLogger(__name__)

@@ -59,8 +59,22 @@ class _Capture(logging.Handler):
         self.records.append((record.name, record.levelno, logged_text(record)))
 
 
+def die_with_parent() -> None:
+    """In a forked helper process: be killed when the process that forked it ends,
+    however it ends (livereload stopped by a signal in the middle of a build), rather
+    than wait forever on a pipe whose other end it inherited itself. Linux only."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _start_worker():
     """Records go back to the parent with the results, not to inherited handlers."""
+    die_with_parent()
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)

@@ -5,8 +5,8 @@ incremental build takes seconds. But while an author writes, the change is
 almost always the text of the one article open in the editor, and when what
 other pages show of it is the same (address, title, date, status, category,
 tags, series, summary, reading time: `incremental.shown_elsewhere`), no other
-page can change but the feeds: the incremental writer's own fingerprints hold
-nothing else of it. So livereload's process keeps the generators of its last
+page can change but the feeds that show it: the incremental writer's own
+fingerprints hold nothing else of it. So livereload's process keeps the generators of its last
 build (LiveSite) and, for such a save:
 - reads the file again with the same readers (every plugin's reading: tiers
   split, typography, reading time) and runs the metadata checks on it; any
@@ -15,11 +15,12 @@ build (LiveSite) and, for such a save:
   (neighbours, comments, reactions, translations) and lets the plugins bring
   up to date what they attach from the text itself (content_refreshed: the
   tier gates);
-- renders its page with the same template and context, has it audited
-  (quick_pages: the leak audit, against every source as it is now), and puts
-  it in place, atomically, forgetting its fingerprint.
-The full build then runs at once and confirms it (feeds, private copies, every
-check, the whole audit); if it fails, the page is put back as it was, so a
+- renders its page with the same template and context, and the feeds (those
+  that show it change), has them audited (quick_pages: the leak audit, against
+  every source as it is now), and puts them in place, atomically, forgetting
+  the page's fingerprint.
+The full build then runs at once and confirms it (the private copies and
+feeds of the members, the sitemap, every check, the whole audit); if it fails, the page is put back as it was, so a
 failed build still leaves the previous site whole.
 """
 
@@ -203,7 +204,8 @@ class LiveSite:
         return True
 
     def _render(self, articles: ArticlesGenerator, item) -> dict[str, bytes] | None:
-        """The item's page as generate_articles (or generate_drafts) renders it."""
+        """The item's page as generate_articles (or generate_drafts) renders it, and
+        the feeds that show it, as generate_feeds writes them (those that changed)."""
         settings = articles.settings
         output = Path(self.result.output_path).resolve()
         extra = {"all_articles": articles.articles} if item.status == "draft" else {}
@@ -214,5 +216,14 @@ class LiveSite:
                               category=getattr(item, "category", None),
                               override_output=hasattr(item, "override_save_as"), url=item.url, blog=True,
                               **extra)
-            return {str(path.relative_to(folder)): path.read_bytes()
-                    for path in Path(folder).rglob("*") if path.is_file()}
+            page = os.path.normpath(item.save_as)
+            if item.status == "published":
+                articles.generate_feeds(writer)
+            pages = {}
+            for path in Path(folder).rglob("*"):
+                name = str(path.relative_to(folder))
+                if path.is_file():
+                    data = path.read_bytes()
+                    if name == page or not (output / name).is_file() or (output / name).read_bytes() != data:
+                        pages[name] = data
+            return pages

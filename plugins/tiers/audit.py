@@ -705,10 +705,14 @@ class LiveAudit:
 # the pages while Pagefind still indexed them was tried: Pagefind's threads spin
 # when they share the two cores, and the build came out slower.)
 
-def _auditor(connection, settings: dict) -> None:
+def _auditor(connection, settings: dict, parent_end) -> None:
     """The forked process: probes first, then the scan of the output it is sent."""
+    from publishing import die_with_parent
+
     from .image_audit import clear_reserved_images
 
+    parent_end.close()  # inherited: open here, it would keep this end from ever seeing the build go
+    die_with_parent()
     try:
         probes = probes_for(settings)
         output = Path(connection.recv())
@@ -743,7 +747,7 @@ class BackgroundAudit:
 
         context = multiprocessing.get_context("fork")
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_auditor, args=(child, settings), daemon=True)
+        self.process = context.Process(target=_auditor, args=(child, settings, self.connection), daemon=True)
         self.process.start()
         child.close()
 
