@@ -212,6 +212,12 @@ def start_audit(pelican):
     return None  # no generator
 
 
+def stream_to_audit(path, context=None):
+    """content_written: the page goes to the audit of the build writing it, if it has one."""
+    for job in list(_audits.values()):
+        job.written(path)
+
+
 def audit_staged(pelican, output: Path) -> list[Problem]:
     """site_staged (publishing): the leak audit over the site about to be published."""
     job = _audits.pop(pelican, None)
@@ -235,3 +241,4 @@ def register():
     content_refreshed.connect(refresh_gates)
     quick_pages.connect(audit_quick_pages)
     signals.get_generators.connect(start_audit)
+    signals.content_written.connect(stream_to_audit)

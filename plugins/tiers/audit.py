@@ -698,15 +698,24 @@ class LiveAudit:
 
 # The audit beside the build --------------------------------------------------
 # In a build, the audit does not wait for the site to read the sources: a forked
-# process makes the probes while Pelican reads and writes the pages (they are the
-# bulk of the audit's time and memory), then, once every file is written
-# (Pagefind's index included), scans the whole output as `scan` does, and looks
-# for reserved images. The same functions as `audit`, on the same bytes. (Scanning
-# the pages while Pagefind still indexed them was tried: Pagefind's threads spin
-# when they share the two cores, and the build came out slower.)
+# process makes the probes while Pelican reads the sources, then scans each page
+# as soon as it is written (the build sends its path), on the other core while
+# Pelican writes the next ones. Once every file is written (Pagefind's index
+# included), it scans what it was not sent and every file changed since it was
+# scanned (size, time or inode), then looks for reserved images: the whole output,
+# as `scan` does, with the same functions, on the final bytes. (Scanning the
+# pages while Pagefind indexed them was tried: Pagefind's threads spin when they
+# share the two cores, and the build came out slower; the pages are scanned
+# before Pagefind starts.)
+
+def _stamp(path: Path):
+    info = path.stat()
+    return info.st_mtime_ns, info.st_size, info.st_ino
+
 
 def _auditor(connection, settings: dict, parent_end) -> None:
-    """The forked process: probes first, then the scan of the output it is sent."""
+    """The forked process: probes first, then the scan of the pages it is sent as they
+    are written, and of the whole output once the build says it is complete."""
     from publishing import die_with_parent
 
     from .image_audit import clear_reserved_images
@@ -715,18 +724,37 @@ def _auditor(connection, settings: dict, parent_end) -> None:
     die_with_parent()
     try:
         probes = probes_for(settings)
-        output = Path(connection.recv())
+        blocks: set[str] = set()  # each block searched once, when first met, and
+        scanned: dict[Path, tuple] = {}  # never joined into one copy of the whole output
+        leaked = False
+
+        def look(path: Path) -> None:
+            nonlocal leaked
+            try:
+                stamp = _stamp(path)
+                fresh = set(_folded(path).split(BREAK)) - blocks
+            except OSError:
+                return  # gone since: the final pass sees what is there
+            scanned[path] = stamp
+            blocks.update(fresh)
+            if fresh and _first(probes, BREAK.join(fresh)):
+                leaked = True
+
+        while True:
+            kind, value = connection.recv()
+            if kind == "done":
+                break
+            if probes and not leaked:
+                look(Path(value))
+        output = Path(value)
         leaks = []
         if probes:
             files = sorted(p for p in output.rglob("*") if p.is_file())
-            blocks: set[str] = set()  # each block searched once, when first met, and
-            leaked = False  # never joined into one copy of the whole output
             for path in files:
-                fresh = set(_folded(path).split(BREAK)) - blocks
-                blocks |= fresh
-                if fresh and _first(probes, BREAK.join(fresh)):
-                    leaked = True
+                if leaked:
                     break
+                if scanned.get(path) != _stamp(path):
+                    look(path)
             if leaked:
                 for path in files:  # something leaked: name every file at fault
                     found = _first(probes, _folded(path))
@@ -751,9 +779,16 @@ class BackgroundAudit:
         self.process.start()
         child.close()
 
+    def written(self, path: str) -> None:
+        """A page of the output is written (Pelican's content_written): scan it now."""
+        try:
+            self.connection.send(("file", str(path)))
+        except (OSError, ValueError):
+            pass  # the audit stopped (a failed build cancels it); finish() says why if it must
+
     def finish(self, output: Path) -> list:
         """Every file is written: the leaks and clear reserved images in `output`."""
-        self.connection.send(str(output))
+        self.connection.send(("done", str(output)))
         try:
             kind, found = self.connection.recv()
         except EOFError:
