@@ -114,7 +114,9 @@ def _stable(value, outer: tuple = ()):
 
 
 def _digest(value) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, default=repr).encode()).hexdigest()
+    # ensure_ascii off: escaping every accent of every page's text was most of the cost
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=repr, ensure_ascii=False)
+                          .encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class IncrementalWriter(Writer):

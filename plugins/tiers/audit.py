@@ -778,17 +778,40 @@ class BackgroundAudit:
         self.process = context.Process(target=_auditor, args=(child, settings, self.connection), daemon=True)
         self.process.start()
         child.close()
+        self.sender = None  # the thread that sends it the pages written (written())
 
     def written(self, path: str) -> None:
-        """A page of the output is written (Pelican's content_written): scan it now."""
-        try:
-            self.connection.send(("file", str(path)))
-        except (OSError, ValueError):
-            pass  # the audit stopped (a failed build cancels it); finish() says why if it must
+        """A page of the output is written (Pelican's content_written): scan it now.
+
+        Sent by a thread of this process: while the audit still makes its probes (a
+        warm build reads its sources from the cache, and writes at once), the pipe
+        fills up, and the build must not wait for it (0.8 s on 1,000 articles)."""
+        if self.sender is None:  # started with the first page: the readers' pool is forked by then
+            import queue
+            import threading
+
+            self.queue = queue.SimpleQueue()
+            self.sender = threading.Thread(target=self._send, daemon=True)
+            self.sender.start()
+        self.queue.put(("file", str(path)))
+
+    def _send(self) -> None:
+        while True:
+            message = self.queue.get()
+            try:
+                self.connection.send(message)
+            except (OSError, ValueError):
+                return  # the audit stopped (a failed build cancels it); finish() says why if it must
+            if message[0] == "done":
+                return
 
     def finish(self, output: Path) -> list:
         """Every file is written: the leaks and clear reserved images in `output`."""
-        self.connection.send(("done", str(output)))
+        if self.sender is None:
+            self.connection.send(("done", str(output)))
+        else:
+            self.queue.put(("done", str(output)))
+            self.sender.join()
         try:
             kind, found = self.connection.recv()
         except EOFError:
@@ -807,4 +830,6 @@ class BackgroundAudit:
         if self.process.is_alive():
             self.process.kill()
         self.process.join()
+        if self.sender is not None:
+            self.queue.put(("done", ""))  # the sender stops, whatever it was sending fails
         self.connection.close()
