@@ -47,14 +47,13 @@ def _reserve_question(metadata: dict, split: TierSplit) -> TierSplit:
 
 
 def _finish(content_parts: list[tuple[str, str]], ladder, metadata: dict, whole: bool):
-    merged: list[Part] = []
-    for tier, chunk in content_parts:
-        if not chunk.strip():
-            continue
-        merged.append(Part(tier, chunk.strip("\n") + "\n", word_count(chunk)))
+    kept = [(tier, chunk) for tier, chunk in content_parts if chunk.strip()]
+    if all(tier == ladder.public.id for tier, _ in kept):
+        # Nothing withheld: no split is kept, so its word counts would be thrown
+        # away (longform counts the typeset page's words, after this reader).
+        return "".join(chunk.strip("\n") + "\n" for _, chunk in kept), metadata
+    merged = [Part(tier, chunk.strip("\n") + "\n", word_count(chunk)) for tier, chunk in kept]
     split = TierSplit(ladder.public.id, tuple(merged))
-    if not split.gated:
-        return split.public_html, metadata
     if whole:
         split = _reserve_question(metadata, split)
     metadata["tier_split"] = split
