@@ -221,7 +221,9 @@ class _PartNotes(Treeprocessor):
                 sup.set("id", self.rename(sup.get("id", "")))
 
 
-_ID = re.compile(r'\sid="([^"]*)"')
+# `id="` after a space; the lookbehind comes second so the search jumps from
+# one `id="` to the next instead of trying every space of the page.
+_ID = re.compile(r'id="(?<=\sid=")([^"]*)"')
 
 
 def render_part(part: SourcePart, config: dict, known: Definitions, used_ids: set,
