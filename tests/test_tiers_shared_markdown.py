@@ -86,3 +86,20 @@ def test_the_reader_gives_each_file_its_own_metadata_and_summary(tmp_path):
     assert once[0][1]["title"] == "Premier" and once[1][1]["title"] == "Second"
     assert once[0][1]["summary"] == "<p>Un résumé[^s] sur l’ONG.</p>"  # reset: no abbreviation
     assert "summary" not in once[1][1]
+
+
+def test_an_instance_whose_conversion_failed_is_not_reused():
+    from markdown.treeprocessors import Treeprocessor
+
+    class Failing(Treeprocessor):
+        def run(self, root):
+            raise RuntimeError("extension bug")
+
+    markdown = config(False)
+    expected = fresh(SECOND, markdown)
+    md = render._shared(markdown).md
+    md.treeprocessors.register(Failing(md), "failing", 100)
+    with pytest.raises(RuntimeError):
+        render_parts(cut(FIRST, LADDER, None), markdown, PREFIXES)
+    assert render._shared(markdown).md is not md
+    assert rendered(SECOND, markdown) == expected

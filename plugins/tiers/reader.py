@@ -20,7 +20,7 @@ from shared import Problem, read_header
 
 from .dividers import comments_mentioning_tiers, mentions_tier
 from .ladder import LadderError, load_ladder
-from .render import markdown_for_metadata, render_parts
+from .render import forget_markdown, markdown_for_metadata, render_parts
 from .split import Part, TierError, TierSplit, cut
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,11 @@ class TierMarkdownReader(MarkdownReader):
             _report(self.settings, source_path, error)
             return "", self._header_only(text)  # nothing of a text in error reaches the site
         self._md = markdown_for_metadata(rendered[0])
-        metadata = self._parse_metadata(rendered[0].meta)
+        try:
+            metadata = self._parse_metadata(rendered[0].meta)  # converts the summary with self._md
+        except BaseException:
+            forget_markdown()
+            raise
         whole = ladder.get(parts[0].tier).rank > 0
         return _finish([(r.part.tier, r.html) for r in rendered], ladder, metadata, whole)
 

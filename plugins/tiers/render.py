@@ -153,6 +153,12 @@ class _Shared:
 _local = threading.local()  # an instance per thread (and per worker process, forked)
 
 
+def forget_markdown() -> None:
+    """After a conversion that raised: the next part gets a new instance, since
+    an interrupted conversion may leave state that reset() does not clear."""
+    _local.shared = None
+
+
 def _shared(config: dict) -> _Shared:
     shared = getattr(_local, "shared", None)
     if shared is None or shared.config != config:
@@ -247,7 +253,7 @@ def render_part(part: SourcePart, config: dict, known: Definitions, used_ids: se
     try:
         rendered = md.convert(text)
     except BaseException:
-        _local.shared = None  # an interrupted conversion may leave state reset() does not clear
+        forget_markdown()
         raise
     used_ids.update(_ID.findall(rendered))
     own = Definitions()
