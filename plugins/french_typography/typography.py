@@ -42,16 +42,21 @@ _URL = re.compile(
 # Characters after which a missing space is added before ; ! ? :
 _WORDY = r"[\w)\]»…\"’%€*]"
 
+# Most rules below start with the character they act on and only then look
+# behind it: a pattern that opens with a lookbehind is tried at every position
+# of the text, one that opens with a character jumps from one occurrence of it
+# to the next (several times faster on long text nodes, same matches).
 _ELLIPSIS = re.compile(r"\.\.\.")
 # Straight double quotes paired within one text node become guillemets.
 _STRAIGHT_QUOTES = re.compile(r'(?<![\w"])"(?=\S)([^"\n]{1,400}?)(?<=\S)"(?![\w"])')
-_APOSTROPHE = re.compile(r"(?<=[^\W\d_])'(?=\w)")
+_APOSTROPHE = re.compile(r"'(?<=[^\W\d_]')(?=\w)")
 _OPEN_GUILLEMET = re.compile(r"«[ \t\u00a0\u202f]*")
 _CLOSE_GUILLEMET = re.compile(r"[ \t\u00a0\u202f]*»")
-_SPACE_BEFORE_HIGH = re.compile(r"(?<=\S)[ \u00a0]+(?=[;!?])")
-_MISSING_BEFORE_HIGH = re.compile(rf"(?<={_WORDY})(?=[;!?])")
-_SPACE_BEFORE_COLON = re.compile(r"(?<=\S)[ \u202f]+:(?=\s|$|«)")
-_MISSING_BEFORE_COLON = re.compile(rf"(?<={_WORDY}):(?=\s|$|«)")
+# Spaces after a non-space: the first one is checked against the character before it.
+_SPACE_BEFORE_HIGH = re.compile(r"[ \u00a0](?<=\S[ \u00a0])[ \u00a0]*(?=[;!?])")
+_MISSING_BEFORE_HIGH = re.compile(rf"[;!?](?<={_WORDY}[;!?])")  # the sign, given back after the space
+_SPACE_BEFORE_COLON = re.compile(r"[ \u202f](?<=\S[ \u202f])[ \u202f]*:(?=\s|$|«)")
+_MISSING_BEFORE_COLON = re.compile(rf":(?<={_WORDY}:)(?=\s|$|«)")
 
 # An integer standing alone: "1200", "12000", "1 200", "1 000 000".
 # One separator throughout, and no digit after a further space: "1 100000" is 1 and
@@ -116,14 +121,32 @@ def _plain(text: str) -> str:
         text = _CLOSE_GUILLEMET.sub(NNBSP + "»", text)
     if ";" in text or "!" in text or "?" in text:
         text = _SPACE_BEFORE_HIGH.sub(NNBSP, text)
-        text = _MISSING_BEFORE_HIGH.sub(NNBSP, text)
+        text = _MISSING_BEFORE_HIGH.sub(NNBSP + r"\g<0>", text)
     if ":" in text:
         text = _SPACE_BEFORE_COLON.sub(NBSP + ":", text)
         text = _MISSING_BEFORE_COLON.sub(NBSP + ":", text)
     if _HAS_DIGITS.search(text):
         text = _numbers(text)
-        text = _UNIT.sub(NNBSP, text)
+        if "%" in text or "€" in text or "‰" in text:
+            text = _UNIT.sub(NNBSP, text)
     return text
+
+
+# What _URL's scheme alternative needs: a colon right after a scheme.
+_SCHEME = re.compile(r":(?:(?<=https:)|(?<=http:)|(?<=ftp:)|(?<=mailto:)|(?<=tel:))", re.I)
+
+
+def _may_hold_url(text: str) -> bool:
+    """False when _URL cannot match (the split into URLs and text is then
+    skipped: the text is one piece, typeset as when there is no URL).
+
+    The colon of French punctuation was enough to scan the node for URLs,
+    which costs more than the typography itself; a colon now counts only
+    after a scheme, or with a "www." (of any case, as _URL reads it).
+    """
+    if "@" in text or "/" in text or "www." in text:
+        return True
+    return ":" in text and (_SCHEME.search(text) is not None or "www." in text.lower())
 
 
 def fix_text(text: str, before: str = "") -> str:
@@ -134,7 +157,7 @@ def fix_text(text: str, before: str = "") -> str:
     """
     if not text:
         return text
-    if not (":" in text or "@" in text or "/" in text or "www." in text):  # no URL possible
+    if not _may_hold_url(text):
         prefix = before if before and not before.isspace() else ""
         fixed = _plain(prefix + text)
         if prefix and fixed.startswith(prefix):

@@ -20,7 +20,7 @@ from shared import Problem, read_header
 
 from .dividers import comments_mentioning_tiers, mentions_tier
 from .ladder import LadderError, load_ladder
-from .render import render_parts
+from .render import forget_markdown, markdown_for_metadata, render_parts
 from .split import Part, TierError, TierSplit, cut
 
 log = logging.getLogger(__name__)
@@ -47,14 +47,13 @@ def _reserve_question(metadata: dict, split: TierSplit) -> TierSplit:
 
 
 def _finish(content_parts: list[tuple[str, str]], ladder, metadata: dict, whole: bool):
-    merged: list[Part] = []
-    for tier, chunk in content_parts:
-        if not chunk.strip():
-            continue
-        merged.append(Part(tier, chunk.strip("\n") + "\n", word_count(chunk)))
+    kept = [(tier, chunk) for tier, chunk in content_parts if chunk.strip()]
+    if all(tier == ladder.public.id for tier, _ in kept):
+        # Nothing withheld: no split is kept, so its word counts would be thrown
+        # away (longform counts the typeset page's words, after this reader).
+        return "".join(chunk.strip("\n") + "\n" for _, chunk in kept), metadata
+    merged = [Part(tier, chunk.strip("\n") + "\n", word_count(chunk)) for tier, chunk in kept]
     split = TierSplit(ladder.public.id, tuple(merged))
-    if not split.gated:
-        return split.public_html, metadata
     if whole:
         split = _reserve_question(metadata, split)
     metadata["tier_split"] = split
@@ -98,8 +97,12 @@ class TierMarkdownReader(MarkdownReader):
         except TierError as error:
             _report(self.settings, source_path, error)
             return "", self._header_only(text)  # nothing of a text in error reaches the site
-        self._md = rendered[0].markdown
-        metadata = self._parse_metadata(getattr(self._md, "Meta", {}))
+        self._md = markdown_for_metadata(rendered[0])
+        try:
+            metadata = self._parse_metadata(rendered[0].meta)  # converts the summary with self._md
+        except BaseException:
+            forget_markdown()
+            raise
         whole = ladder.get(parts[0].tier).rank > 0
         return _finish([(r.part.tier, r.html) for r in rendered], ladder, metadata, whole)
 

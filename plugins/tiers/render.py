@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -49,8 +50,12 @@ class Note:
 class Rendered:
     part: SourcePart
     html: str
-    markdown: Markdown
+    markdown: Markdown  # shared by every part (see _Shared): read `meta`, not its Meta
     own: Definitions  # what this part defined
+    meta: dict = field(default_factory=dict)  # the header the meta extension read
+    numbering: _PartNotes | None = None
+    shared: _Shared | None = None
+    used_ids: set = field(default_factory=set)
 
 
 def _extension(md: Markdown, kind):
@@ -68,31 +73,97 @@ def _toc_key(config: dict) -> str | None:
     return None
 
 
-def _unique(slugify, used: set):
-    """Heading ids unique across the parts of one text, in toc's own style."""
+class _UniqueSlugify:
+    """Heading ids unique across the parts of one text, in toc's own style.
 
-    def unique_slugify(value, separator):
-        slug = candidate = slugify(value, separator)
+    The toc extension keeps the slugify it was built with, and the Markdown
+    instance is reused from text to text (_Shared): so this callable stays,
+    and `used` is pointed at the set of the text being rendered."""
+
+    def __init__(self, slugify):
+        self.slugify = slugify
+        self.used: set = set()
+
+    def __call__(self, value, separator):
+        slug = candidate = self.slugify(value, separator)
         number = 0
-        while candidate in used:
+        while candidate in self.used:
             number += 1
             candidate = f"{slug}_{number}"
-        used.add(candidate)
+        self.used.add(candidate)
         return candidate
 
-    return unique_slugify
+
+def _snapshot(value):
+    """Dicts and lists copied at every depth (functions shared), to notice a
+    configuration changed in place (Pelican adds to its `extensions` list)."""
+    if isinstance(value, dict):
+        return {k: _snapshot(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_snapshot(v) for v in value]
+    return value
 
 
-def _markdown(config: dict, used_ids: set) -> Markdown:
-    """A fresh Markdown instance of the site's configuration (never changed in place)."""
-    config = dict(config)
-    key = _toc_key(config)
-    if key is not None:
-        configs = {k: dict(v) for k, v in config.get("extension_configs", {}).items()}
-        toc = configs.setdefault(key, {})
-        toc["slugify"] = _unique(toc.get("slugify") or default_slugify, used_ids)
-        config["extension_configs"] = configs
-    return Markdown(**config)
+class _Shared:
+    """One Markdown instance of the site's configuration, reused for every part.
+
+    Building an instance (loading and registering every extension) cost about
+    as much as converting a short part, and it was done for each part of each
+    text. Python-Markdown's reset() clears what a conversion leaves behind
+    (references, the HTML stash, footnotes, abbreviations, toc, Meta); the
+    little it does not restore as a fresh instance has it is put back here.
+    """
+
+    def __init__(self, config: dict):
+        self.config = _snapshot(config)
+        config = dict(config)
+        key = _toc_key(config)
+        self.slugify = None
+        if key is not None:
+            configs = {k: dict(v) for k, v in config.get("extension_configs", {}).items()}
+            toc = configs.setdefault(key, {})
+            self.slugify = toc["slugify"] = _UniqueSlugify(toc.get("slugify") or default_slugify)
+            config["extension_configs"] = configs
+        self.md = Markdown(**config)
+        self.notes = _extension(self.md, FootnoteExtension)
+        self.abbr = _extension(self.md, AbbrExtension)
+        # reset() counts up the footnotes' prefix (used with UNIQUE_IDS): a
+        # fresh instance converts with this value, so every part does too.
+        self.note_prefix = self.notes.unique_prefix if self.notes is not None else None
+        # Pelican's reader takes the meta preprocessor out of the instance it
+        # converts the summary with (this one): put back before each part.
+        self.meta = None
+        if "meta" in self.md.preprocessors:
+            priority = next(p.priority for p in self.md.preprocessors._priority if p.name == "meta")
+            self.meta = (self.md.preprocessors["meta"], priority)
+
+    def ready(self, used_ids: set) -> Markdown:
+        """The instance as a fresh one, for one part of the text whose heading ids are `used_ids`."""
+        md = self.md
+        md.reset()
+        if self.notes is not None:
+            self.notes.unique_prefix = self.note_prefix
+        if self.meta is not None and "meta" not in md.preprocessors:
+            md.preprocessors.register(self.meta[0], "meta", self.meta[1])
+        if self.slugify is not None:
+            self.slugify.used = used_ids
+        return md
+
+
+_local = threading.local()  # an instance per thread (and per worker process, forked)
+
+
+def forget_markdown() -> None:
+    """After a conversion that raised: the next part gets a new instance, since
+    an interrupted conversion may leave state that reset() does not clear."""
+    _local.shared = None
+
+
+def _shared(config: dict) -> _Shared:
+    shared = getattr(_local, "shared", None)
+    if shared is None or shared.config != config:
+        shared = _local.shared = _Shared(config)
+    return shared
 
 
 class _PartNotes(Treeprocessor):
@@ -156,28 +227,34 @@ class _PartNotes(Treeprocessor):
                 sup.set("id", self.rename(sup.get("id", "")))
 
 
-_ID = re.compile(r'\sid="([^"]*)"')
+# `id="` after a space; the lookbehind comes second so the search jumps from
+# one `id="` to the next instead of trying every space of the page.
+_ID = re.compile(r'id="(?<=\sid=")([^"]*)"')
 
 
 def render_part(part: SourcePart, config: dict, known: Definitions, used_ids: set,
                 prefix: str) -> Rendered:
-    md = _markdown(config, used_ids)
+    shared = _shared(config)
+    md = shared.ready(used_ids)
     references = dict(known.references)
     md.references.update(references)
-    abbr = _extension(md, AbbrExtension)
+    abbr, notes = shared.abbr, shared.notes
     if abbr is not None:
         abbr.abbrs.update(known.abbreviations)
-    notes = _extension(md, FootnoteExtension)
     numbering = None
     if notes is not None:
         for label, note in known.footnotes.items():
             notes.footnotes[label] = note.text
         offset = max((n.number for n in known.footnotes.values()), default=0)
         numbering = _PartNotes(md, notes, prefix, offset, known.footnotes)
-        md.treeprocessors.register(numbering, "tier-part-notes", 4)
+        md.treeprocessors.register(numbering, "tier-part-notes", 4)  # replaces the last part's
     # Later parts start with an empty line, so Meta reads no header from them.
     text = part.text if part.line == 1 else "\n" + part.text
-    rendered = md.convert(text)
+    try:
+        rendered = md.convert(text)
+    except BaseException:
+        forget_markdown()
+        raise
     used_ids.update(_ID.findall(rendered))
     own = Definitions()
     own.references = {k: v for k, v in md.references.items() if references.get(k) != v}
@@ -186,7 +263,22 @@ def render_part(part: SourcePart, config: dict, known: Definitions, used_ids: se
     if numbering is not None:
         own.footnotes = {label: Note(notes.footnotes[label], numbering.ids[label], number)
                          for label, number in numbering.numbers.items()}
-    return Rendered(part, rendered, md, own)
+    return Rendered(part, rendered, md, own, getattr(md, "Meta", {}), numbering, shared, used_ids)
+
+
+def markdown_for_metadata(first: Rendered) -> Markdown:
+    """The instance set back as it was for the text's first part.
+
+    Pelican's reader converts the formatted metadata (the summary) with the
+    instance that read the header; it did so, before the instance was shared,
+    with the first part's own instance, and still does.
+    """
+    md = first.markdown
+    if first.numbering is not None:
+        md.treeprocessors.register(first.numbering, "tier-part-notes", 4)
+    if first.shared.slugify is not None:
+        first.shared.slugify.used = first.used_ids
+    return md
 
 
 def render_parts(parts: list[SourcePart], config: dict, prefixes: dict[str, str]) -> list[Rendered]:
