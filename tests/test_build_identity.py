@@ -145,3 +145,25 @@ def test_the_audit_beside_the_build_finds_what_the_audit_in_process_finds(tmp_pa
     assert found[0] == found[1]
     assert any(line.startswith("pagefind/fragment/") for line in found[0])
     assert any(line.startswith("banc-") or "article-de-banc-d-essai-numero-5/index.html" in line for line in found[0])
+
+
+def test_a_page_that_fails_in_the_writing_process_fails_the_build_as_in_process(tmp_path):
+    """The articles' pages are written by two processes, every other one by a forked
+    process: a page that cannot be rendered fails the build with the same cause,
+    whichever process had it (two neighbours in the writing order: one each)."""
+    from publishing.build import BuildError
+
+    for number in (3, 4):
+        content = corpus(tmp_path / f"n{number}", count=20)
+        bad = content / "articles" / f"banc-{number:03d}.md"
+        bad.write_text(bad.read_text(encoding="utf-8").replace("Summary:", "Template: introuvable\nSummary:", 1),
+                       encoding="utf-8")
+        messages = []
+        for processes in (2, 1):
+            settings = site_settings(tmp_path / f"n{number}" / f"p{processes}", content, BUILD_PROCESSES=processes)
+            with pytest.raises(BuildError) as failure:
+                build(settings)
+            messages.append([str(p) for p in failure.value.problems])
+            assert not Path(settings["OUTPUT_PATH"]).exists()
+        assert messages[0] == messages[1]
+        assert "introuvable" in messages[0][0]

@@ -33,7 +33,7 @@ from .voice import add_voice_filter, voix
 from .command import NenufarPelican  # noqa: F401 (PELICAN_CLASS in pelicanconf.py)
 from .incremental import incremental_writer, save_fingerprints
 from .links import install as check_links
-from .pool import can_fork, die_with_parent, prefetch  # noqa: F401 (can_fork, die_with_parent: for the plugins)
+from .pool import can_fork, die_with_parent, prefetch, share_writes  # noqa: F401 (can_fork, die_with_parent: for the plugins)
 from .sitemap import collector as sitemap
 
 log = logging.getLogger(__name__)
@@ -135,6 +135,7 @@ def register():
     signals.finalized.connect(sitemap.write)
     signals.get_writer.connect(incremental_writer)
     signals.generator_init.connect(prefetch)  # sources read on every core (pool.py)
+    signals.generator_init.connect(share_writes)  # article pages written on two cores (pool.py)
     signals.finalized.connect(save_fingerprints)
     signals.initialized.connect(check_sources)
     signals.all_generators_finalized.connect(check_every_text_read)

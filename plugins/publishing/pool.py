@@ -1,4 +1,5 @@
-"""Read the sources in worker processes, on every core, while Pelican builds.
+"""Read the sources in worker processes, on every core, while Pelican builds; write
+the articles' pages on two cores (share_writes, at the end of this module).
 
 Reading is most of a cold build (Markdown, the tiers split, typography, word
 counts: about 70 % of it on 1,000 long articles), and each file is read on its
@@ -174,3 +175,132 @@ def prefetch(generator):
             reader.read = _Prefetched(reader.read, mine)
     # The workers exit once their queue is empty; the results stay with their futures.
     pool.shutdown(wait=False)
+
+
+# Writing the articles' pages on two cores ------------------------------------
+# After reading, rendering the article pages is most of what is left (about 2 s
+# of the 1,000 long articles), one page at a time in this process while the other
+# core only has the audit's scanning to do. So generate_articles is shared with
+# one forked process: it renders every other article with the very generator,
+# writer and templates (inherited by fork), and sends back what this process
+# must know of its pages: the files written, the incremental writer's
+# fingerprints, its log records. Here, Pelican's content_written is then sent
+# for each of its files (the sitemap and the audit hear of them as if written
+# here). The pages are the same bytes: nothing a page shows depends on the
+# order they are written in (tests/test_build_identity.py).
+
+MIN_PAGES = 64  # below this, the fork costs more than it saves (automatic mode)
+
+
+def _article_items(generator) -> list:
+    from itertools import chain
+
+    return list(chain(generator.translations, generator.articles, generator.hidden_translations,
+                      generator.hidden_articles))
+
+
+def _write_items(generator, write, items) -> None:
+    """What ArticlesGenerator.generate_articles does for these items."""
+    for article in items:
+        write(article.save_as, generator.get_template(article.template), generator.context, article=article,
+              category=getattr(article, "category", None), override_output=hasattr(article, "override_save_as"),
+              url=article.url, blog=True)
+
+
+def _child_writes(generator, write, items: list, indexes: list[int], connection) -> None:
+    """In the forked process: write these items, report, and leave without cleanup."""
+    import pickle
+
+    from pelican import signals
+
+    status = 1
+    try:
+        die_with_parent()
+        _start_worker()  # records go back with the report
+        capture = _Capture()
+        logging.getLogger().addHandler(capture)
+        written: list[tuple[str, int]] = []
+        current = {"index": None}
+        signals.content_written.receivers.clear()  # told to the parent, which sends them there
+        signals.content_written.connect(lambda path, context=None: written.append((path, current["index"])),
+                                        weak=False)
+        writer = getattr(write, "func", write).__self__
+        before = set(writer._written_files)
+        reused = getattr(writer, "reused", 0)
+        for index in indexes:
+            current["index"] = index
+            _write_items(generator, write, [items[index]])
+        names = {items[i].save_as for i in indexes}
+        report = {"written": written, "files": sorted(set(writer._written_files) - before),
+                  "new": {k: v for k, v in getattr(writer, "new", {}).items() if k in names},
+                  "reused": getattr(writer, "reused", 0) - reused, "records": capture.records, "error": None}
+        status = 0
+    except BaseException as error:  # raised again by the parent, which fails the build
+        report = {"error": error, "records": []}
+    try:
+        try:
+            data = pickle.dumps(report)
+        except Exception:  # an exception that does not pickle: its words
+            data = pickle.dumps(dict(report, error=RuntimeError(f"{type(report['error']).__name__}: "
+                                                                f"{report['error']}")))
+        connection.send_bytes(data)
+    finally:
+        os._exit(status)
+
+
+def share_writes(generator) -> None:
+    """generator_init: the articles generator's pages written by two processes."""
+    if not isinstance(generator, ArticlesGenerator) or generator.settings.get("RELATIVE_URLS"):
+        return  # relative addresses: Pelican's writer leaves the last page's in the shared context
+    original = generator.generate_articles
+
+    def generate_articles(write):
+        from pelican import signals
+
+        items = _article_items(generator)
+        wanted = generator.settings.get("BUILD_PROCESSES", 0)
+        if _processes(generator.settings, len(items)) < 2 or (not wanted and len(items) < MIN_PAGES):
+            return original(write)
+        for article in items:  # as generate_articles does, before any page is written
+            signals.article_generator_write_article.send(generator, content=article)
+        theirs = list(range(1, len(items), 2))
+        reader, sender = multiprocessing.get_context("fork").Pipe(duplex=False)
+        pid = os.fork()
+        if pid == 0:
+            reader.close()
+            _child_writes(generator, write, items, theirs, sender)
+        sender.close()
+        try:
+            _write_items(generator, write, items[0::2])
+            report = _received(reader)
+        finally:
+            reader.close()
+            os.waitpid(pid, 0)
+        for name, level, message in report["records"]:
+            logging.getLogger(name).log(level, "%s", message)
+        if report["error"] is not None:
+            raise report["error"]  # as if this process had rendered the page
+        writer = getattr(write, "func", write).__self__
+        twice = set(report["files"]) & writer._written_files
+        if twice:
+            raise RuntimeError(f"deux pages écriraient {sorted(twice)[0]}")
+        writer._written_files.update(report["files"])
+        if hasattr(writer, "new"):
+            writer.new.update(report["new"])
+            writer.reused += report["reused"]
+        for path, index in report["written"]:
+            item = items[index]
+            context = dict(generator.context, output_file=item.save_as, article=item,
+                           category=getattr(item, "category", None), url=item.url, blog=True)
+            signals.content_written.send(path, context=context)
+
+    generator.generate_articles = generate_articles
+
+
+def _received(reader) -> dict:
+    import pickle
+
+    try:
+        return pickle.loads(reader.recv_bytes())
+    except EOFError:
+        return {"error": RuntimeError("le processus qui écrivait la moitié des articles s’est arrêté"), "records": []}
