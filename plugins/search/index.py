@@ -21,10 +21,19 @@ log = logging.getLogger(__name__)
 TIMEOUT = 600
 
 
+def _binary() -> list[str]:
+    """The binary itself: `python -m pagefind` only finds it and runs it, in 0.08 s."""
+    try:
+        from pagefind_bin_extended import get_executable
+
+        return [str(get_executable())]
+    except (ImportError, FileNotFoundError):
+        return [sys.executable, "-m", "pagefind"]
+
+
 def _command(output_path: str) -> list[str]:
     # Heading permalinks ("#") would otherwise show up in every excerpt.
-    return [sys.executable, "-m", "pagefind", "--site", str(output_path), "--quiet",
-            "--exclude-selectors", ".headerlink"]
+    return [*_binary(), "--site", str(output_path), "--quiet", "--exclude-selectors", ".headerlink"]
 
 
 def index_site(output_path: str) -> subprocess.CompletedProcess:
