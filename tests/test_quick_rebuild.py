@@ -249,3 +249,42 @@ def test_a_build_stopped_midway_leaves_no_process_behind(tmp_path):
     while any(Path(f"/proc/{pid}").exists() for pid in helpers):
         assert time.time() < deadline, "a helper process outlived its build"
         time.sleep(0.1)
+
+
+def test_a_fault_in_the_quick_path_or_the_build_does_not_end_the_rebuilds(live, monkeypatch):
+    """livereload's worker keeps watching whatever a save raises: the author is told,
+    and the next save is built."""
+    import threading
+
+    from publishing.serve import rebuild_on_change
+
+    site, content, output = live
+    said, builds = [], []
+
+    def broken_quick(changed):
+        raise ValueError("un défaut [de test]")
+
+    def full():
+        builds.append(time.time())
+        if len(builds) == 1:
+            raise OSError("disque plein")
+        return True
+
+    monkeypatch.setattr(site, "quick", broken_quick)
+    stop = threading.Event()
+    worker = threading.Thread(target=rebuild_on_change, daemon=True,
+                              args=(site, [str(content)], full, lambda: None, said.append, stop))
+    worker.start()
+    time.sleep(0.5)  # the watcher listens
+    try:
+        for number in (1, 2):
+            edit(content / "articles" / "banc-003.md", lambda t: t + f"\nSauvegarde {number}.\n")
+            deadline = time.time() + 10
+            while len(builds) < number:
+                assert time.time() < deadline, f"save {number} was not built: {said}"
+                time.sleep(0.02)
+    finally:
+        stop.set()
+        worker.join(timeout=5)
+    assert any("Voie rapide abandonnée (un défaut \\[de test])" in s for s in said), said
+    assert any("la construction s’est arrêtée\u00a0: disque plein" in s for s in said), said

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from pelican.server import ComplexHTTPRequestHandler
 
+from shared import inert
+
 
 class SiteHandler(ComplexHTTPRequestHandler):
     """Pelican's handler, but a missing page gets the site's own 404.html with a
@@ -77,12 +79,20 @@ def rebuild_on_change(live, paths: list[str], full: Callable[[], bool], reload: 
 
     for changes in watchfiles.watch(*paths, stop_event=stop, step=20, debounce=400, raise_interrupt=False):
         changed = sorted({Path(path) for _, path in changes})
-        quick = live.quick(changed)
+        try:
+            quick = live.quick(changed)
+        except Exception as error:  # a fault of the quick path must not end the rebuilds
+            say(f"Voie rapide abandonnée ({inert(error)})\u00a0: la construction complète suit.")
+            quick = None
         if quick:
-            say(f"Page à jour en {seconds_fr(quick.seconds)}\u00a0: {', '.join(quick.pages)}")
+            say(f"Page à jour en {seconds_fr(quick.seconds)}\u00a0: {inert(', '.join(quick.pages))}")
             reload()
         shown = {page: _bytes(live, page) for page in quick.pages} if quick else {}
-        built = full()
+        try:
+            built = full()
+        except Exception as error:  # not a build problem (those are said by full): say it, keep watching
+            say(f"Erreur\u00a0: la construction s’est arrêtée\u00a0: {inert(error)}")
+            built = False
         if not quick or any(_bytes(live, page) != data for page, data in shown.items()) or not built:
             reload()  # the site changed beyond the quick page, or the page was put back
 
