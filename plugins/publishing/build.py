@@ -177,15 +177,26 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
         signals.all_generators_finalized.disconnect(counter)
     _swap(staging, output)
     commit_fingerprints(settings["CACHE_PATH"], output)
+    warnings = [w for w in collector.warnings if not w.startswith(_UNSAVED_CACHE)]
+    if len(warnings) < len(collector.warnings):
+        # Pelican writes its cache in place: a save that failed half-way (a value
+        # that would not pickle, a full disk) leaves a file the next build cannot
+        # load, and Pelican does not catch that. Gone, the next build reads all.
+        shutil.rmtree(settings["CACHE_PATH"], ignore_errors=True)
+        warnings.append("le cache de Pelican n’a pas pu être enregistré\u00a0: la prochaine construction "
+                        "relira tout")
     return BuildResult(
         output_path=output,
         seconds=time.perf_counter() - started,
-        warnings=tuple(collector.warnings),
+        warnings=tuple(warnings),
         editions=tuple(pelican.settings.get("NEWSLETTER_EDITIONS_WRITTEN") or ()),
         previews=tuple(counter.previews),
         generators=tuple(counter.generators),
         **counter.counts,
     )
+
+
+_UNSAVED_CACHE = "Could not save cache"  # Pelican's warning (pelican/cache.py)
 
 
 def _forget_failed_build(cache_path: str) -> None:

@@ -91,6 +91,26 @@ def _replace(value, old, new, seen: set) -> None:
                 _replace(item, old, new, seen)
 
 
+_LINKED = {"translations"}  # set by Pelican's generator after reading, once every text is read
+
+
+def _attached_after_reading(name: str, old, new) -> bool:
+    """Whether the build gave `old` this attribute after reading it, so that `new`,
+    just read, must have it too: neighbours, comments and reactions are added (`new`
+    lacks them; an attribute of the metadata that `new` lacks is one its text no
+    longer gives, such as `tier_split` once the dividers are gone); a series is
+    Pelican's `Series:` string in the metadata, which longform replaces with the
+    series itself (kept when the metadata is the same); translations are linked
+    by Pelican."""
+    if name in _LINKED:
+        return True
+    if name not in vars(new):
+        return name not in old.metadata
+    metadata = new.metadata
+    return (name in metadata and getattr(new, name) is metadata[name]
+            and getattr(old, name) is not old.metadata.get(name) and old.metadata.get(name) == metadata[name])
+
+
 class LiveSite:
     """The site as livereload's process knows it: its last build, and the pages
     put in place since by the quick path (with what they replaced)."""
@@ -187,8 +207,8 @@ class LiveSite:
         the new text then stands in for the old one everywhere."""
         if (new.status, new.save_as, new.url, type(new)) != (old.status, old.save_as, old.url, type(old)):
             return False
-        for name, value in vars(old).items():  # attached after reading: neighbours, comments…
-            if name not in vars(new):
+        for name, value in vars(old).items():
+            if _attached_after_reading(name, old, new):
                 setattr(new, name, value)
         if shown_elsewhere(new) != shown_elsewhere(old):
             return False

@@ -1,0 +1,86 @@
+"""Property: livereload's quick path never puts in place what the full build would not.
+
+The small site of test_incremental_property goes through random edits (bodies,
+summaries, titles, tiers, dividers, tags, series, statuses, comments, echoes,
+deletions, mistakes…). After each one, livereload's LiveSite is told which files
+changed: when it takes the quick path, every page it put in place must be the
+very bytes the full build then writes, and after that build the site must be
+the one a clean build makes. When the edit holds a mistake, no page is put in
+place and the full build fails.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+
+from conftest import site_settings
+from publishing.build import BuildError, build
+from publishing.quick import LiveSite
+from test_incremental_property import EDITS, Model, first_difference, no_keys, sync_content, tree
+
+
+def check_quick(edits) -> int:
+    """The number of edits the quick path took."""
+    root = Path(tempfile.mkdtemp(prefix="nenufar-quick-"))
+    taken = 0
+    try:
+        with no_keys():
+            model = Model.initial()
+            content = root / "content"
+            sync_content(content, model.files())
+            live = LiveSite(site_settings(root / "live", content, LOAD_CONTENT_CACHE=True, PAGEFIND=False))
+            live.build()
+            output = Path(live.settings["OUTPUT_PATH"])
+            done = []
+            for number, edit in enumerate(edits):
+                before = model.files()
+                done.append(model.apply(*edit))
+                after = model.files()
+                changed = [content / name for name in sorted(set(before) | set(after))
+                           if before.get(name) != after.get(name)]
+                sync_content(content, after)
+                site = tree(output)
+                quick = live.quick(changed)
+                if model.broken:
+                    assert quick is None, f"after {done}: a mistake took the quick path"
+                    assert tree(output) == site, f"after {done}: a mistake changed the site"
+                    with pytest.raises(BuildError):
+                        live.build()
+                    continue
+                written = {name: (output / name).read_bytes() for name in quick.pages} if quick else {}
+                taken += bool(quick)
+                live.build()
+                for name, data in written.items():
+                    assert (output / name).read_bytes() == data, f"after {done}: the full build disagrees on {name}"
+                clean = root / f"clean-{number}"  # the same settings (pelicanconf.py read once, as livereload does)
+                build(dict(live.settings, OUTPUT_PATH=str(clean / "output"), CACHE_PATH=str(clean / "cache"),
+                           PRIVATE_OUTPUT_PATH=str(clean / "private"), LOAD_CONTENT_CACHE=False))
+                clean = clean / "output"
+                difference = first_difference(output, clean)
+                assert difference is None, f"after {done}:\n{difference}"
+                shutil.rmtree(root / f"clean-{number}")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return taken
+
+
+def test_body_edits_take_the_quick_path():
+    """The property below is only worth something if the quick path is taken: edits of
+    texts with a `Summary:` (the first one has none: its summary is its whole short
+    text, shown by the listings, so any edit of it goes to the full build)."""
+    assert check_quick([("append", 1, 0), ("body", 1, 2), ("body", 2, 3)]) == 3
+    assert check_quick([("append", 0, 0)]) == 0
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(EDITS)
+@example([("body", 0, 1), ("title", 0, 2), ("body", 0, 3)])
+@example([("broken", 1, 0), ("body", 1, 0)])
+@example([("divider", 0, 1), ("body", 0, 2)])
+def test_the_quick_path_agrees_with_the_full_build(edits):
+    check_quick(edits)
