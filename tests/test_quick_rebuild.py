@@ -288,3 +288,26 @@ def test_a_fault_in_the_quick_path_or_the_build_does_not_end_the_rebuilds(live, 
         worker.join(timeout=5)
     assert any("Voie rapide abandonnée (un défaut \\[de test])" in s for s in said), said
     assert any("la construction s’est arrêtée\u00a0: disque plein" in s for s in said), said
+
+
+def test_a_text_and_its_translation_keep_their_links(live):
+    """Translations are linked by Pelican after reading: a quick page keeps them,
+    in either language, and is the page the full build writes."""
+    site, content, output = live
+    french = content / "articles" / "banc-006.md"  # not gated: what is appended is public
+    slug = "article-de-banc-d-essai-numero-6"
+    (content / "articles" / "banc-006-en.md").write_text(
+        f"Title: Benchmark article number six\nDate: 2025-01-07 08:10\nSlug: {slug}\nLang: en\n"
+        "Category: Communautés\nSummary: In English.\n\nThe English text, as written.\n", encoding="utf-8")
+    site.build()
+    for source, page, sentence in ((french, f"{slug}/index.html", "Une phrase de la version française."),
+                                   (content / "articles" / "banc-006-en.md", f"en/{slug}/index.html",
+                                    "One more English sentence.")):
+        edit(source, lambda t: t + f"\n{sentence}\n")
+        quick = site.quick([source])
+        assert quick is not None and page in quick.pages
+        written = (output / page).read_bytes()
+        assert sentence.encode() in written
+        assert b'hreflang="en"' in written and b'hreflang="fr"' in written
+        site.build()
+        assert (output / page).read_bytes() == written
