@@ -119,6 +119,7 @@ class LiveSite:
         self.settings = settings
         self.result: BuildResult | None = None
         self.replaced: dict[Path, bytes | None] = {}  # page -> its bytes before the quick path
+        self._sources: dict | None = None  # resolved source path -> its text, in the last build
 
     # The full build -------------------------------------------------------
 
@@ -130,7 +131,7 @@ class LiveSite:
         except Exception:
             self._put_back()
             raise
-        self.result, self.replaced = result, {}
+        self.result, self.replaced, self._sources = result, {}, None
         articles = self._articles()
         if articles is not None:  # the audit makes ready its probes while the author writes
             gather(quick_pages, articles.settings, pages={})
@@ -158,8 +159,10 @@ class LiveSite:
         if articles is None or len(changed) != 1:
             return None
         source = Path(changed[0]).resolve()
-        old = next((item for item in contents([articles], ARTICLE_LISTS)
-                    if Path(item.source_path).resolve() == source), None)
+        if self._sources is None:  # each text by its file, resolved once a build (links: the same file)
+            self._sources = {Path(item.source_path).resolve(): item
+                             for item in contents([articles], ARTICLE_LISTS)}
+        old = self._sources.get(source)
         if old is None or not source.is_file():
             return None
         new = self._read_again(articles, source)
@@ -215,6 +218,8 @@ class LiveSite:
         generators = list(self.result.generators)
         if gather(content_refreshed, articles.settings, content=new, previous=old, generators=generators):
             return False
+        if self._sources is not None:
+            self._sources[Path(new.source_path).resolve()] = new
         seen: set[int] = {id(articles.settings)}
         _replace(articles.context, old, new, seen)
         for generator in generators:

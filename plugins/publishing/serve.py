@@ -66,6 +66,9 @@ def seconds_fr(seconds: float) -> str:
     return f"{seconds:.2f}".replace(".", ",") + "\u00a0s"
 
 
+BROWSER_HEAD_START = 0.3  # seconds between the quick page's reload and the full build
+
+
 def rebuild_on_change(live, paths: list[str], full: Callable[[], bool], reload: Callable[[], None],
                       say: Callable[[str], None], stop: threading.Event) -> None:
     """livereload's worker: at each save, the quick path if it applies (the page in
@@ -87,6 +90,9 @@ def rebuild_on_change(live, paths: list[str], full: Callable[[], bool], reload: 
         if quick:
             say(f"Page à jour en {seconds_fr(quick.seconds)}\u00a0: {inert(', '.join(quick.pages))}")
             reload()
+            # The browsers fetch the page now; the build would take the interpreter
+            # from the server that answers them (and forks its helpers meanwhile).
+            stop.wait(BROWSER_HEAD_START)
         shown = {page: _bytes(live, page) for page in quick.pages} if quick else {}
         try:
             built = full()
