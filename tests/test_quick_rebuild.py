@@ -311,3 +311,18 @@ def test_a_text_and_its_translation_keep_their_links(live):
         assert b'hreflang="en"' in written and b'hreflang="fr"' in written
         site.build()
         assert (output / page).read_bytes() == written
+
+
+def test_an_editors_passing_file_does_not_stop_the_quick_path(live):
+    """Vim writes and removes a file named 4913 beside the one it saves: the save comes
+    with it, which changed nothing; a file removed since the build did change something."""
+    site, content, output = live
+    source = content / "articles" / "banc-003.md"
+    passing = content / "articles" / "4913"
+    passing.write_text("", encoding="utf-8")
+    passing.unlink()
+    edit(source, lambda t: t + "\nUne phrase enregistrée par Vim.\n")
+    assert site.quick([passing, source]) is not None
+    gone = content / "articles" / "banc-004.md"
+    gone.unlink()
+    assert site.quick([gone, source]) is None

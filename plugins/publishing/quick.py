@@ -57,6 +57,10 @@ class QuickResult:
     seconds: float  # from the call to the pages in place
 
 
+def _resolved(path) -> Path:
+    return Path(path).resolve()
+
+
 class _Said(logging.Handler):
     """Anything worth telling the author, said while the file was read again."""
 
@@ -120,6 +124,7 @@ class LiveSite:
         self.result: BuildResult | None = None
         self.replaced: dict[Path, bytes | None] = {}  # page -> its bytes before the quick path
         self._sources: dict | None = None  # resolved source path -> its text, in the last build
+        self._files: set[Path] = set()  # every file of content/ when the last build ended
 
     # The full build -------------------------------------------------------
 
@@ -132,6 +137,8 @@ class LiveSite:
             self._put_back()
             raise
         self.result, self.replaced, self._sources = result, {}, None
+        self._files = {_resolved(Path(folder) / name) for folder, _, names in os.walk(self.settings["PATH"])
+                       for name in names}
         articles = self._articles()
         if articles is not None:  # the audit makes ready its probes while the author writes
             gather(quick_pages, articles.settings, pages={})
@@ -156,9 +163,12 @@ class LiveSite:
         change is anything else (the full build is then the way)."""
         started = time.perf_counter()
         articles = self._articles()
+        # A file made and removed since the build (an editor's test or lock file: Vim's
+        # "4913") changed nothing; one that was there and is gone did.
+        changed = [path for path in map(_resolved, changed) if path.exists() or path in self._files]
         if articles is None or len(changed) != 1:
             return None
-        source = Path(changed[0]).resolve()
+        source = changed[0]
         if self._sources is None:  # each text by its file, resolved once a build (links: the same file)
             self._sources = {Path(item.source_path).resolve(): item
                              for item in contents([articles], ARTICLE_LISTS)}
