@@ -326,3 +326,33 @@ def test_an_editors_passing_file_does_not_stop_the_quick_path(live):
     gone = content / "articles" / "banc-004.md"
     gone.unlink()
     assert site.quick([gone, source]) is None
+
+
+def test_a_draft_takes_the_quick_path_even_for_its_title(live):
+    """No other page shows a draft (article or letter): any edit that keeps its address
+    is its page alone; an edit of a published letter goes to the full build (the home
+    page and the letter's archive show it)."""
+    site, content, output = live
+    article = content / "articles" / "brouillon.md"
+    article.write_text("Title: Un brouillon\nSlug: un-brouillon\nStatus: draft\nCategory: Communautés\n\n"
+                       "Le début d’une idée.\n", encoding="utf-8")
+    letters = sorted((content / "newsletter").glob("*.md"))
+    number = 1 + max(int(line.split(":", 1)[1]) for path in letters
+                     for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("Issue:"))
+    letter = content / "newsletter" / "brouillon.md"
+    letter.write_text(f"Title: La lettre qui vient\nDate: 2026-12-01 07:00\nIssue: {number}\nStatus: draft\n\n"
+                      "Bonjour, voici ce qui s’écrit.\n", encoding="utf-8")
+    site.build()
+    for source, change, sentence in (
+            (article, lambda t: t.replace("Un brouillon", "Un brouillon retitré"), "Un brouillon retitré"),
+            (letter, lambda t: t + "\nUne phrase de plus pour la lettre.\n", "Une phrase de plus pour la lettre.")):
+        edit(source, change)
+        quick = site.quick([source])
+        assert quick is not None and len(quick.pages) == 1, source.name
+        written = (output / quick.pages[0]).read_bytes()
+        assert sentence.encode() in written
+        site.build()
+        assert (output / quick.pages[0]).read_bytes() == written
+    published = next(p for p in letters if "Status: draft" not in p.read_text(encoding="utf-8"))
+    edit(published, lambda t: t + "\nUne ligne.\n")
+    assert site.quick([published]) is None

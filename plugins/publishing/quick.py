@@ -34,7 +34,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pelican import signals
-from pelican.contents import Article
 from pelican.generators import ArticlesGenerator
 from pelican.readers import SkipStub
 from pelican.writers import Writer
@@ -139,9 +138,8 @@ class LiveSite:
         self.result, self.replaced, self._sources = result, {}, None
         self._files = {_resolved(Path(folder) / name) for folder, _, names in os.walk(self.settings["PATH"])
                        for name in names}
-        articles = self._articles()
-        if articles is not None:  # the audit makes ready its probes while the author writes
-            gather(quick_pages, articles.settings, pages={})
+        if result.generators:  # the audit makes ready its probes while the author writes
+            gather(quick_pages, result.generators[0].settings, pages={})
         return result
 
     def _put_back(self) -> None:
@@ -152,34 +150,37 @@ class LiveSite:
                 write_atomic(page, data)
         self.replaced = {}
 
-    def _articles(self) -> ArticlesGenerator | None:
-        generators = self.result.generators if self.result else ()
-        return next((g for g in generators if isinstance(g, ArticlesGenerator)), None)
-
     # The quick path -------------------------------------------------------
 
     def quick(self, changed: list[Path]) -> QuickResult | None:
-        """The page of the one article in `changed`, put in place; None when the
-        change is anything else (the full build is then the way)."""
+        """The page of the one text in `changed` (an article, or a draft of the
+        letter), put in place; None when the change is anything else (the full build
+        is then the way)."""
         started = time.perf_counter()
-        articles = self._articles()
         # A file made and removed since the build (an editor's test or lock file: Vim's
         # "4913") changed nothing; one that was there and is gone did.
         changed = [path for path in map(_resolved, changed) if path.exists() or path in self._files]
-        if articles is None or len(changed) != 1:
+        if self.result is None or len(changed) != 1:
             return None
         source = changed[0]
         if self._sources is None:  # each text by its file, resolved once a build (links: the same file)
-            self._sources = {Path(item.source_path).resolve(): item
-                             for item in contents([articles], ARTICLE_LISTS)}
-        old = self._sources.get(source)
+            self._sources = {}
+            for generator in self.result.generators:
+                if isinstance(generator, ArticlesGenerator):
+                    found = contents([generator], ARTICLE_LISTS)
+                elif hasattr(generator, "issues"):  # the newsletter's: its drafts only, shown nowhere else
+                    found = getattr(generator, "drafts", ())
+                else:
+                    continue
+                self._sources.update({_resolved(item.source_path): (generator, item) for item in found})
+        generator, old = self._sources.get(source, (None, None))
         if old is None or not source.is_file():
             return None
-        new = self._read_again(articles, source)
-        if new is None or not self._same_elsewhere(articles, old, new):
+        new = self._read_again(generator, source, type(old))
+        if new is None or not self._same_elsewhere(generator, old, new):
             return None
-        pages = self._render(articles, new)
-        if pages is None or gather(quick_pages, articles.settings, pages=pages):
+        pages = self._render(generator, new)
+        if pages is None or gather(quick_pages, generator.settings, pages=pages):
             return None  # the full build says why
         output = Path(self.result.output_path).resolve()
         for name, data in pages.items():
@@ -187,12 +188,13 @@ class LiveSite:
             if page not in self.replaced:
                 self.replaced[page] = page.read_bytes() if page.is_file() else None
             write_atomic(page, data)
-        forget_pages(articles.settings["CACHE_PATH"], [new.save_as])
+        forget_pages(generator.settings["CACHE_PATH"], [new.save_as])
         return QuickResult(source, tuple(sorted(pages)), time.perf_counter() - started)
 
-    def _read_again(self, articles: ArticlesGenerator, source: Path):
-        settings = articles.settings
-        relative = os.path.relpath(source, articles.path)
+    def _read_again(self, generator, source: Path, content_class):
+        settings = generator.settings
+        article = isinstance(generator, ArticlesGenerator)
+        relative = os.path.relpath(source, generator.path)
         shown = os.path.join(os.path.basename(os.path.normpath(settings["PATH"])), relative)
         said = _Said()
         root = logging.getLogger()
@@ -200,13 +202,13 @@ class LiveSite:
         try:
             known = KNOWN_KEYS | {k.lower() for k in settings["EXTRA_METADATA_KEYS"]}
             implied = frozenset(implied_keys(settings, source.relative_to(Path(settings["PATH"]).resolve())))
-            problems, _ = check_file(source, "articles", shown, known, implied)
+            problems, _ = check_file(source, "articles" if article else "newsletter", shown, known, implied)
             if problems:
                 return None
-            new = articles.readers.read_file(
-                base_path=articles.path, path=relative, content_class=Article, context=articles.context,
-                preread_signal=signals.article_generator_preread, preread_sender=articles,
-                context_signal=signals.article_generator_context, context_sender=articles)
+            signalled = dict(preread_signal=signals.article_generator_preread, preread_sender=generator,
+                             context_signal=signals.article_generator_context, context_sender=generator)
+            new = generator.readers.read_file(base_path=generator.path, path=relative, content_class=content_class,
+                                              context=generator.context, **(signalled if article else {}))
             if isinstance(new, SkipStub) or not new.is_valid():
                 return None
         except Exception:  # whatever it is, the full build reports it
@@ -215,45 +217,52 @@ class LiveSite:
             root.removeHandler(said)
         return None if said.said else new
 
-    def _same_elsewhere(self, articles: ArticlesGenerator, old, new) -> bool:
+    def _same_elsewhere(self, generator, old, new) -> bool:
         """True when no page but the new text's own (and the feeds) can show the edit;
-        the new text then stands in for the old one everywhere."""
+        the new text then stands in for the old one everywhere. A draft is shown by no
+        other page: only its address must stay."""
         if (new.status, new.save_as, new.url, type(new)) != (old.status, old.save_as, old.url, type(old)):
             return False
         for name, value in vars(old).items():
             if _attached_after_reading(name, old, new):
                 setattr(new, name, value)
-        if shown_elsewhere(new) != shown_elsewhere(old):
+        if new.status != "draft" and shown_elsewhere(new) != shown_elsewhere(old):
             return False
         generators = list(self.result.generators)
-        if gather(content_refreshed, articles.settings, content=new, previous=old, generators=generators):
+        if gather(content_refreshed, generator.settings, content=new, previous=old, generators=generators):
             return False
         if self._sources is not None:
-            self._sources[Path(new.source_path).resolve()] = new
-        seen: set[int] = {id(articles.settings)}
-        _replace(articles.context, old, new, seen)
+            self._sources[_resolved(new.source_path)] = (generator, new)
+        seen: set[int] = {id(generator.settings)}
+        _replace(generator.context, old, new, seen)
         for generator in generators:
             _replace(vars(generator), old, new, seen)
         for item in contents(generators):  # neighbours, translations, series
             _replace(vars(item), old, new, seen)
         return True
 
-    def _render(self, articles: ArticlesGenerator, item) -> dict[str, bytes] | None:
-        """The item's page as generate_articles (or generate_drafts) renders it, and
-        the feeds that show it, as generate_feeds writes them (those that changed)."""
-        settings = articles.settings
+    def _render(self, generator, item) -> dict[str, bytes] | None:
+        """The item's page as its generator renders it (generate_articles or
+        generate_drafts; the newsletter's generate_output), and the feeds that show
+        it, as generate_feeds writes them (those that changed)."""
+        settings = generator.settings
         output = Path(self.result.output_path).resolve()
-        extra = {"all_articles": articles.articles} if item.status == "draft" else {}
         with tempfile.TemporaryDirectory(prefix=f".{output.name}-quick-", dir=output.parent) as folder:
             writer = Writer(folder, settings=settings)
-            writer.write_file(item.save_as, articles.get_template(item.template), articles.context,
-                              relative_urls=settings["RELATIVE_URLS"], article=item,
-                              category=getattr(item, "category", None),
-                              override_output=hasattr(item, "override_save_as"), url=item.url, blog=True,
-                              **extra)
+            template = generator.get_template(item.template)
+            if isinstance(generator, ArticlesGenerator):
+                extra = {"all_articles": generator.articles} if item.status == "draft" else {}
+                writer.write_file(item.save_as, template, generator.context,
+                                  relative_urls=settings["RELATIVE_URLS"], article=item,
+                                  category=getattr(item, "category", None),
+                                  override_output=hasattr(item, "override_save_as"), url=item.url, blog=True,
+                                  **extra)
+                if item.status == "published":
+                    generator.generate_feeds(writer)
+            else:  # a draft of the letter
+                writer.write_file(item.save_as, template, generator.context, issue=item,
+                                  relative_urls=settings["RELATIVE_URLS"], url=item.url)
             page = os.path.normpath(item.save_as)
-            if item.status == "published":
-                articles.generate_feeds(writer)
             pages = {}
             for path in Path(folder).rglob("*"):
                 name = str(path.relative_to(folder))
