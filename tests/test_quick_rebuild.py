@@ -122,10 +122,34 @@ def test_other_changes_go_to_the_full_build(live):
     gone = content / "articles" / "banc-006.md"
     gone.unlink()
     assert site.quick([gone]) is None
-    page = next((content / "pages").glob("*.md"))
-    edit(page, lambda t: t + "\nUne ligne.\n")
-    assert site.quick([page]) is None  # pages, letters, comments: the full build
+    letter = next(p for p in (content / "newsletter").glob("*.md") if "Status: draft" not in p.read_text("utf-8"))
+    edit(letter, lambda t: t + "\nUne ligne.\n")
+    assert site.quick([letter]) is None  # a published letter (the home page shows the latest): the full build
+    comment = next((content / "conversations").rglob("*.md"))
+    edit(comment, lambda t: t + "\nUne ligne.\n")
+    assert site.quick([comment]) is None  # read by a plugin, shown on its article's page
     assert page_of(output, 5).read_bytes() == before[5]
+
+
+def test_a_page_and_a_summary_with_a_link_keep_to_the_full_builds_bytes(live):
+    """A page (its menu entry unchanged) takes the quick path; a summary that links to
+    another text is resolved as Pelican resolves it once everything is read."""
+    site, content, output = live
+    linked = content / "articles" / "banc-006.md"
+    edit(linked, lambda t: t.replace("Summary: ", "Summary: Voir [le quatrième]({filename}banc-004.md). ", 1))
+    site.build()
+    page = next((content / "pages").glob("*.md"))
+    for source, sentence in ((page, "Une ligne ajoutée à la page."), (linked, "Une phrase après le lien.")):
+        edit(source, lambda t: t + f"\n{sentence}\n")
+        quick = site.quick([source])
+        assert quick is not None, source.name
+        written = {name: (output / name).read_bytes() for name in quick.pages}
+        assert any(sentence.encode() in data for data in written.values())
+        site.build()
+        for name, data in written.items():
+            assert (output / name).read_bytes() == data, name
+    listed = (output / "index.html").read_text(encoding="utf-8") + (output / "feeds" / "tout.atom.xml").read_text("utf-8")
+    assert "{filename}" not in listed
 
 
 @pytest.mark.parametrize("mistake", [

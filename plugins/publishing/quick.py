@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pelican import signals
-from pelican.generators import ArticlesGenerator
+from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.readers import SkipStub
 from pelican.writers import Writer
 
@@ -42,9 +42,9 @@ from shared import write_atomic
 
 from .build import BuildResult, build
 from .checks import KNOWN_KEYS, check_file, implied_keys
-from .contents import ARTICLE_LISTS, contents
+from .contents import ARTICLE_LISTS, PAGE_LISTS, contents
 from .hooks import content_refreshed, gather, quick_pages
-from .incremental import forget_pages, shown_elsewhere
+from .incremental import forget_pages, listed, shown_elsewhere
 
 log = logging.getLogger(__name__)
 
@@ -104,9 +104,11 @@ def _attached_after_reading(name: str, old, new) -> bool:
     longer gives, such as `tier_split` once the dividers are gone); a series is
     Pelican's `Series:` string in the metadata, which longform replaces with the
     series itself (kept when the metadata is the same); translations are linked
-    by Pelican."""
+    by Pelican. What Pelican keeps for itself (`_summary`, `_content`) never is."""
     if name in _LINKED:
         return True
+    if name.startswith("_"):  # Pelican's own state (the summary it resolved): the new text's
+        return False
     if name not in vars(new):
         return name not in old.metadata
     metadata = new.metadata
@@ -153,9 +155,9 @@ class LiveSite:
     # The quick path -------------------------------------------------------
 
     def quick(self, changed: list[Path]) -> QuickResult | None:
-        """The page of the one text in `changed` (an article, or a draft of the
-        letter), put in place; None when the change is anything else (the full build
-        is then the way)."""
+        """The page of the one text in `changed` (an article, a page, or a draft of
+        the letter), put in place; None when the change is anything else (the full
+        build is then the way)."""
         started = time.perf_counter()
         # A file made and removed since the build (an editor's test or lock file: Vim's
         # "4913") changed nothing; one that was there and is gone did.
@@ -168,6 +170,8 @@ class LiveSite:
             for generator in self.result.generators:
                 if isinstance(generator, ArticlesGenerator):
                     found = contents([generator], ARTICLE_LISTS)
+                elif isinstance(generator, PagesGenerator):
+                    found = contents([generator], PAGE_LISTS)
                 elif hasattr(generator, "issues"):  # the newsletter's: its drafts only, shown nowhere else
                     found = getattr(generator, "drafts", ())
                 else:
@@ -193,7 +197,7 @@ class LiveSite:
 
     def _read_again(self, generator, source: Path, content_class):
         settings = generator.settings
-        article = isinstance(generator, ArticlesGenerator)
+        article, page = isinstance(generator, ArticlesGenerator), isinstance(generator, PagesGenerator)
         relative = os.path.relpath(source, generator.path)
         shown = os.path.join(os.path.basename(os.path.normpath(settings["PATH"])), relative)
         said = _Said()
@@ -202,13 +206,17 @@ class LiveSite:
         try:
             known = KNOWN_KEYS | {k.lower() for k in settings["EXTRA_METADATA_KEYS"]}
             implied = frozenset(implied_keys(settings, source.relative_to(Path(settings["PATH"]).resolve())))
-            problems, _ = check_file(source, "articles" if article else "newsletter", shown, known, implied)
+            kind = "articles" if article else "pages" if page else "newsletter"
+            problems, _ = check_file(source, kind, shown, known, implied)
             if problems:
                 return None
-            signalled = dict(preread_signal=signals.article_generator_preread, preread_sender=generator,
-                             context_signal=signals.article_generator_context, context_sender=generator)
+            signalled = {}  # as each generator reads (the newsletter's sends none)
+            if article or page:
+                prefix = "article_generator" if article else "page_generator"
+                signalled = dict(preread_signal=getattr(signals, f"{prefix}_preread"), preread_sender=generator,
+                                 context_signal=getattr(signals, f"{prefix}_context"), context_sender=generator)
             new = generator.readers.read_file(base_path=generator.path, path=relative, content_class=content_class,
-                                              context=generator.context, **(signalled if article else {}))
+                                              context=generator.context, **signalled)
             if isinstance(new, SkipStub) or not new.is_valid():
                 return None
         except Exception:  # whatever it is, the full build reports it
@@ -226,7 +234,9 @@ class LiveSite:
         for name, value in vars(old).items():
             if _attached_after_reading(name, old, new):
                 setattr(new, name, value)
-        if new.status != "draft" and shown_elsewhere(new) != shown_elsewhere(old):
+        if hasattr(new, "refresh_metadata_intersite_links"):  # as Pelican.run does once all is read
+            new.refresh_metadata_intersite_links()
+        if new.status != "draft" and self._listed(generator, new) != self._listed(generator, old):
             return False
         generators = list(self.result.generators)
         if gather(content_refreshed, generator.settings, content=new, previous=old, generators=generators):
@@ -241,9 +251,15 @@ class LiveSite:
             _replace(vars(item), old, new, seen)
         return True
 
+    @staticmethod
+    def _listed(generator, item) -> list:
+        """What other pages show of an item: an article's card and place in the lists;
+        of a page, its place in the menus (no listing shows a page's card)."""
+        return shown_elsewhere(item) if isinstance(generator, ArticlesGenerator) else listed(item)
+
     def _render(self, generator, item) -> dict[str, bytes] | None:
         """The item's page as its generator renders it (generate_articles or
-        generate_drafts; the newsletter's generate_output), and the feeds that show
+        generate_drafts; the pages' and the newsletter's generate_output), and the feeds that show
         it, as generate_feeds writes them (those that changed)."""
         settings = generator.settings
         output = Path(self.result.output_path).resolve()
@@ -259,6 +275,10 @@ class LiveSite:
                                   **extra)
                 if item.status == "published":
                     generator.generate_feeds(writer)
+            elif isinstance(generator, PagesGenerator):
+                writer.write_file(item.save_as, template, generator.context, page=item,
+                                  relative_urls=settings["RELATIVE_URLS"],
+                                  override_output=hasattr(item, "override_save_as"), url=item.url)
             else:  # a draft of the letter
                 writer.write_file(item.save_as, template, generator.context, issue=item,
                                   relative_urls=settings["RELATIVE_URLS"], url=item.url)
