@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, free_port, site_settings
+from conftest import free_port, site_settings
 from publishing.build import BuildError, build
 from publishing.quick import LiveSite
 from test_build_identity import assert_same, corpus

@@ -1,27 +1,29 @@
-"""livereload's quick path: one article saved, its page in place in a fraction of a second.
+"""livereload's quick path: one text saved, its page in place in a fraction of a second.
 
 Pelican builds the whole site every time; with a thousand articles even an
 incremental build takes seconds. But while an author writes, the change is
-almost always the text of the one article open in the editor, and when what
-other pages show of it is the same (address, title, date, status, category,
-tags, series, summary, reading time: `incremental.shown_elsewhere`), no other
-page can change but the feeds that show it: the incremental writer's own
-fingerprints hold nothing else of it. So livereload's process keeps the generators of its last
-build (LiveSite) and, for such a save:
+almost always the text of the one file open in the editor, and when what other
+pages show of it is the same (an article's address, title, date, status,
+category, tags, series, summary and reading time: `incremental.shown_elsewhere`;
+a page's menu entry; nothing at all for a draft, article or letter, which no
+other page shows), no other page can change but the feeds that show it: the
+incremental writer's own fingerprints hold nothing else of it. So livereload's
+process keeps the generators of its last build (LiveSite) and, for such a save:
 - reads the file again with the same readers (every plugin's reading: tiers
   split, typography, reading time) and runs the metadata checks on it; any
   warning or error and the full build runs instead, to say it;
 - gives the new text what the build attached to the old one after reading
-  (neighbours, comments, reactions, translations) and lets the plugins bring
-  up to date what they attach from the text itself (content_refreshed: the
-  tier gates);
+  (neighbours, comments, reactions, translations: `_attached_after_reading`),
+  resolves its metadata's links as Pelican does once everything is read, and
+  lets the plugins bring up to date what they attach from the text itself
+  (content_refreshed: the tier gates);
 - renders its page with the same template and context, and the feeds (those
   that show it change), has them audited (quick_pages: the leak audit, against
   every source as it is now), and puts them in place, atomically, forgetting
   the page's fingerprint.
-The full build then runs at once and confirms it (the private copies and
-feeds of the members, the sitemap, every check, the whole audit); if it fails, the page is put back as it was, so a
-failed build still leaves the previous site whole.
+The full build then runs and confirms it (the private copies and feeds of the
+members, the sitemap, every check, the whole audit); if it fails, the pages are
+put back as they were, so a failed build still leaves the previous site whole.
 """
 
 from __future__ import annotations
@@ -46,7 +48,6 @@ from .contents import ARTICLE_LISTS, PAGE_LISTS, contents
 from .hooks import content_refreshed, gather, quick_pages
 from .incremental import forget_pages, listed, shown_elsewhere
 
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
