@@ -29,28 +29,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
+sys.path[:0] = [str(HERE), str(ROOT / "plugins"), str(ROOT / "tests")]
+from conftest import CHROMIUM, CHROMIUM_ARGS, free_port, make_project  # noqa: E402
 from generate import generate  # noqa: E402
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def project(folder: Path, content: Path) -> None:
-    for name in ("tasks.py", "pelicanconf.py", "publishconf.py"):
-        shutil.copy(ROOT / name, folder / name)
-    for name in ("theme", "plugins"):
-        (folder / name).symlink_to(ROOT / name)
-    (folder / "content").symlink_to(content)
 
 
 def main() -> None:
@@ -65,7 +46,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     folder = Path(tempfile.mkdtemp(prefix="nenufar-livereload-"))
-    project(folder, (args.work / "content").resolve())
+    make_project(folder, (args.work / "content").resolve())
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "invoke", "livereload", "--port", str(port)], cwd=folder,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",

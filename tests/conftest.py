@@ -174,12 +174,26 @@ def node_tool(*parts: str) -> Path:
     return path
 
 
+def make_project(folder: Path, content: Path | None = None) -> Path:
+    """The repository's author-facing files in `folder`, to run invoke in: the tasks and
+    settings copied, theme and plugins linked; content/ empty, or linked to `content`."""
+    for name in ("tasks.py", "pelicanconf.py", "publishconf.py"):
+        shutil.copy(ROOT / name, folder / name)
+    for name in ("theme", "plugins"):
+        (folder / name).symlink_to(ROOT / name)
+    if content is None:
+        (folder / "content").mkdir()
+    else:
+        (folder / "content").symlink_to(content)
+    return folder
+
+
 @pytest.fixture
 def project(tmp_path):
     """A copy of the repository's author-facing files, to run invoke in."""
-    for name in ("tasks.py", "pelicanconf.py", "publishconf.py"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    for name in ("theme", "plugins"):
-        (tmp_path / name).symlink_to(ROOT / name)
-    (tmp_path / "content").mkdir()
-    return tmp_path
+    return make_project(tmp_path)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder`: its path relative to it, its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

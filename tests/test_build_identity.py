@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, site_settings
+from conftest import ROOT, site_settings, tree
 from publishing.build import build
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -38,10 +38,6 @@ Merci pour ce texte : j'y reviendrai... « Vraiment » ?
 def no_keys(monkeypatch):
     for key in ("NENUFAR_KEY_ABONNES", "NENUFAR_KEY_CERCLE"):
         monkeypatch.delenv(key, raising=False)
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def assert_same(built: Path, reference: Path) -> None:

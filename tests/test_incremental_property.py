@@ -25,7 +25,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 import pytest
-from conftest import site_settings
+from conftest import site_settings, tree
 from publishing.build import BuildError, build
 
 # Words only: the leak audit folds digits away, so sentences differ by their words.
@@ -322,10 +322,6 @@ def build_into(root: Path, content: Path, cache: bool) -> Path:
     settings = site_settings(root, content, LOAD_CONTENT_CACHE=cache, PAGEFIND=False)
     build(settings)
     return Path(settings["OUTPUT_PATH"])
-
-
-def tree(folder: Path) -> dict:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def first_difference(incremental: Path, clean: Path) -> str | None:

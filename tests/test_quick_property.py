@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 
-from conftest import site_settings
+from conftest import site_settings, tree
 from publishing.build import BuildError, build
 from publishing.quick import LiveSite
-from test_incremental_property import EDITS, Model, first_difference, no_keys, sync_content, tree
+from test_incremental_property import EDITS, Model, first_difference, no_keys, sync_content
 
 
 def check_quick(edits) -> int:

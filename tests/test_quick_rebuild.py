@@ -11,6 +11,7 @@ the quick page back, so the previous site stays whole.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -218,7 +219,7 @@ def test_the_open_page_reloads_itself_after_a_save(project, browser):
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "invoke", "livereload", "--port", str(port)],
                               cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              encoding="utf-8", env={**__import__("os").environ, "PYTHONUTF8": "1"})
+                              encoding="utf-8", env={**os.environ, "PYTHONUTF8": "1"})
     source = project / "content" / "articles" / "ecouter-avant-de-parler.md"
     url = f"http://localhost:{port}/ecouter-avant-de-parler/"
     try:
@@ -248,7 +249,6 @@ def test_a_build_stopped_midway_leaves_no_process_behind(tmp_path):
     """livereload stopped (Ctrl+C, a signal) while it builds: the build's helper
     processes (the readers' pool, the audit) go with it, instead of waiting forever
     on a pipe and holding the terminal's output open."""
-    import os
     import signal
 
     from conftest import ROOT

@@ -233,10 +233,15 @@ def _answer(value: str) -> str:
     return value
 
 
-def _issue(value: str) -> int:
-    if not value.isdigit() or len(value) > 6:
-        raise Refused("Numéro de la lettre inconnu.", 404)
+def _number(value: str, digits: int, unknown: str) -> int:
+    """A positive number of at most `digits` digits from a form or an address; else 404."""
+    if not value.isdigit() or len(value) > digits:
+        raise Refused(unknown, 404)
     return int(value)
+
+
+def _issue(value: str) -> int:
+    return _number(value, 6, "Numéro de la lettre inconnu.")
 
 
 async def feedback_page(request: Request) -> Response:
@@ -350,9 +355,7 @@ async def propose_idea(request: Request) -> Response:
 
 
 def _idea(value: str) -> int:
-    if not value.isdigit() or len(value) > 9:
-        raise Refused("Idée inconnue.", 404)
-    return int(value)
+    return _number(value, 9, "Idée inconnue.")
 
 
 async def vote(request: Request) -> Response:

@@ -199,12 +199,18 @@ def _article_items(generator) -> list:
                       generator.hidden_articles))
 
 
+def write_article(generator, write, article) -> None:
+    """What ArticlesGenerator.generate_articles (generate_drafts for a draft) writes for
+    one article (shared with livereload's quick path)."""
+    extra = {"all_articles": generator.articles} if article.status == "draft" else {}
+    write(article.save_as, generator.get_template(article.template), generator.context, article=article,
+          category=getattr(article, "category", None), override_output=hasattr(article, "override_save_as"),
+          url=article.url, blog=True, **extra)
+
+
 def _write_items(generator, write, items) -> None:
-    """What ArticlesGenerator.generate_articles does for these items."""
     for article in items:
-        write(article.save_as, generator.get_template(article.template), generator.context, article=article,
-              category=getattr(article, "category", None), override_output=hasattr(article, "override_save_as"),
-              url=article.url, blog=True)
+        write_article(generator, write, article)
 
 
 def _child_writes(generator, write, items: list, indexes: list[int], connection) -> None:

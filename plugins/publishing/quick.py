@@ -33,6 +33,7 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from pelican import signals
@@ -47,6 +48,7 @@ from .checks import KNOWN_KEYS, check_file, implied_keys
 from .contents import ARTICLE_LISTS, PAGE_LISTS, contents
 from .hooks import content_refreshed, gather, quick_pages
 from .incremental import forget_pages, listed, shown_elsewhere
+from .pool import write_article
 
 
 
@@ -268,12 +270,7 @@ class LiveSite:
             writer = Writer(folder, settings=settings)
             template = generator.get_template(item.template)
             if isinstance(generator, ArticlesGenerator):
-                extra = {"all_articles": generator.articles} if item.status == "draft" else {}
-                writer.write_file(item.save_as, template, generator.context,
-                                  relative_urls=settings["RELATIVE_URLS"], article=item,
-                                  category=getattr(item, "category", None),
-                                  override_output=hasattr(item, "override_save_as"), url=item.url, blog=True,
-                                  **extra)
+                write_article(generator, partial(writer.write_file, relative_urls=settings["RELATIVE_URLS"]), item)
                 if item.status == "published":
                     generator.generate_feeds(writer)
             elif isinstance(generator, PagesGenerator):
