@@ -2,7 +2,8 @@
 
 The reference is a serial build with every cache off (BUILD_PROCESSES = 1, no
 content cache, no previous output): each file read and each page rendered in
-this process, from nothing. The build as the author runs it (sources read in a
+this process, from nothing, and every text converted by Python-Markdown itself
+(the plain fast path of tiers.plain turned off). The build as the author runs it (sources read in a
 pool of worker processes, reader cache, unchanged pages linked from the previous
 build) must give the same output tree, byte for byte, cold and warm, on the
 demo site and on a larger corpus with tiers, comments, echoes and typography.
@@ -17,12 +18,15 @@ from __future__ import annotations
 
 import shutil
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, site_settings, tree
 from publishing.build import build
+from tiers import render
+from tiers.plain import Plain
 
 sys.path.insert(0, str(ROOT / "bench"))
 from generate import article  # noqa: E402
@@ -67,10 +71,23 @@ def corpus(folder: Path, count: int = 60) -> Path:
     return content
 
 
+@contextmanager
+def python_markdown_only():
+    kept = Plain.__dict__["of"]
+    Plain.of = classmethod(lambda cls, md: None)
+    render._local.shared = None  # its instance knows whether the fast path applies
+    try:
+        yield
+    finally:
+        Plain.of = kept
+        render._local.shared = None
+
+
 def reference_build(root: Path, content: Path) -> Path:
     settings = site_settings(root, content, PAGEFIND=True, BUILD_PROCESSES=1,
                              CACHE_CONTENT=False, LOAD_CONTENT_CACHE=False)
-    build(settings)
+    with python_markdown_only():
+        build(settings)
     return Path(settings["OUTPUT_PATH"])
 
 

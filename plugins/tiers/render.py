@@ -24,6 +24,7 @@ from markdown.extensions.toc import slugify as default_slugify
 from markdown.treeprocessors import Treeprocessor
 
 from .dividers import comments_mentioning_tiers
+from .plain import Plain
 from .split import SourcePart, TierError
 
 
@@ -34,6 +35,9 @@ class Definitions:
     references: dict = field(default_factory=dict)  # id -> (url, title)
     abbreviations: dict = field(default_factory=dict)  # term -> title
     footnotes: dict = field(default_factory=dict)  # label -> Note
+
+    def inherits(self) -> bool:
+        return bool(self.references or self.abbreviations or self.footnotes)
 
     def copy(self) -> Definitions:
         return Definitions(dict(self.references), dict(self.abbreviations), dict(self.footnotes))
@@ -132,6 +136,8 @@ class _Shared:
         self.note_prefix = self.notes.unique_prefix if self.notes is not None else None
         # Pelican's reader takes the meta preprocessor out of the instance it
         # converts the summary with (this one): put back before each part.
+        # Plain texts skip Python-Markdown's machinery when this configuration allows it.
+        self.plain = Plain.of(self.md)
         self.meta = None
         if "meta" in self.md.preprocessors:
             priority = next(p.priority for p in self.md.preprocessors._priority if p.name == "meta")
@@ -227,6 +233,23 @@ class _PartNotes(Treeprocessor):
                 sup.set("id", self.rename(sup.get("id", "")))
 
 
+def _plain(shared: _Shared, numbering: _PartNotes | None, text: str) -> str | None:
+    """A text with nothing before it and no prefix, converted by the fast path
+    when it is plain (tiers.plain), leaving the instance's state as
+    Python-Markdown's conversion would: its header, notes and their numbers."""
+    if shared.plain is None:
+        return None
+    done = shared.plain.convert(text)
+    if done is None:
+        return None
+    html, notes = done
+    for number, (label, note) in enumerate(notes.items(), start=1):
+        shared.notes.footnotes[label] = note
+        numbering.numbers[label] = number
+        numbering.ids[label] = numbering.rename(shared.notes.makeFootnoteId(label))
+    return html
+
+
 # `id="` after a space; the lookbehind comes second so the search jumps from
 # one `id="` to the next instead of trying every space of the page.
 _ID = re.compile(r'id="(?<=\sid=")([^"]*)"')
@@ -251,7 +274,9 @@ def render_part(part: SourcePart, config: dict, known: Definitions, used_ids: se
     # Later parts start with an empty line, so Meta reads no header from them.
     text = part.text if part.line == 1 else "\n" + part.text
     try:
-        rendered = md.convert(text)
+        rendered = _plain(shared, numbering, text) if not prefix and not known.inherits() else None
+        if rendered is None:
+            rendered = md.convert(text)
     except BaseException:
         forget_markdown()
         raise

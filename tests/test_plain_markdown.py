@@ -1,0 +1,166 @@
+"""The plain-Markdown fast path (tiers.plain) writes what Python-Markdown writes.
+
+The property: for any text, the fast path either declines (None) or gives
+Python-Markdown's HTML byte for byte, the same header (Meta) and the same
+notes. Texts are generated from Markdown's own syntax, hostile characters
+included, so most of them must be declined and some taken; the demo, Pelican's
+samples and the benchmark's corpus are compared whole. The reference is the
+real Python-Markdown instance, configured as the site's reader configures it;
+nothing here is computed by the code under test.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
+from pelican.readers import MarkdownReader
+
+from conftest import ROOT
+from publishing.build import load_settings
+from tiers import render
+from tiers.plain import Plain
+
+sys.path.insert(0, str(ROOT / "bench"))
+import generate  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def instance():
+    """The site's Markdown configuration as Pelican's reader completes it."""
+    settings = load_settings(str(ROOT / "pelicanconf.py"), {})
+    MarkdownReader(settings)
+    render._local.shared = None
+    return render._shared(settings["MARKDOWN"])
+
+
+def reference(shared, text: str):
+    md = shared.ready(set())
+    html = md.convert(text)
+    return html, md.Meta, dict(shared.notes.footnotes)
+
+
+def fast(shared, text: str):
+    md = shared.ready(set())
+    plain = Plain.of(md)
+    assert plain is not None, "the shipped configuration must take the fast path"
+    done = plain.convert(text)
+    if done is None:
+        return None
+    return done[0], md.Meta, done[1]
+
+
+def same_or_declined(shared, text: str) -> bool:
+    """True if taken (and then identical); False if declined."""
+    got = fast(shared, text)
+    if currently_in_test_context():
+        event("declined" if got is None else "taken")
+    if got is None:
+        return False
+    assert got == reference(shared, text), text
+    return True
+
+
+WORDS = ["écoute", "Lecteur", "ŒUVRE", "cercle", "l’avenir", "a", "2026", "10 000", "x", "«\u202fvous\u202f»"]
+PIECES = WORDS + [
+    " ", " ", "  ", "\n", "\n", "\n\n", "\t", "\u00a0", "\u202f", "\u2028", "\x85", "\x0c", "\x00", "\r",
+    "*", "**", "***", "_", "__", "`", "``", "```", "~~~", "\\", "<", ">", "&", "& ", "&amp;", "&#8617;",
+    "[", "]", "(", ")", "[^1]", "[^2]", "[^n-b]", "[^1]: ", "[^2]: ", "[lien](https://exemple.fr/a?b=1&c=2)",
+    "[lien]({filename}/x.md)", "[r]", "[r]: https://r.fr", "![i](a.png)", "<b>", "<!-- tier: abonnes -->",
+    "#", "## ", "###### ", "####### ", "- ", "+ ", "* ", "1. ", "01. ", "3. ", "> ", ">", "---", "* * *",
+    "===", ": ", "|", "{", "}", "{: .c}", "{#id}", "*[HTML]: ", "[TOC]", "///Footnotes Go Here///",
+    "Title: x", "Summary: y", "    ", "!", "?", "\u00a0:", "...", "^", '"', "'", "-->",
+]
+
+texts = st.lists(st.sampled_from(PIECES), max_size=60).map("".join)
+
+
+def block_text(draw_words):
+    return " ".join(draw_words)
+
+
+# Documents built from the shapes the fast path takes, with their neighbours.
+inline_piece = st.sampled_from(WORDS + ["*doux*", "**fort**", "`code_x & y`", "[lien](https://e.fr/p_q?a=1&b=2)",
+                                        "[^1]", "[^2]", "(entre)", "!", "?", "\u00a0:", "\u202f;", "...", "mot*em*",
+                                        "*a* *b*", "& co", "a > b", "\n"])
+line = st.lists(inline_piece, min_size=1, max_size=8).map(" ".join)
+block = st.one_of(
+    line,
+    line.map(lambda t: "## " + t.replace("\n", " ")),
+    line.map(lambda t: "# " + t.replace("\n", " ") + "\n" + t),
+    st.lists(line.map(lambda t: "- " + t.replace("\n", " ")), min_size=1, max_size=4).map("\n".join),
+    st.lists(line.map(lambda t: "1. " + t.replace("\n", " ")), min_size=1, max_size=4).map("\n".join),
+    st.lists(line.map(lambda t: "> " + t.replace("\n", "\n> ")), min_size=1, max_size=3).map("\n>\n".join),
+    st.sampled_from(["---", "* * *", "***", "[^1]: une note *douce*.", "[^2]: deux, [lien](https://e.fr).",
+                     "[^1]: une.\n[^2]: deux."]),
+)
+documents = st.tuples(st.sampled_from(["", "Title: T\nSummary: s\n\n", "\n"]),
+                      st.lists(block, min_size=1, max_size=8)).map(lambda t: t[0] + "\n\n".join(t[1]) + "\n")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts)
+@example("a*\"b\"*c")
+@example("## ?!\n\n## ?!\n\n## _1")
+@example("Title: x\n\n")
+def test_any_text_is_declined_or_converted_as_python_markdown_does(instance, text):
+    same_or_declined(instance, text)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents)
+@example("- a\n\n- b\n")
+@example("> a\n\n[^1]: n\n\n> b\n\nVoir[^1].\n")
+@example("Voir[^2] et[^1].\n\n[^1]: un\n[^2]: deux\n")
+@example("# T [^1]\n\n[^1]: n\n")
+def test_documents_of_the_plain_shapes_are_converted_as_python_markdown_does(instance, text):
+    same_or_declined(instance, text)
+
+
+def test_plain_texts_take_the_fast_path(instance):
+    """The path is worth having: the corpus's public texts and ordinary prose take it."""
+    prose = ("Title: Une lettre\nDate: 2026-01-02\nSummary: Un *résumé*.\n\n"
+             "Un premier paragraphe, avec de l’*emphase*, du **gras**, du `code_source` et un "
+             "[lien](https://exemple.fr/?a=1&b=2)[^1].\nUne ligne de plus\u00a0: la suite\u202f!\n\n"
+             "## Une partie\u00a0: écouter\n\n- un\n- deux *doux*\n\n1. premier\n2. second\n\n"
+             "> Une citation.\n>\n> Sur deux paragraphes.\n\n---\n\n[^1]: Une note, [avec un lien]({filename}/a.md).\n")
+    assert same_or_declined(instance, prose)
+    assert fast(instance, prose)[0].count("<li>") == 4
+    rng = generate.random.Random(3)
+    taken = [same_or_declined(instance, generate.article(n, rng)) for n in range(1, 41)]
+    assert all(taken)
+
+
+@pytest.mark.parametrize("folder", ["content", "bench/corpus-long/content"])
+def test_every_markdown_file_of_the_repository_is_declined_or_identical(instance, folder):
+    files = sorted((ROOT / folder).rglob("*.md"))
+    if folder.startswith("bench") and not files:
+        pytest.skip("the long corpus is generated by bench/build_bench.py")
+    taken = sum(same_or_declined(instance, f.read_text(encoding="utf-8")) for f in files)
+    assert files and taken >= 1
+
+
+def test_pelican_samples_are_declined_or_identical(instance):
+    import pelican
+
+    samples = Path(pelican.__file__).parent / "tests" / "content"
+    files = sorted(samples.rglob("*.md")) + sorted(samples.rglob("*.markdown")) + sorted(samples.rglob("*.mkd"))
+    if not files:
+        pytest.skip("Pelican's test content is not installed with the package")
+    for f in files:
+        same_or_declined(instance, f.read_text(encoding="utf-8"))
+
+
+def test_another_configuration_never_takes_the_fast_path():
+    from markdown import Markdown
+
+    assert Plain.of(Markdown(extensions=["extra", "meta", "toc", "sane_lists", "smarty"])) is None
+    assert Plain.of(Markdown(extensions=["extra", "meta", "sane_lists"])) is None
+    assert Plain.of(Markdown(extensions=["extra", "meta", "toc", "sane_lists"],
+                             extension_configs={"toc": {"anchorlink": True, "permalink": "#"}})) is None
+    assert Plain.of(Markdown(extensions=["extra", "meta", "toc", "sane_lists"],
+                             extension_configs={"toc": {"permalink": "#"}}, output_format="html5")) is not None
