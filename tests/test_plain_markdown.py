@@ -164,3 +164,26 @@ def test_another_configuration_never_takes_the_fast_path():
                              extension_configs={"toc": {"anchorlink": True, "permalink": "#"}})) is None
     assert Plain.of(Markdown(extensions=["extra", "meta", "toc", "sane_lists"],
                              extension_configs={"toc": {"permalink": "#"}}, output_format="html5")) is not None
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(texts, documents))
+@example("Title: pas un en-tête ici\n\nUn *résumé*.")
+@example("## Un titre dans un résumé")
+@example("Un résumé[^1].\n\n[^1]: sa note.")
+def test_a_summary_is_declined_or_converted_as_pelican_converts_it(instance, text):
+    """Pelican converts the Summary: with the header preprocessor taken out, and
+    the fast path declines a field with notes (their numbers belong to the body)."""
+    from tiers.render import _FieldMarkdown
+
+    def as_pelican_leaves_it():
+        md = instance.ready(set())  # heading ids start afresh for each conversion
+        md.preprocessors.deregister("meta")
+        md.reset()
+        return md
+
+    want = as_pelican_leaves_it().convert(text)
+    assert _FieldMarkdown(as_pelican_leaves_it(), instance.plain).convert(text) == want
+    as_pelican_leaves_it()
+    done = instance.plain.convert(text, notes=False)
+    assert done is None or ("fnref" not in done[0] and done[0] == want)

@@ -45,9 +45,12 @@ _PROCESSORS = {
 }
 _OWN_TREEPROCESSORS = {"tier-part-notes"}  # tiers.render's, which leaves a lone public part as it is
 
-# Anywhere in the text: raw HTML, escapes, control characters, tables, images,
-# space at a line's ends.
-_REFUSED = re.compile(r"[\\<|\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]|!\[|^[^\S\n]|[^\S\n]$", re.M)
+# Anywhere in the text: raw HTML, escapes, control characters, tables (each
+# test a character class or a literal first: an alternation is ten times slower).
+_REFUSED = re.compile(r"[\\<|\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+# Space at either end of a line (the text is given a newline at both ends).
+_LINE_START_SPACE = re.compile(r"\n[^\S\n]")
+_LINE_END_SPACE = re.compile(r"[ \xa0\u1680\u2000-\u200a\u202f\u205f\u3000]\n")
 # What may not start a line of running text: every block syntax of the configuration.
 _BLOCK_START = re.compile(r"[#>=:~+\-\s]|\*(?:[\s\[]|\*[\s*])|\d+\.\s|```|\[[^\]\n]*\]:")
 _HEADING = re.compile(r"(#{1,6}) +([^#\n]+)")
@@ -61,10 +64,14 @@ _INLINE = re.compile(
     r"|\[\^([A-Za-z0-9-]+)\]"  # note call
     r"|\[([^\[\]`*_^\n{}][^\[\]`*_\n{}]*)\]\(([A-Za-z0-9/:.?=&%#+~,@!$_{}-]+)\)")  # link
 _EMPHASIS = re.compile(r"\*\*([^\s*](?:[^*]*[^\s*])?)\*\*|\*([^\s*](?:[^*]*[^\s*])?)\*")
-# Left in running text once calls, links and emphasis are out; an ampersand
-# is taken only before a space (never an entity), in a link's address too.
-_PLAIN_REFUSED = re.compile(r"[`\[\]_{}*]|&(?! )")
+# Left in running text once calls, links and emphasis are out.
+_PLAIN_REFUSED = re.compile(r"[`\[\]_{}*]")
+# An ampersand is taken only before a space (never an entity), in a link's address too.
 _ENTITY = re.compile(r"&(?! )")
+
+
+def _refused(text: str) -> bool:
+    return bool(_PLAIN_REFUSED.search(text) or "&" in text and _ENTITY.search(text))
 
 
 class _NotPlain(Exception):
@@ -111,21 +118,28 @@ class Plain:
         markers = tuple(m for m in (toc.marker, notes.getConfig("PLACE_MARKER")) if m)
         return cls(md, toc, notes, markers)
 
-    def convert(self, text: str) -> tuple[str, dict[str, str]] | None:
+    def convert(self, text: str, notes: bool = True) -> tuple[str, dict[str, str]] | None:
         """(html, note texts by label in definition order), or None for Python-Markdown.
 
-        Runs the instance's own whitespace and header preprocessors first, so
-        the instance's Meta is what Python-Markdown's conversion would leave."""
+        Runs the instance's own whitespace and header preprocessors first (the
+        header's only if registered: Pelican takes it out for the summary), so the
+        instance's Meta is what Python-Markdown's conversion would leave. With
+        `notes` False, a text with a note or a call is declined."""
         lines = self.md.preprocessors["normalize_whitespace"].run(text.split("\n"))
-        body = "\n".join(self.md.preprocessors["meta"].run(lines)).strip("\n")
-        if _REFUSED.search(body) or any(marker in body for marker in self.markers):
+        if "meta" in self.md.preprocessors:
+            lines = self.md.preprocessors["meta"].run(lines)
+        body = "\n".join(lines).strip("\n")
+        framed = f"\n{body}\n"
+        if (_REFUSED.search(body) or "![" in body or _LINE_START_SPACE.search(framed)
+                or _LINE_END_SPACE.search(framed) or any(marker in body for marker in self.markers)):
             return None
         try:
-            return self._blocks(body)
+            html, found = self._blocks(body, notes)
         except _NotPlain:
             return None
+        return html, found
 
-    def _blocks(self, body: str) -> tuple[str, dict[str, str]]:
+    def _blocks(self, body: str, notes: bool) -> tuple[str, dict[str, str]]:
         doc = _Doc({}, [], [])
         out: list[list] = []  # [tag, parts]; parts are strings and _Call markers
         pending = _BLANKS.split(body) if body else []
@@ -188,6 +202,8 @@ class Plain:
                     doc.notes[match.group(1)] = match.group(2)
             else:
                 out.append(["p", ["<p>", *self._paragraph(block, doc), "</p>"]])
+        if not notes and (doc.notes or doc.calls):
+            raise _NotPlain
         return self._finish(out, doc), dict(doc.notes)
 
     def _line(self, line: str, doc: _Doc) -> list:
@@ -234,14 +250,14 @@ class Plain:
             between = text[end:match.start()]
             strong, em = match.groups()
             inner = strong if strong is not None else em
-            if _PLAIN_REFUSED.search(between) or _PLAIN_REFUSED.search(inner):
+            if _refused(between) or _refused(inner):
                 raise _NotPlain
             tag = "strong" if strong is not None else "em"
             parts.append(f"{_text(between)}<{tag}>{_text(inner)}</{tag}>")
             visible.append(between + inner)
             end = match.end()
         rest = text[end:]
-        if _PLAIN_REFUSED.search(rest):
+        if _refused(rest):
             raise _NotPlain
         parts.append(_text(rest))
         visible.append(rest)

@@ -291,7 +291,23 @@ def render_part(part: SourcePart, config: dict, known: Definitions, used_ids: se
     return Rendered(part, rendered, md, own, getattr(md, "Meta", {}), numbering, shared, used_ids)
 
 
-def markdown_for_metadata(first: Rendered) -> Markdown:
+class _FieldMarkdown:
+    """The shared instance as Pelican's reader converts a formatted field (the
+    summary) with it: a field without notes goes through the plain fast path
+    when it is plain (Pelican has taken the header preprocessor out by then)."""
+
+    def __init__(self, md: Markdown, plain: Plain | None):
+        self._md, self._plain = md, plain
+
+    def __getattr__(self, name):
+        return getattr(self._md, name)
+
+    def convert(self, text: str) -> str:
+        done = self._plain.convert(text, notes=False) if self._plain is not None else None
+        return done[0] if done is not None else self._md.convert(text)
+
+
+def markdown_for_metadata(first: Rendered) -> _FieldMarkdown:
     """The instance set back as it was for the text's first part.
 
     Pelican's reader converts the formatted metadata (the summary) with the
@@ -303,7 +319,7 @@ def markdown_for_metadata(first: Rendered) -> Markdown:
         md.treeprocessors.register(first.numbering, "tier-part-notes", 4)
     if first.shared.slugify is not None:
         first.shared.slugify.used = first.used_ids
-    return md
+    return _FieldMarkdown(md, first.shared.plain)
 
 
 def render_parts(parts: list[SourcePart], config: dict, prefixes: dict[str, str]) -> list[Rendered]:
