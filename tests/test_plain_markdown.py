@@ -187,3 +187,46 @@ def test_a_summary_is_declined_or_converted_as_pelican_converts_it(instance, tex
     as_pelican_leaves_it()
     done = instance.plain.convert(text, notes=False)
     assert done is None or ("fnref" not in done[0] and done[0] == want)
+
+
+LADDER_TIERS = {"TIERS": [
+    {"id": "public", "label": "Tout le monde"},
+    {"id": "abonnes", "label": "Abonnés", "promise": "La suite.", "url": "s-abonner/"},
+    {"id": "cercle", "label": "Cercle", "promise": "Le fond.", "url": "cercle/"},
+]}
+parted = st.tuples(documents, documents, documents, st.booleans()).map(
+    lambda t: t[0] + "\n<!-- tier: abonnes -->\n\n" + t[1] + ("\n<!-- tier: cercle -->\n\n" + t[2] if t[3] else ""))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(parted)
+@example("Un[^1].\n\n[^1]: un.\n\n<!-- tier: abonnes -->\n\n## Suite\n\nDeux[^2].\n\n[^2]: deux.\n")
+@example("## Titre\n\n<!-- tier: abonnes -->\n\n## Titre\n\nSuite[^a].\n\n[^a]: note.\n")
+def test_tier_parts_render_as_with_python_markdown_alone(instance, text):
+    """Each part, its notes numbered and prefixed across parts, its heading ids
+    unique across parts: the same with the fast path as without it."""
+    from tiers import load_ladder
+    from tiers.render import render_parts
+    from tiers.split import TierError, cut
+
+    ladder = load_ladder(LADDER_TIERS)
+    prefixes = {"abonnes": "abonnes-", "cercle": "cercle-"}
+    config = instance.config
+
+    def rendered():
+        try:
+            done = render_parts(cut(text, ladder, None), config, prefixes)
+        except TierError as error:
+            return str(error)
+        return [(r.html, r.meta, r.own) for r in done]
+
+    render._local.shared = None
+    fast_parts = rendered()
+    kept = Plain.__dict__["of"]
+    Plain.of = classmethod(lambda cls, md: None)
+    render._local.shared = None
+    try:
+        assert rendered() == fast_parts
+    finally:
+        Plain.of = kept
+        render._local.shared = None

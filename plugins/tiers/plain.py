@@ -118,13 +118,15 @@ class Plain:
         markers = tuple(m for m in (toc.marker, notes.getConfig("PLACE_MARKER")) if m)
         return cls(md, toc, notes, markers)
 
-    def convert(self, text: str, notes: bool = True) -> tuple[str, dict[str, str]] | None:
+    def convert(self, text: str, notes: bool = True, note_id=None) -> tuple[str, dict[str, str]] | None:
         """(html, note texts by label in definition order), or None for Python-Markdown.
 
         Runs the instance's own whitespace and header preprocessors first (the
         header's only if registered: Pelican takes it out for the summary), so the
         instance's Meta is what Python-Markdown's conversion would leave. With
-        `notes` False, a text with a note or a call is declined."""
+        `notes` False, a text with a note or a call is declined. `note_id`, if
+        given, renames the notes' and calls' ids as they are written (a tier part's
+        prefix); the headings' ids are found among the names Python-Markdown gives."""
         lines = self.md.preprocessors["normalize_whitespace"].run(text.split("\n"))
         if "meta" in self.md.preprocessors:
             lines = self.md.preprocessors["meta"].run(lines)
@@ -134,12 +136,12 @@ class Plain:
                 or _LINE_END_SPACE.search(framed) or any(marker in body for marker in self.markers)):
             return None
         try:
-            html, found = self._blocks(body, notes)
+            html, found = self._blocks(body, notes, note_id or (lambda name: name))
         except _NotPlain:
             return None
         return html, found
 
-    def _blocks(self, body: str, notes: bool) -> tuple[str, dict[str, str]]:
+    def _blocks(self, body: str, notes: bool, note_id) -> tuple[str, dict[str, str]]:
         doc = _Doc({}, [], [])
         out: list[list] = []  # [tag, parts]; parts are strings and _Call markers
         pending = _BLANKS.split(body) if body else []
@@ -204,7 +206,7 @@ class Plain:
                 out.append(["p", ["<p>", *self._paragraph(block, doc), "</p>"]])
         if not notes and (doc.notes or doc.calls):
             raise _NotPlain
-        return self._finish(out, doc), dict(doc.notes)
+        return self._finish(out, doc, note_id), dict(doc.notes)
 
     def _line(self, line: str, doc: _Doc) -> list:
         if _BLOCK_START.match(line):
@@ -262,7 +264,7 @@ class Plain:
         parts.append(_text(rest))
         visible.append(rest)
 
-    def _finish(self, out: list[list], doc: _Doc) -> str:
+    def _finish(self, out: list[list], doc: _Doc, note_id) -> str:
         notes, sep = self.notes, self.notes.get_separator()
         if any(label not in doc.notes for label in doc.calls):
             raise _NotPlain  # a call without its note stays text in Python-Markdown
@@ -271,8 +273,8 @@ class Plain:
 
         def joined(parts: list) -> str:
             return "".join(
-                f'<sup id="{_attr(f"fnref{sep}{part.label}")}"><a class="footnote-ref" '
-                f'href="{_attr(f"#fn{sep}{part.label}")}">{_text(superscript.format(numbers[part.label]))}</a></sup>'
+                f'<sup id="{_attr(note_id(f"fnref{sep}{part.label}"))}"><a class="footnote-ref" '
+                f'href="#{_attr(note_id(f"fn{sep}{part.label}"))}">{_text(superscript.format(numbers[part.label]))}</a></sup>'
                 if isinstance(part, _Call) else part for part in parts)
 
         # The ids toc sees before it names the headings: the notes' and their calls'.
@@ -292,8 +294,8 @@ class Plain:
             items = []
             for label, number in numbers.items():
                 text = joined(self._inline(doc.notes[label], doc, calls=False)[0])
-                items.append(f'<li id="{_attr(f"fn{sep}{label}")}">\n<p>{text}&#160;<a class="footnote-backref" '
-                             f'href="{_attr(f"#fnref{sep}{label}")}" title="{_attr(backtitle.format(number))}">'
+                items.append(f'<li id="{_attr(note_id(f"fn{sep}{label}"))}">\n<p>{text}&#160;'
+                             f'<a class="footnote-backref" href="#{_attr(note_id(f"fnref{sep}{label}"))}" title="{_attr(backtitle.format(number))}">'
                              f"{backtext}</a></p>\n</li>")
             html.append('<div class="footnote">\n<hr>\n<ol>\n' + "\n".join(items) + "\n</ol>\n</div>")
         return "\n".join(html)

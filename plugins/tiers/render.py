@@ -234,12 +234,13 @@ class _PartNotes(Treeprocessor):
 
 
 def _plain(shared: _Shared, numbering: _PartNotes | None, text: str) -> str | None:
-    """A text with nothing before it and no prefix, converted by the fast path
-    when it is plain (tiers.plain), leaving the instance's state as
-    Python-Markdown's conversion would: its header, notes and their numbers."""
+    """A part that uses nothing of the parts before it, converted by the fast
+    path when it is plain (tiers.plain), leaving the instance's state as
+    Python-Markdown's conversion and _PartNotes would: its header, its notes,
+    their numbers and their ids with the part's prefix."""
     if shared.plain is None:
         return None
-    done = shared.plain.convert(text)
+    done = shared.plain.convert(text, note_id=numbering.rename)
     if done is None:
         return None
     html, notes = done
@@ -274,7 +275,7 @@ def render_part(part: SourcePart, config: dict, known: Definitions, used_ids: se
     # Later parts start with an empty line, so Meta reads no header from them.
     text = part.text if part.line == 1 else "\n" + part.text
     try:
-        rendered = _plain(shared, numbering, text) if not prefix and not known.inherits() else None
+        rendered = None if known.inherits() else _plain(shared, numbering, text)
         if rendered is None:
             rendered = md.convert(text)
     except BaseException:
