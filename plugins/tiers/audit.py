@@ -408,10 +408,24 @@ def _theme_texts(settings: dict):
 class Probes:
     automaton: object | None
     phrases: list  # index -> (run as words, where)
-    exempt: frozenset = frozenset()  # indexes of runs the public source says too
+    keys: list = field(default_factory=list)  # index -> the run as the automaton holds it
+    public: str = ""  # every public text folded, BREAK between them
+    verdicts: dict = field(default_factory=dict)  # index -> exempt?, as first asked
 
     def __bool__(self):
-        return len(self.phrases) > len(self.exempt)
+        return bool(self.phrases)
+
+    def exempt(self, index: int) -> bool:
+        """The run is said by the public source too: its author published it.
+
+        Asked only of the runs found in the output (on a sound site, the few that
+        the public text repeats): searching the whole public text for every run
+        beforehand was the audit's largest cost. No run holds a BREAK, so none
+        is found across two texts."""
+        verdict = self.verdicts.get(index)
+        if verdict is None:
+            verdict = self.verdicts[index] = self.keys[index] in self.public
+        return verdict
 
 
 def _runs(unit: str):
@@ -444,19 +458,11 @@ def make_probes(sources: list[Source], public_texts) -> Probes:
     if not phrases:
         return Probes(None, [])
     automaton = ahocorasick.Automaton()
-    ordered = list(phrases.values())
     for index, key in enumerate(phrases):
         automaton.add_word(key, index)
     automaton.make_automaton()
-    # What the public source says is exempt. Each text is folded and searched on its
-    # own (no run holds a BREAK, so none could cross from one text to the next), which
-    # spares the memory of the whole public text folded into one string.
-    exempt = set()
-    for text in public_texts:
-        folded = fold(text)
-        if folded:
-            exempt.update(index for _, index in automaton.iter(folded))
-    return Probes(automaton, ordered, frozenset(exempt))
+    public = BREAK.join(folded for folded in map(fold, public_texts) if folded)
+    return Probes(automaton, list(phrases.values()), list(phrases), public)
 
 
 def _public_id(settings: dict) -> str:
@@ -556,7 +562,7 @@ def _unique_blocks(paths: list[Path]) -> str:
 
 def _first(probes: Probes, text: str):
     for _, index in probes.automaton.iter(text):
-        if index not in probes.exempt:
+        if not probes.exempt(index):
             return probes.phrases[index]
     return None
 
