@@ -115,7 +115,7 @@ class Source:
     """One content file as the audit reads it."""
 
     path: str  # as shown to the author
-    public: list = field(default_factory=list)  # unit texts
+    public: list = field(default_factory=list)  # unit texts, folded (all the audit asks of them)
     reserved: list = field(default_factory=list)  # (unit text, line, tier)
 
 
@@ -325,7 +325,7 @@ def read_source(path: Path, shown: str, public_id: str) -> Source:
         body = re.search(r"<body\b", text, re.I)
         first = text.count("\n", 0, body.start()) if body else 0
     else:
-        source.public.append(text)
+        source.public.append(fold(text))
         return source
     tier = (fields.get("tier", ("", 0))[0] or public_id).strip().lower()
     whole = tier != public_id
@@ -333,12 +333,12 @@ def read_source(path: Path, shown: str, public_id: str) -> Source:
         if whole and key == "question":
             source.reserved.append((value, line, tier))
         else:
-            source.public.append(value)
+            source.public.append(fold(value))
     cut = first if whole else _boundary(text, lines, first, public_id, rst=suffix == ".rst")
     held = {fields["question"][1] - 1} if whole and "question" in fields else set()
     shown_lines = lines[:cut] if cut is not None else lines
     public = "\n".join(l for i, l in enumerate(shown_lines) if i not in held)
-    source.public.append(_as_rendered(public))
+    source.public.append(fold(_as_rendered(public)))
     if cut is not None:
         # Which tier each line is in, for the messages only: dividers name it.
         named = {index: m.group(1).lower() for index in range(cut, len(lines))
@@ -419,12 +419,11 @@ class Probes:
         """The run is said by the public source too: its author published it.
 
         Asked only of the runs found in the output (on a sound site, the few that
-        the public text repeats): searching the whole public text for every run
-        beforehand was the audit's largest cost. No run holds a BREAK, so none
-        is found across two texts."""
+        the public text repeats, most of them in every text): searching the whole
+        public text for every run beforehand was the audit's largest cost."""
         verdict = self.verdicts.get(index)
         if verdict is None:
-            verdict = self.verdicts[index] = self.keys[index] in self.public
+            verdict = self.verdicts[index] = self.keys[index] in self.public  # no run holds a BREAK
         return verdict
 
 
@@ -451,6 +450,7 @@ def source_runs(source: Source):
 
 
 def make_probes(sources: list[Source], public_texts) -> Probes:
+    """The automaton of every reserved run; `public_texts` are folded."""
     phrases: dict[str, tuple[str, str]] = {}
     for source in sources:
         for key, words, where in source_runs(source):
@@ -461,8 +461,7 @@ def make_probes(sources: list[Source], public_texts) -> Probes:
     for index, key in enumerate(phrases):
         automaton.add_word(key, index)
     automaton.make_automaton()
-    public = BREAK.join(folded for folded in map(fold, public_texts) if folded)
-    return Probes(automaton, list(phrases.values()), list(phrases), public)
+    return Probes(automaton, list(phrases.values()), list(phrases), BREAK.join(t for t in public_texts if t))
 
 
 def _public_id(settings: dict) -> str:
@@ -483,7 +482,7 @@ def probes_for(settings: dict) -> Probes:
     if not any(s.reserved for s in sources):
         return Probes(None, [])
     public = [t for s in sources for t in s.public]
-    public.extend(_site_texts(settings))
+    public.extend(fold(t) for t in _site_texts(settings))
     return make_probes(sources, public)
 
 
@@ -610,7 +609,6 @@ class _Known:
     stamp: tuple
     source: Source
     runs: dict  # key -> (run as words, where)
-    folded: list | None = None  # the public texts folded, when first needed
 
 
 class LiveAudit:
@@ -694,12 +692,7 @@ class LiveAudit:
         """The run is said by public source too (so make_probes would have exempted it)."""
         if any(key in text for text in site):
             return True
-        for known in now.values():
-            if known.folded is None:
-                known.folded = [fold(t) for t in known.source.public]
-            if any(key in text for text in known.folded):
-                return True
-        return False
+        return any(key in text for known in now.values() for text in known.source.public)
 
 
 # The audit beside the build --------------------------------------------------
