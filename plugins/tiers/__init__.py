@@ -218,6 +218,14 @@ def stream_to_audit(path, context=None):
         job.written(path)
 
 
+def audit_behind(pelican) -> None:
+    """finalized: every page is written; the audit of this build catches up without
+    taking the cores from Pagefind, started by the same signal."""
+    job = _audits.get(pelican)
+    if job is not None:
+        job.step_aside()
+
+
 def audit_staged(pelican, output: Path) -> list[Problem]:
     """site_staged (publishing): the leak audit over the site about to be published."""
     job = _audits.pop(pelican, None)
@@ -238,6 +246,7 @@ def register():
     signals.all_generators_finalized.connect(seal_and_publish)
     signals.feed_generated.connect(note_in_feeds)
     site_staged.connect(audit_staged)
+    signals.finalized.connect(audit_behind)
     content_refreshed.connect(refresh_gates)
     quick_pages.connect(audit_quick_pages)
     signals.get_generators.connect(start_audit)
