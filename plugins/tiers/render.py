@@ -82,19 +82,32 @@ class _UniqueSlugify:
 
     The toc extension keeps the slugify it was built with, and the Markdown
     instance is reused from text to text (_Shared): so this callable stays,
-    and `used` is pointed at the set of the text being rendered."""
+    and `used` is pointed at the set of the text being rendered. The ids of a
+    text only grow, so each slug's count goes on from where it stopped: a text
+    of thousands of like headings costs no more than one of different ones."""
 
     def __init__(self, slugify):
         self.slugify = slugify
-        self.used: set = set()
+        self.used = set()
+
+    @property
+    def used(self) -> set:
+        return self._used
+
+    @used.setter
+    def used(self, ids: set) -> None:
+        self._used, self._counts = ids, {}
 
     def __call__(self, value, separator):
         slug = candidate = self.slugify(value, separator)
-        number = 0
-        while candidate in self.used:
+        number = self._counts.get(slug, 0)
+        if number:
+            candidate = f"{slug}_{number}"
+        while candidate in self._used:
             number += 1
             candidate = f"{slug}_{number}"
-        self.used.add(candidate)
+        self._counts[slug] = number
+        self._used.add(candidate)
         return candidate
 
 
