@@ -132,7 +132,7 @@ class Plain:
             lines = self.md.preprocessors["meta"].run(lines)
         body = "\n".join(lines).strip("\n")
         framed = f"\n{body}\n"
-        if (_REFUSED.search(body) or "![" in body or _LINE_START_SPACE.search(framed)
+        if (_REFUSED.search(body) or "![" in body or "``" in body or _LINE_START_SPACE.search(framed)
                 or _LINE_END_SPACE.search(framed) or any(marker in body for marker in self.markers)):
             return None
         try:
