@@ -92,7 +92,7 @@ block = st.one_of(
     st.lists(line.map(lambda t: "1. " + t.replace("\n", " ")), min_size=1, max_size=4).map("\n".join),
     st.lists(line.map(lambda t: "> " + t.replace("\n", "\n> ")), min_size=1, max_size=3).map("\n>\n".join),
     st.sampled_from(["---", "* * *", "***", "[^1]: une note *douce*.", "[^2]: deux, [lien](https://e.fr).",
-                     "[^1]: une.\n[^2]: deux."]),
+                     "[^1]: une.\n[^2]: deux.", "[^1]: une note_refusée.", "[^2]: une note[^1] dans une note."]),
 )
 documents = st.tuples(st.sampled_from(["", "Title: T\nSummary: s\n\n", "\n"]),
                       st.lists(block, min_size=1, max_size=8)).map(lambda t: t[0] + "\n\n".join(t[1]) + "\n")
@@ -199,6 +199,7 @@ parted = st.tuples(documents, documents, documents, st.booleans()).map(
 @given(parted)
 @example("Un[^1].\n\n[^1]: un.\n\n<!-- tier: abonnes -->\n\n## Suite\n\nDeux[^2].\n\n[^2]: deux.\n")
 @example("## Titre\n\n<!-- tier: abonnes -->\n\n## Titre\n\nSuite[^a].\n\n[^a]: note.\n")
+@example("## Titre\n\nTexte[^1].\n\n[^1]: une note_refusée.\n")  # declined late: the heading's id stays free
 def test_tier_parts_render_as_with_python_markdown_alone(instance, text):
     """Each part, its notes numbered and prefixed across parts, its heading ids
     unique across parts: the same with the fast path as without it."""

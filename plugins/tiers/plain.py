@@ -268,6 +268,9 @@ class Plain:
         notes, sep = self.notes, self.notes.get_separator()
         if any(label not in doc.notes for label in doc.calls):
             raise _NotPlain  # a call without its note stays text in Python-Markdown
+        # Every refusal comes before the headings are named: naming them takes their
+        # ids from the text's set, which Python-Markdown then needs as it was.
+        note_parts = {label: self._inline(text, doc, calls=False)[0] for label, text in doc.notes.items()}
         numbers = {label: number for number, label in enumerate(doc.notes, start=1)}
         superscript = notes.getConfig("SUPERSCRIPT_TEXT")
 
@@ -293,7 +296,7 @@ class Plain:
             backtext = notes.getConfig("BACKLINK_TEXT")
             items = []
             for label, number in numbers.items():
-                text = joined(self._inline(doc.notes[label], doc, calls=False)[0])
+                text = joined(note_parts[label])
                 items.append(f'<li id="{_attr(note_id(f"fn{sep}{label}"))}">\n<p>{text}&#160;'
                              f'<a class="footnote-backref" href="#{_attr(note_id(f"fnref{sep}{label}"))}" title="{_attr(backtitle.format(number))}">'
                              f"{backtext}</a></p>\n</li>")
