@@ -111,6 +111,7 @@ def test_any_text_is_declined_or_converted_as_python_markdown_does(instance, tex
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents)
 @example("- a\n\n- b\n")
+@example("*Doux* début, **fort** ensuite.\n\n**Fort** début\n- pas une liste\n")
 @example("> a\n\n[^1]: n\n\n> b\n\nVoir[^1].\n")
 @example("Voir[^2] et[^1].\n\n[^1]: un\n[^2]: deux\n")
 @example("# T [^1]\n\n[^1]: n\n")

@@ -161,7 +161,7 @@ class Plain:
                 out.append(["h", []])
             elif _RULE.fullmatch(block):
                 out.append(["hr", ["<hr>"]])
-            elif first[0] in "*+-" or first[0].isdigit() and _OL_ITEM.match(first):
+            elif _UL_ITEM.match(first) or first[0].isdigit() and _OL_ITEM.match(first):
                 ordered = first[0].isdigit()
                 tag = "ol" if ordered else "ul"
                 if last == tag:
