@@ -44,7 +44,8 @@ def run(work: Path) -> dict:
     done = time.perf_counter()
     files = sum(1 for p in (work / "output").rglob("*") if p.is_file())
     return {"probes": round(built - started, 3), "scan": round(done - built, 3), "total": round(done - started, 3),
-            "runs": len(probes.phrases) - len(probes.exempt), "files": files, "leaks": len(leaks)}
+            "runs": len(probes.phrases), "found_public": sum(probes.verdicts.values()), "files": files,
+            "leaks": len(leaks)}
 
 
 if __name__ == "__main__":
