@@ -1,8 +1,8 @@
 """Plain Markdown written as Python-Markdown writes it, without its machinery.
 
 Python-Markdown is three quarters of reading a text, and most of a long-form
-text is plain: paragraphs, headings, lists, quotes, emphasis, links, inline
-code and notes. For a text made only of those, in their simple forms,
+text is plain: paragraphs, headings, lists, quotes, emphasis, links, images,
+inline code and notes. For a text made only of those, in their simple forms,
 `Plain.convert` writes the HTML Python-Markdown writes with the site's
 configuration, several times faster; for anything else it returns None and
 the caller converts with Python-Markdown. The shapes taken here are few and
@@ -59,10 +59,12 @@ _UL_ITEM = re.compile(r"[*+-] +(.+)")
 _OL_ITEM = re.compile(r"(\d+)\. +(.+)")
 _NOTE = re.compile(r"\[\^([A-Za-z0-9-]+)\]: *(.+)")
 _BLANKS = re.compile(r"\n\n+")
+_ADDRESS = r"\(([A-Za-z0-9/:.?=&%#+~,@!$_{}-]+)\)"
 _INLINE = re.compile(
     r"`([^`\n]+)`"  # code
     r"|\[\^([A-Za-z0-9-]+)\]"  # note call
-    r"|\[([^\[\]`*_^\n{}][^\[\]`*_\n{}]*)\]\(([A-Za-z0-9/:.?=&%#+~,@!$_{}-]+)\)")  # link
+    r"|!\[([^\[\]`*_^\n{}&\\]*)\]" + _ADDRESS +  # image: its description is not Markdown
+    r"|\[([^\[\]`*_^\n{}][^\[\]`*_\n{}]*)\]" + _ADDRESS)  # link
 _EMPHASIS = re.compile(r"\*\*([^\s*](?:[^*]*[^\s*])?)\*\*|\*([^\s*](?:[^*]*[^\s*])?)\*")
 # Left in running text once calls, links and emphasis are out.
 _PLAIN_REFUSED = re.compile(r"[`\[\]_{}*]")
@@ -132,7 +134,7 @@ class Plain:
             lines = self.md.preprocessors["meta"].run(lines)
         body = "\n".join(lines).strip("\n")
         framed = f"\n{body}\n"
-        if (_REFUSED.search(body) or "![" in body or "``" in body or _LINE_START_SPACE.search(framed)
+        if (_REFUSED.search(body) or "``" in body or _LINE_START_SPACE.search(framed)
                 or _LINE_END_SPACE.search(framed) or any(marker in body for marker in self.markers)):
             return None
         try:
@@ -225,7 +227,7 @@ class Plain:
         for match in _INLINE.finditer(text):
             self._plain(text[end:match.start()], parts, visible)
             end = match.end()
-            code, call, label, url = match.groups()
+            code, call, alt, source, label, url = match.groups()
             if code is not None:
                 content = code.strip()
                 if not content or _ENTITY.search(code):
@@ -237,6 +239,8 @@ class Plain:
                     raise _NotPlain  # a call in a note, or a second call of one note
                 doc.calls.append(call)
                 parts.append(_Call(call))  # numbered in _finish, once every note is known
+            elif alt is not None:
+                parts.append(f'<img alt="{_attr(alt)}" src="{_attr(source)}">')
             else:
                 if _ENTITY.search(label):
                     raise _NotPlain
@@ -252,8 +256,8 @@ class Plain:
             between = text[end:match.start()]
             strong, em = match.groups()
             inner = strong if strong is not None else em
-            if _refused(between) or _refused(inner):
-                raise _NotPlain
+            if _refused(between) or _refused(inner) or text[match.end():match.end() + 1] == "*":
+                raise _NotPlain  # a star right after: Python-Markdown pairs the delimiters otherwise
             tag = "strong" if strong is not None else "em"
             parts.append(f"{_text(between)}<{tag}>{_text(inner)}</{tag}>")
             visible.append(between + inner)
