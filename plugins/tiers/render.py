@@ -147,10 +147,10 @@ class _Shared:
         # reset() counts up the footnotes' prefix (used with UNIQUE_IDS): a
         # fresh instance converts with this value, so every part does too.
         self.note_prefix = self.notes.unique_prefix if self.notes is not None else None
-        # Pelican's reader takes the meta preprocessor out of the instance it
-        # converts the summary with (this one): put back before each part.
         # Plain texts skip Python-Markdown's machinery when this configuration allows it.
         self.plain = Plain.of(self.md)
+        # Pelican's reader takes the meta preprocessor out of the instance it
+        # converts the summary with (this one): put back before each part.
         self.meta = None
         if "meta" in self.md.preprocessors:
             priority = next(p.priority for p in self.md.preprocessors._priority if p.name == "meta")
