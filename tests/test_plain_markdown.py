@@ -155,8 +155,15 @@ def test_pelican_samples_are_declined_or_identical(instance):
         same_or_declined(instance, f.read_text(encoding="utf-8"))
 
 
-def test_another_configuration_never_takes_the_fast_path():
+def test_another_configuration_never_takes_the_fast_path(monkeypatch):
+    import markdown
     from markdown import Markdown
+
+    shipped = Markdown(extensions=["extra", "meta", "toc", "sane_lists"],
+                       extension_configs={"toc": {"permalink": "#"}}, output_format="html5")
+    monkeypatch.setattr(markdown, "__version__", "3.12.0")  # a release it was not checked against
+    assert Plain.of(shipped) is None
+    monkeypatch.undo()
 
     assert Plain.of(Markdown(extensions=["extra", "meta", "toc", "sane_lists", "smarty"])) is None
     assert Plain.of(Markdown(extensions=["extra", "meta", "sane_lists"])) is None

@@ -10,9 +10,10 @@ strict on purpose: a text is taken whole or not at all, and any doubt
 (raw HTML, an entity, an underscore, a backslash, an indented line, a
 reference, a table, two lists in a row...) leaves it to Python-Markdown.
 
-It engages only for the configuration it was checked against (`Plain.of`):
-the extensions this site ships, with toc's and the footnotes' settings read
-from the instance itself. tests/test_plain_markdown.py holds it to
+It engages only for what it was checked against (`Plain.of`): Python-Markdown
+3.11.3 (requirements.txt pins it; another release turns it off until the tests
+below pass with it and VERSION names it), the extensions this site ships, and
+toc's and the footnotes' settings read from the instance itself. tests/test_plain_markdown.py holds it to
 Python-Markdown's output on generated texts (random Markdown, hostile
 characters included), on the demo, on Pelican's samples and on the corpus.
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import markdown
 from markdown import Markdown
 from markdown.extensions.footnotes import FootnoteExtension
 from markdown.extensions.toc import unique
@@ -29,6 +31,7 @@ from markdown.serializers import _escape_attrib_html as _attr
 from markdown.serializers import _escape_cdata as _text
 from markdown.util import code_escape
 
+VERSION = "3.11.3"  # the Python-Markdown release this module reproduces
 # The processors of the configuration this module reproduces (Markdown 3.11:
 # extra, meta, toc, sane_lists); any other set means another configuration.
 _PROCESSORS = {
@@ -104,6 +107,8 @@ class Plain:
     @classmethod
     def of(cls, md: Markdown) -> Plain | None:
         """The fast path for this instance, or None if its configuration is not the one reproduced."""
+        if markdown.__version__ != VERSION:
+            return None
         for name, expected in _PROCESSORS.items():
             registry = md.parser.blockprocessors if name == "blockprocessors" else getattr(md, name)
             names = {item.name for item in registry._priority} - _OWN_TREEPROCESSORS
