@@ -89,8 +89,8 @@ block = st.one_of(
     line,
     line.map(lambda t: "## " + t.replace("\n", " ")),
     line.map(lambda t: "# " + t.replace("\n", " ") + "\n" + t),
-    st.lists(line.map(lambda t: "- " + t.replace("\n", " ")), min_size=1, max_size=4).map("\n".join),
-    st.lists(line.map(lambda t: "1. " + t.replace("\n", " ")), min_size=1, max_size=4).map("\n".join),
+    st.lists(line.map(lambda t: "- " + t), min_size=1, max_size=4).map("\n".join),  # items may go on
+    st.lists(line.map(lambda t: "1. " + t), min_size=1, max_size=4).map("\n".join),  # on a line of their own
     st.lists(line.map(lambda t: "> " + t.replace("\n", "\n> ")), min_size=1, max_size=3).map("\n>\n".join),
     st.sampled_from(["---", "* * *", "***", "[^1]: une note *douce*.", "[^2]: deux, [lien](https://e.fr).",
                      "[^1]: une.\n[^2]: deux.", "[^1]: une note_refusée.", "[^2]: une note[^1] dans une note."]),
@@ -113,6 +113,7 @@ def test_any_text_is_declined_or_converted_as_python_markdown_does(instance, tex
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents)
 @example("- a\n\n- b\n")
+@example("- un élément\nqui continue\n- un autre\n\n1. premier\n2026 fut une année\n2. second\n")
 @example("*Doux* début, **fort** ensuite.\n\n**Fort** début\n- pas une liste\n")
 @example("> a\n\n[^1]: n\n\n> b\n\nVoir[^1].\n")
 @example("Voir[^2] et[^1].\n\n[^1]: un\n[^2]: deux\n")

@@ -177,12 +177,16 @@ class Plain:
                 if ordered:
                     number = _OL_ITEM.match(first).group(1)
                     start = f' start="{number}"' if number != "1" else ""
-                parts = [f"<{tag}{start}>"]
+                items = []
                 for line in block.split("\n"):
                     match = (_OL_ITEM if ordered else _UL_ITEM).fullmatch(line)
-                    if not match:
-                        raise _NotPlain
-                    parts += ["\n<li>", *self._line(match.group(match.lastindex).lstrip(), doc), "</li>"]
+                    if match:
+                        items.append(match.group(match.lastindex).lstrip())
+                    elif items:
+                        items[-1] += "\n" + line  # a lazy continuation, as Python-Markdown reads it
+                parts = [f"<{tag}{start}>"]
+                for item in items:
+                    parts += ["\n<li>", *self._paragraph(item, doc), "</li>"]
                 out.append([tag, parts + [f"\n</{tag}>"]])
             elif first[0] == ">":
                 inner = []
@@ -214,11 +218,6 @@ class Plain:
         if not notes and (doc.notes or doc.calls):
             raise _NotPlain
         return self._finish(out, doc, note_id), dict(doc.notes)
-
-    def _line(self, line: str, doc: _Doc) -> list:
-        if _BLOCK_START.match(line):
-            raise _NotPlain
-        return self._inline(line, doc)[0]
 
     def _paragraph(self, block: str, doc: _Doc) -> list:
         for line in block.split("\n"):
