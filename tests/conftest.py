@@ -7,6 +7,7 @@ import http.server
 import shutil
 import socket
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -197,3 +198,20 @@ def project(tmp_path):
 def tree(folder: Path) -> dict[str, bytes]:
     """Every file under `folder`: its path relative to it, its bytes."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@contextmanager
+def python_markdown_only():
+    """Every text converted by Python-Markdown itself: the plain fast path
+    (tiers.plain) off, as the reference the fast path is held to."""
+    from tiers import render
+    from tiers.plain import Plain
+
+    kept = Plain.__dict__["of"]
+    Plain.of = classmethod(lambda cls, md: None)
+    render._local.shared = None  # its instance knows whether the fast path applies
+    try:
+        yield
+    finally:
+        Plain.of = kept
+        render._local.shared = None

@@ -18,15 +18,12 @@ from __future__ import annotations
 
 import shutil
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, site_settings, tree
+from conftest import ROOT, python_markdown_only, site_settings, tree
 from publishing.build import build
-from tiers import render
-from tiers.plain import Plain
 
 sys.path.insert(0, str(ROOT / "bench"))
 from generate import article  # noqa: E402
@@ -69,18 +66,6 @@ def corpus(folder: Path, count: int = 60) -> Path:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(COMMENT.format(n=n, month=1 + number % 9), encoding="utf-8")
     return content
-
-
-@contextmanager
-def python_markdown_only():
-    kept = Plain.__dict__["of"]
-    Plain.of = classmethod(lambda cls, md: None)
-    render._local.shared = None  # its instance knows whether the fast path applies
-    try:
-        yield
-    finally:
-        Plain.of = kept
-        render._local.shared = None
 
 
 def reference_build(root: Path, content: Path) -> Path:

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 from pelican.readers import MarkdownReader
 
-from conftest import ROOT
+from conftest import ROOT, python_markdown_only
 from publishing.build import load_settings
 from tiers import render
 from tiers.plain import Plain
@@ -238,11 +238,5 @@ def test_tier_parts_render_as_with_python_markdown_alone(instance, text):
 
     render._local.shared = None
     fast_parts = rendered()
-    kept = Plain.__dict__["of"]
-    Plain.of = classmethod(lambda cls, md: None)
-    render._local.shared = None
-    try:
+    with python_markdown_only():
         assert rendered() == fast_parts
-    finally:
-        Plain.of = kept
-        render._local.shared = None

@@ -273,7 +273,8 @@ class Plain:
         visible.append(rest)
 
     def _finish(self, out: list[list], doc: _Doc, note_id) -> str:
-        notes, sep = self.notes, self.notes.get_separator()
+        notes = self.notes
+        fn, fnref = notes.makeFootnoteId, notes.makeFootnoteRefId  # the extension's own ids
         if any(label not in doc.notes for label in doc.calls):
             raise _NotPlain  # a call without its note stays text in Python-Markdown
         # Every refusal comes before the headings are named: naming them takes their
@@ -284,12 +285,12 @@ class Plain:
 
         def joined(parts: list) -> str:
             return "".join(
-                f'<sup id="{_attr(note_id(f"fnref{sep}{part.label}"))}"><a class="footnote-ref" '
-                f'href="#{_attr(note_id(f"fn{sep}{part.label}"))}">{_text(superscript.format(numbers[part.label]))}</a></sup>'
+                f'<sup id="{_attr(note_id(fnref(part.label)))}"><a class="footnote-ref" '
+                f'href="#{_attr(note_id(fn(part.label)))}">{_text(superscript.format(numbers[part.label]))}</a></sup>'
                 if isinstance(part, _Call) else part for part in parts)
 
         # The ids toc sees before it names the headings: the notes' and their calls'.
-        used = {f"fn{sep}{label}" for label in doc.notes} | {f"fnref{sep}{label}" for label in doc.calls}
+        used = {fn(label) for label in doc.notes} | {fnref(label) for label in doc.calls}
         counters: dict = {}
         toc = self.toc
         title = f' title="{_attr(toc.permalink_title)}"' if toc.permalink_title else ""
@@ -305,8 +306,8 @@ class Plain:
             items = []
             for label, number in numbers.items():
                 text = joined(note_parts[label])
-                items.append(f'<li id="{_attr(note_id(f"fn{sep}{label}"))}">\n<p>{text}&#160;'
-                             f'<a class="footnote-backref" href="#{_attr(note_id(f"fnref{sep}{label}"))}" title="{_attr(backtitle.format(number))}">'
+                items.append(f'<li id="{_attr(note_id(fn(label)))}">\n<p>{text}&#160;'
+                             f'<a class="footnote-backref" href="#{_attr(note_id(fnref(label)))}" title="{_attr(backtitle.format(number))}">'
                              f"{backtext}</a></p>\n</li>")
             html.append('<div class="footnote">\n<hr>\n<ol>\n' + "\n".join(items) + "\n</ol>\n</div>")
         return "\n".join(html)
