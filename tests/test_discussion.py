@@ -88,6 +88,19 @@ def test_counts_on_listings_and_most_commented_on_the_home_page(site):
     assert len(most) == 1 and "L’avenir est aux communautés" in most[0].get_text()
 
 
+def test_most_commented_ties_go_to_the_newest_whatever_their_titles(build_site):
+    """Two articles with as many comments: the newer one first, even when its title sorts
+    last (a new title must never reorder the home page)."""
+    older = "Title: Aube d'un texte ancien\nSlug: ancien\nDate: 2026-11-10 08:30\nCategory: Communautés\n\nAncien.\n"
+    newer = "Title: Zénith d'un texte récent\nSlug: recent\nDate: 2026-11-12 08:30\nCategory: Communautés\n\nRécent.\n"
+    files = {"articles/ancien.md": older, "articles/recent.md": newer}
+    for slug in ("ancien", "recent"):
+        files[f"conversations/{slug}/lea.md"] = comment("Léa", "2026-11-21 09:00", "Merci.")
+    site = build_site(files)
+    titles = [li.a.get_text() for li in site.soup("index.html").select("ol.most-commented li")]
+    assert titles == ["Zénith d’un texte récent", "Aube d’un texte ancien"]
+
+
 def test_comment_files_are_not_articles(site):
     assert site.result.articles == 2
     assert not list(site.output.rglob("*conversations*"))

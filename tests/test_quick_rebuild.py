@@ -3,9 +3,11 @@ the same bytes the full build then writes, and nothing it cannot vouch for.
 
 The page the quick path puts in place must be the page the full build writes
 (the build follows and is compared with it), and the site after that build the
-site a serial build with every cache off makes. Whatever other pages would
-show differently (title, date, tags, summary…), a mistake, a new or deleted
-file, a leak: no quick page, the full build decides. A failed full build puts
+site a serial build with every cache off makes. An edit that other pages show
+(a title, a summary, a reading time) puts in place every page that shows it,
+and the full build changes no other. Whatever moves the text in a list (its
+date, tags, status, address), a mistake, a new or deleted file, a leak: no
+quick page, the full build decides. A failed full build puts
 the quick page back, so the previous site stays whole.
 """
 
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import free_port, site_settings
+from conftest import free_port, site_settings, tree
 from publishing.build import BuildError, build
 from publishing.quick import LiveSite
 from test_build_identity import assert_same, corpus
@@ -88,25 +90,51 @@ def test_a_saved_article_is_in_place_at_once_and_the_full_build_agrees(live, tmp
     assert_same(output, Path(reference["OUTPUT_PATH"]))
 
 
-OTHER_PAGES = {  # what listings, menus, neighbours or series show: the full build's to render
-    "title": lambda t: t.replace("Title: Article", "Title: Un article", 1),
+MOVES = {  # what moves the text in a list, or gives it another address: the full build's to render
+    "title (its address comes from it)": lambda t: t.replace("Title: Article", "Title: Un article", 1),
     "date": lambda t: re.sub(r"Date: (\d{4})", lambda m: f"Date: {int(m.group(1)) - 1}", t, count=1),
     "tags": lambda t: t.replace("Tags: ", "Tags: nouveauté, ", 1),
-    "summary": lambda t: t.replace("Summary: ", "Summary: Autrement dit, ", 1),
     "status": lambda t: t.replace("Summary: ", "Status: draft\nSummary: ", 1),
     "slug": lambda t: t.replace("Summary: ", "Slug: une-autre-adresse\nSummary: ", 1),
+}
+
+
+@pytest.mark.parametrize("what", MOVES)
+def test_an_edit_that_moves_the_text_goes_to_the_full_build(live, what):
+    site, content, output = live
+    source = content / "articles" / "banc-004.md"
+    before = page_of(output, 4).read_bytes()
+    edit(source, MOVES[what])
+    assert site.quick([source]) is None
+    assert page_of(output, 4).read_bytes() == before
+
+
+CARDS = {  # what other pages show of the text, its place kept: every page showing it, at once
+    "title": lambda t: t.replace("Title: Article", "Slug: article-de-banc-d-essai-numero-4\nTitle: Un article", 1),
+    "summary": lambda t: t.replace("Summary: ", "Summary: Autrement dit, ", 1),
     "reading time": lambda t: t + ("\nDes mots encore, beaucoup de mots, pour allonger la lecture." * 60),
 }
 
 
-@pytest.mark.parametrize("what", OTHER_PAGES)
-def test_an_edit_other_pages_show_goes_to_the_full_build(live, what):
+@pytest.mark.parametrize("what", CARDS)
+def test_an_edit_other_pages_show_puts_every_page_showing_it_in_place(live, what):
     site, content, output = live
     source = content / "articles" / "banc-004.md"
-    before = page_of(output, 4).read_bytes()
-    edit(source, OTHER_PAGES[what])
-    assert site.quick([source]) is None
-    assert page_of(output, 4).read_bytes() == before
+    before = tree(output)
+    edit(source, CARDS[what])
+    quick = site.quick([source])
+    assert quick is not None
+    written = {name: (output / name).read_bytes() for name in quick.pages}
+    site.build()
+    after = tree(output)
+    changed = {name for name in set(before) | set(after) if before.get(name) != after.get(name)}
+    assert "article-de-banc-d-essai-numero-4/index.html" in changed
+    assert any(name.startswith(("index", "etiquette/", "rubrique/")) for name in changed)  # listings show it
+    if what == "title":  # its neighbours' pages name it
+        assert {"article-de-banc-d-essai-numero-3/index.html", "article-de-banc-d-essai-numero-5/index.html"} <= changed
+    assert changed - {"sitemap.xml"} <= set(quick.pages), "the full build changed pages the quick path left"
+    for name, data in written.items():
+        assert after.get(name) == data, f"the full build disagrees on {name}"
 
 
 def test_other_changes_go_to_the_full_build(live):

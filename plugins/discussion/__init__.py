@@ -61,7 +61,9 @@ def attach_comments(generator):
         article.webmentions = {kind: sorted((m for m in received if m.kind == kind),
                                             key=lambda m: (m.date is None, m.date or 0))
                                for kind in ("reply", "like", "repost")}
-    ranked = sorted((a for a in generator.articles if a.comment_count), key=lambda a: (-a.comment_count, a.title))
+    # Ties: the newest first (the articles' own order, kept by a stable sort), not by
+    # title, so that a new title never reorders the home page (livereload's quick path).
+    ranked = sorted((a for a in generator.articles if a.comment_count), key=lambda a: -a.comment_count)
     generator.context["most_commented"] = ranked[: settings["MOST_COMMENTED"]]
 
 

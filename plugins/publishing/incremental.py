@@ -258,9 +258,12 @@ def forget_pages(cache_path, names) -> None:
         pages = saved["pages"]
     except (OSError, ValueError, KeyError, TypeError):
         return
-    if any(name in pages for name in names):
-        for name in names:
-            pages.pop(name, None)
+    names = set(names)  # a listing's entry is named by its first page and lists them all
+    doomed = [key for key, entry in pages.items()
+              if key in names or (isinstance(entry, dict) and names.intersection(entry.get("files") or ()))]
+    if doomed:
+        for key in doomed:
+            del pages[key]
         write_atomic(path, json.dumps(saved))
 
 

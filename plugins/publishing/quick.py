@@ -32,12 +32,13 @@ import logging
 import os
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 from pelican import signals
-from pelican.generators import ArticlesGenerator, PagesGenerator
+from pelican.generators import ArticlesGenerator, PagesGenerator, TemplatePagesGenerator
 from pelican.readers import SkipStub
 from pelican.writers import Writer
 
@@ -49,6 +50,7 @@ from .contents import ARTICLE_LISTS, PAGE_LISTS, contents
 from .hooks import content_refreshed, gather, quick_pages
 from .incremental import forget_pages, listed, shown_elsewhere
 from .pool import write_article
+from .shown import ShowingWriter, TemplateReads
 
 
 
@@ -74,27 +76,33 @@ class _Said(logging.Handler):
         self.said = True
 
 
-def _replace(value, old, new, seen: set) -> None:
-    """Every reference to `old` in these lists, dicts and tuples becomes `new`."""
-    if id(value) in seen:
-        return
-    seen.add(id(value))
+def _replace(value, old, new, held: dict) -> bool:
+    """Every reference to `old` in these lists, dicts and tuples becomes `new`; whether
+    `value` held one, at any depth (`held`: each container's answer, by id)."""
+    if id(value) in held:
+        return held[id(value)]
+    held[id(value)] = False  # a container that holds itself
+    found = False
     if isinstance(value, list):
         for index, item in enumerate(value):
             if item is old:
                 value[index] = new
+                found = True
             elif isinstance(item, (list, dict, tuple)):
-                _replace(item, old, new, seen)
+                found = _replace(item, old, new, held) or found
     elif isinstance(value, dict):
         for key, item in value.items():
             if item is old:
                 value[key] = new
+                found = True
             elif isinstance(item, (list, dict, tuple)):
-                _replace(item, old, new, seen)
+                found = _replace(item, old, new, held) or found
     elif isinstance(value, tuple):
         for item in value:
             if isinstance(item, (list, dict, tuple)):
-                _replace(item, old, new, seen)
+                found = _replace(item, old, new, held) or found
+    held[id(value)] = found
+    return found
 
 
 _LINKED = {"translations"}  # set by Pelican's generator after reading, once every text is read
@@ -129,6 +137,7 @@ class LiveSite:
         self.replaced: dict[Path, bytes | None] = {}  # page -> its bytes before the quick path
         self._sources: dict | None = None  # resolved source path -> its text, in the last build
         self._files: set[Path] = set()  # every file of content/ when the last build ended
+        self._reads = TemplateReads()
 
     # The full build -------------------------------------------------------
 
@@ -141,6 +150,7 @@ class LiveSite:
             self._put_back()
             raise
         self.result, self.replaced, self._sources = result, {}, None
+        self._reads = TemplateReads()  # the theme may have changed
         self._files = {_resolved(Path(folder) / name) for folder, _, names in os.walk(self.settings["PATH"])
                        for name in names}
         if result.generators:  # the audit makes ready its probes while the author writes
@@ -184,10 +194,11 @@ class LiveSite:
         if old is None or not source.is_file():
             return None
         new = self._read_again(generator, source, type(old))
-        if new is None or not self._same_elsewhere(generator, old, new):
+        shown = None if new is None else self._stand_in(generator, old, new)
+        if shown is None:
             return None
-        pages = self._render(generator, new)
-        if pages is None or gather(quick_pages, generator.settings, pages=pages):
+        pages = self._showing(generator, new, shown) if shown.card else self._render(generator, new)
+        if gather(quick_pages, generator.settings, pages=pages):
             return None  # the full build says why
         output = Path(self.result.output_path).resolve()
         for name, data in pages.items():
@@ -195,7 +206,7 @@ class LiveSite:
             if page not in self.replaced:
                 self.replaced[page] = page.read_bytes() if page.is_file() else None
             write_atomic(page, data)
-        forget_pages(generator.settings["CACHE_PATH"], [new.save_as])
+        forget_pages(generator.settings["CACHE_PATH"], list(pages))
         return QuickResult(source, tuple(sorted(pages)), time.perf_counter() - started)
 
     def _read_again(self, generator, source: Path, content_class):
@@ -228,31 +239,52 @@ class LiveSite:
             root.removeHandler(said)
         return None if said.said else new
 
-    def _same_elsewhere(self, generator, old, new) -> bool:
-        """True when no page but the new text's own (and the feeds) can show the edit;
-        the new text then stands in for the old one everywhere. A draft is shown by no
+    def _stand_in(self, generator, old, new) -> _Shown | None:
+        """The new text stands in for the old one everywhere; None when the quick path
+        cannot show the edit (the full build then does). What other pages show of it
+        may change (its card: title, summary, reading time…) only if its place in every
+        list stays (address, date, category, tags, series, language, order): the pages
+        showing it are then those the returned _Shown names. A draft is shown by no
         other page: only its address must stay."""
         if (new.status, new.save_as, new.url, type(new)) != (old.status, old.save_as, old.url, type(old)):
-            return False
+            return None
         for name, value in vars(old).items():
             if _attached_after_reading(name, old, new):
                 setattr(new, name, value)
         if hasattr(new, "refresh_metadata_intersite_links"):  # as Pelican.run does once all is read
             new.refresh_metadata_intersite_links()
-        if new.status != "draft" and self._listed(generator, new) != self._listed(generator, old):
-            return False
+        card = new.status != "draft" and self._listed(generator, new) != self._listed(generator, old)
+        if card and not (isinstance(generator, ArticlesGenerator)
+                         and _place(old, generator.settings) == _place(new, generator.settings) is not None):
+            return None
         generators = list(self.result.generators)
         if gather(content_refreshed, generator.settings, content=new, previous=old, generators=generators):
-            return False
+            return None
         if self._sources is not None:
             self._sources[_resolved(new.source_path)] = (generator, new)
-        seen: set[int] = {id(generator.settings)}
-        _replace(generator.context, old, new, seen)
-        for generator in generators:
-            _replace(vars(generator), old, new, seen)
-        for item in contents(generators):  # neighbours, translations, series
-            _replace(vars(item), old, new, seen)
-        return True
+        held: dict[int, bool] = {id(generator.settings): False}
+        context, keys = generator.context, set()
+        for key, value in context.items():  # the shared context: which of its names showed the old text
+            if value is old:
+                context[key] = new
+                keys.add(key)
+            elif isinstance(value, (list, dict, tuple)) and _replace(value, old, new, held):
+                keys.add(key)
+        held[id(context)] = bool(keys)
+        for each in generators:
+            _replace(vars(each), old, new, held)
+        items = set()  # the texts whose own attributes held it: neighbours, series, translations
+        for item in contents(generators):
+            attributes = vars(item)
+            for name, value in attributes.items():
+                if name in _NOT_SHOWN:
+                    continue
+                if value is old:
+                    attributes[name] = new
+                    items.add(id(item))
+                elif isinstance(value, (list, dict, tuple)) and _replace(value, old, new, held):
+                    items.add(id(item))
+        return _Shown(card, frozenset(items), frozenset(keys))
 
     @staticmethod
     def _listed(generator, item) -> list:
@@ -260,13 +292,36 @@ class LiveSite:
         of a page, its place in the menus (no listing shows a page's card)."""
         return shown_elsewhere(item) if isinstance(generator, ArticlesGenerator) else listed(item)
 
-    def _render(self, generator, item) -> dict[str, bytes] | None:
+    def _showing(self, generator, item, shown: _Shown) -> dict[str, bytes]:
+        """Every page that shows the item's card (ShowingWriter), and the feeds that
+        show it, rendered as the generators render them."""
+        settings = generator.settings
+        with self._folder() as folder:
+            writer = ShowingWriter(folder, settings, item, shown.items, shown.keys, generator.context, self._reads)
+            for each in self.result.generators:
+                if isinstance(each, ArticlesGenerator):
+                    if item.status == "published":
+                        each.generate_feeds(writer)
+                    # Pelican's own writing of the articles, not share_writes's (two processes)
+                    shared = vars(each).get("generate_articles")
+                    each.generate_articles = partial(ArticlesGenerator.generate_articles, each)
+                    try:
+                        each.generate_pages(writer)
+                    finally:
+                        if shared is None:
+                            del each.generate_articles
+                        else:
+                            each.generate_articles = shared
+                elif isinstance(each, (PagesGenerator, TemplatePagesGenerator)) or hasattr(each, "issues"):
+                    each.generate_output(writer)
+            return self._changed(folder, item)
+
+    def _render(self, generator, item) -> dict[str, bytes]:
         """The item's page as its generator renders it (generate_articles or
         generate_drafts; the pages' and the newsletter's generate_output), and the feeds that show
         it, as generate_feeds writes them (those that changed)."""
         settings = generator.settings
-        output = Path(self.result.output_path).resolve()
-        with tempfile.TemporaryDirectory(prefix=f".{output.name}-quick-", dir=output.parent) as folder:
+        with self._folder() as folder:
             writer = Writer(folder, settings=settings)
             template = generator.get_template(item.template)
             if isinstance(generator, ArticlesGenerator):
@@ -280,12 +335,51 @@ class LiveSite:
             else:  # a draft of the letter
                 writer.write_file(item.save_as, template, generator.context, issue=item,
                                   relative_urls=settings["RELATIVE_URLS"], url=item.url)
-            page = os.path.normpath(item.save_as)
-            pages = {}
-            for path in Path(folder).rglob("*"):
-                name = str(path.relative_to(folder))
-                if path.is_file():
-                    data = path.read_bytes()
-                    if name == page or not (output / name).is_file() or (output / name).read_bytes() != data:
-                        pages[name] = data
-            return pages
+            return self._changed(folder, item)
+
+    @contextmanager
+    def _folder(self):
+        """A folder beside the output, where the pages are rendered before being put in place."""
+        output = Path(self.result.output_path).resolve()
+        with tempfile.TemporaryDirectory(prefix=f".{output.name}-quick-", dir=output.parent) as folder:
+            yield folder
+
+    def _changed(self, folder, item) -> dict[str, bytes]:
+        """The files rendered in `folder` that differ from the output's (the item's page always)."""
+        output = Path(self.result.output_path).resolve()
+        page = os.path.normpath(item.save_as)
+        pages = {}
+        for path in Path(folder).rglob("*"):
+            name = str(path.relative_to(folder))
+            if path.is_file():
+                data = path.read_bytes()
+                if name == page or not (output / name).is_file() or (output / name).read_bytes() != data:
+                    pages[name] = data
+        return pages
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """Where the edited text is shown besides its own page (LiveSite._stand_in)."""
+    card: bool  # what other pages show of it changed
+    items: frozenset  # ids of the texts whose pages show it (their attributes held it)
+    keys: frozenset  # names of the shared context that hold it
+
+
+_NOT_SHOWN = {"_context", "settings"}  # a text's attributes that are the whole site, not what its page shows
+
+
+def _place(item, settings) -> list | None:
+    """Where an article stands in every list (Pelican's and the plugins'): while it is
+    the same, an edit changes what the lists show of it, never their order or members.
+    None when the order is one the quick path cannot follow (a function)."""
+    order = settings.get("ARTICLE_ORDER_BY", "reversed-date")
+    if not isinstance(order, str):
+        return None
+    by = order.removeprefix("reversed-")
+    extra = str(getattr(item, by, None)) if by not in ("date", "basename") else None
+    metadata = item.metadata
+    return [str(getattr(item, "date", None)), str(getattr(item, "category", None)),
+            [str(tag) for tag in getattr(item, "tags", None) or ()],
+            [str(author) for author in getattr(item, "authors", None) or ()], metadata.get("series"), metadata.get("series_index"), getattr(item, "lang", None),
+            str(getattr(item, settings.get("ARTICLE_TRANSLATION_ID") or "slug", None)), extra]
