@@ -3,9 +3,10 @@
 `stock`: Pelican 4.12 with its default theme and no plugins.
 `project`: the project's build, as `invoke build` runs it (load_settings, then build).
 `rebuild`: what `invoke livereload` does in its long-lived process: a first build, then,
-for each of a few articles, append a sentence to it and let livereload's worker see it
-(PAGEFIND as livereload sets it); prints the seconds from each save to the article's new
-page on disk, and to the end of the full build that confirms it.
+for each of a few articles, append a sentence to it (`--edit card`: change its title)
+and let livereload's worker see it (PAGEFIND as livereload sets it); prints the seconds
+from each save to the changed pages on disk, and to the end of the full build that
+confirms it.
 """
 
 from __future__ import annotations
@@ -56,10 +57,16 @@ def project(content: Path, output: Path, cache: Path, pagefind: bool, processes:
     build(project_settings(content, output, cache, pagefind, processes))
 
 
-def rebuild(content: Path, output: Path, cache: Path, pagefind: bool, edits: int) -> dict:
+def rebuild(content: Path, output: Path, cache: Path, pagefind: bool, edits: int, edit: str = "text") -> dict:
     """What `invoke livereload` does: its worker (publishing.serve.rebuild_on_change, with
-    watchfiles) and its LiveSite; timed from each save to the article's new page on disk
-    (polled every millisecond), and to the end of the full build that confirms it."""
+    watchfiles) and its LiveSite; timed from each save to the changed pages on disk
+    (polled every millisecond), and to the end of the full build that confirms it.
+
+    `text`: a sentence appended to the article; the page is its own.
+    `card`: its title changed (a `Slug:` keeps its address): every page that links to it
+    before the edit is polled, and the time is that of the last one to show the new title
+    among those that show it once the full build is done (a page that only the full build
+    brought up to date counts at that build's end)."""
     import threading
 
     from publishing.quick import LiveSite
@@ -80,26 +87,47 @@ def rebuild(content: Path, output: Path, cache: Path, pagefind: bool, edits: int
     worker.start()
     time.sleep(1.0)  # the watcher is listening
     articles = sorted((content / "articles").glob("*.md"))
-    page_seconds, confirmed_seconds = [], []
+    page_seconds, confirmed_seconds, pages_shown = [], [], []
     for number in range(edits):
         path = articles[(len(articles) // 2 + 37 * number) % len(articles)]
         slug = path.read_text(encoding="utf-8").split("\n", 1)[0].split("numéro ")[1].strip()
-        page = output / f"article-de-banc-d-essai-numero-{slug}" / "index.html"
+        address = f"article-de-banc-d-essai-numero-{slug}"
+        page = output / address / "index.html"
         text = path.read_text(encoding="utf-8")
         marker = f"Une phrase ajoutée, modification {number}."
+        if edit == "card":
+            marker = f"Un titre revu, modification {number}"
+            watched = [page] + [p for p in output.rglob("*.html") if p != page and f"/{address}/" in _read(p)]
+            changed = text.replace(f"Title: Article de banc d'essai numéro {slug}",
+                                   f"Slug: {address}\nTitle: {marker}", 1)
+        else:
+            watched, changed = [page], text + f"\n{marker}\n"
+        seen: dict[Path, float] = {}
         built.clear()
-        path.write_text(text + f"\n{marker}\n", encoding="utf-8")
+        path.write_text(changed, encoding="utf-8")
         saved = time.perf_counter()
-        while marker not in page.read_text(encoding="utf-8"):
+        while len(seen) < len(watched) and not built.is_set():
+            for watched_page in watched:
+                if watched_page not in seen and marker in _read(watched_page):
+                    seen[watched_page] = time.perf_counter() - saved
             time.sleep(0.001)
-        page_seconds.append(time.perf_counter() - saved)
         built.wait()
         confirmed_seconds.append(time.perf_counter() - saved)
+        shown = [p for p in watched if marker in _read(p)]
+        page_seconds.append(max(seen.get(p, confirmed_seconds[-1]) for p in shown))
+        pages_shown.append(len(shown))
         built.clear()
         path.write_text(text, encoding="utf-8")  # the corpus stays as generated
         built.wait()
     stop.set()
-    return {"rebuilds": page_seconds, "confirmed": confirmed_seconds}
+    return {"rebuilds": page_seconds, "confirmed": confirmed_seconds, "pages": pages_shown}
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:  # between two atomic replacements
+        return ""
 
 
 if __name__ == "__main__":
@@ -110,6 +138,7 @@ if __name__ == "__main__":
     parser.add_argument("--cache", type=Path, required=True)
     parser.add_argument("--pagefind", action="store_true")
     parser.add_argument("--edits", type=int, default=3)
+    parser.add_argument("--edit", choices=["text", "card"], default="text")
     parser.add_argument("--processes", type=int, default=0, help="BUILD_PROCESSES (0: one per core)")
     args = parser.parse_args()
     import logging
@@ -121,6 +150,6 @@ if __name__ == "__main__":
     elif args.kind == "project":
         project(args.content, args.output, args.cache, args.pagefind, args.processes)
     else:
-        result.update(rebuild(args.content, args.output, args.cache, args.pagefind, args.edits))
+        result.update(rebuild(args.content, args.output, args.cache, args.pagefind, args.edits, args.edit))
     result.update(seconds=time.perf_counter() - started, cpu=time.process_time() - cpu)
     print(json.dumps(result))

@@ -192,7 +192,7 @@ def prefetch(generator):
 MIN_PAGES = 64  # below this, the fork costs more than it saves (automatic mode)
 
 
-def _article_items(generator) -> list:
+def article_items(generator) -> list:
     from itertools import chain
 
     return list(chain(generator.translations, generator.articles, generator.hidden_translations,
@@ -263,7 +263,7 @@ def share_writes(generator) -> None:
     def generate_articles(write):
         from pelican import signals
 
-        items = _article_items(generator)
+        items = article_items(generator)
         wanted = generator.settings.get("BUILD_PROCESSES", 0)
         if _processes(generator.settings, len(items)) < 2 or (not wanted and len(items) < MIN_PAGES):
             return original(write)

@@ -49,7 +49,7 @@ from .checks import KNOWN_KEYS, check_file, implied_keys
 from .contents import ARTICLE_LISTS, PAGE_LISTS, contents
 from .hooks import content_refreshed, gather, quick_pages
 from .incremental import forget_pages, listed, shown_elsewhere
-from .pool import write_article
+from .pool import article_items, write_article
 from .shown import ShowingWriter, TemplateReads
 
 
@@ -137,7 +137,7 @@ class LiveSite:
         self.replaced: dict[Path, bytes | None] = {}  # page -> its bytes before the quick path
         self._sources: dict | None = None  # resolved source path -> its text, in the last build
         self._files: set[Path] = set()  # every file of content/ when the last build ended
-        self._reads = TemplateReads()
+        self._reads = TemplateReads()  # what each template reads (parsed once, kept across builds)
 
     # The full build -------------------------------------------------------
 
@@ -150,11 +150,14 @@ class LiveSite:
             self._put_back()
             raise
         self.result, self.replaced, self._sources = result, {}, None
-        self._reads = TemplateReads()  # the theme may have changed
+        self._reads.forget_environments()
         self._files = {_resolved(Path(folder) / name) for folder, _, names in os.walk(self.settings["PATH"])
                        for name in names}
         if result.generators:  # the audit makes ready its probes while the author writes
             gather(quick_pages, result.generators[0].settings, pages={})
+        for generator in result.generators:  # and the templates are read for what they show
+            if getattr(generator, "env", None) is not None:
+                self._reads.parse(generator.env)
         return result
 
     def _put_back(self) -> None:
@@ -302,9 +305,8 @@ class LiveSite:
                 if isinstance(each, ArticlesGenerator):
                     if item.status == "published":
                         each.generate_feeds(writer)
-                    # Pelican's own writing of the articles, not share_writes's (two processes)
-                    shared = vars(each).get("generate_articles")
-                    each.generate_articles = partial(ArticlesGenerator.generate_articles, each)
+                    shared = vars(each).get("generate_articles")  # share_writes's, if it set one
+                    each.generate_articles = partial(self._articles_showing, each, item, writer)
                     try:
                         each.generate_pages(writer)
                     finally:
@@ -336,6 +338,15 @@ class LiveSite:
                 writer.write_file(item.save_as, template, generator.context, issue=item,
                                   relative_urls=settings["RELATIVE_URLS"], url=item.url)
             return self._changed(folder, item)
+
+    @staticmethod
+    def _articles_showing(generator, item, writer, write) -> None:
+        """generate_articles for the pages that show the item, in Pelican's order: the
+        others are not even asked (a thousand of them)."""
+        for article in article_items(generator):
+            template = generator.get_template(article.template)
+            if writer.shows(template, {"article": article}, generator.context):
+                write_article(generator, write, article)
 
     @contextmanager
     def _folder(self):

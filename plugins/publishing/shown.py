@@ -18,7 +18,6 @@ render is dropped before anything is written.
 from __future__ import annotations
 
 import io
-from collections import ChainMap
 from contextlib import nullcontext
 
 from jinja2 import meta
@@ -31,16 +30,36 @@ _MISSING = object()
 
 class TemplateReads:
     """The names a template reads from its context, its parents', includes' and imports'
-    included; None when one of them is named at run time (then it may read anything)."""
+    included; None when one of them is named at run time (then it may read anything).
+    Each template source is parsed once, whichever build's environment asks."""
 
     def __init__(self):
-        self._known: dict[tuple[int, str], frozenset | None] = {}
+        self._parsed: dict[tuple[str, str], tuple[frozenset, tuple]] = {}  # (name, source) -> names, referenced
+        self._known: dict[tuple[int, str], tuple] = {}  # (environment's id, name) -> (environment, names)
 
     def __call__(self, template) -> frozenset | None:
         key = (id(template.environment), template.name)
-        if key not in self._known:
-            self._known[key] = self._reads(template.environment, template.name, set())
-        return self._known[key]
+        if key not in self._known:  # the environment is kept with the answer, so its id stays its own
+            self._known[key] = (template.environment, self._reads(template.environment, template.name, set()))
+        return self._known[key][1]
+
+    def forget_environments(self) -> None:
+        """A new build made new environments (a template may have changed on disk)."""
+        self._known.clear()
+
+    def parse(self, environment) -> None:
+        """Parse every page template of this environment not parsed yet (once a session:
+        0.2 s for the demo theme, which the first quick page would otherwise wait for)."""
+        for name in environment.list_templates(filter_func=lambda name: name.endswith(".html")):
+            source = environment.loader.get_source(environment, name)[0]
+            if (name, source) not in self._parsed:
+                self._parse(environment, name, source)
+
+    def _parse(self, environment, name: str, source: str) -> tuple[frozenset, tuple]:
+        tree = environment.parse(source)
+        found = (frozenset(meta.find_undeclared_variables(tree)), tuple(meta.find_referenced_templates(tree)))
+        self._parsed[name, source] = found
+        return found
 
     def _reads(self, environment, name, visiting: set) -> frozenset | None:
         if name is None:
@@ -49,14 +68,13 @@ class TemplateReads:
             return frozenset()
         visiting.add(name)
         source = environment.loader.get_source(environment, name)[0]
-        tree = environment.parse(source)
-        names = set(meta.find_undeclared_variables(tree))
-        for referenced in meta.find_referenced_templates(tree):
-            inner = self._reads(environment, referenced, visiting)
+        names, referenced = self._parsed.get((name, source)) or self._parse(environment, name, source)
+        for other in referenced:
+            inner = self._reads(environment, other, visiting)
             if inner is None:
                 return None
-            names |= inner
-        return frozenset(names)
+            names = names | inner
+        return names
 
 
 def holds(value, target, seen: set | None = None) -> bool:
@@ -88,14 +106,16 @@ class ShowingWriter(Writer):
         self.target, self.items, self.keys, self.shared, self.reads = target, items, keys, shared, reads
         self._drop = False  # the render just made is dropped: the page does not show the text
 
-    def shows(self, template, context) -> bool:
+    def shows(self, template, values: dict, context: dict) -> bool:
+        """Whether a page of `template` shows the target: `values`, the call's own (they
+        override `context`, the shared one or a copy of it)."""
         names = self.reads(template)
         if names is None:
             return True
-        for name in names:
-            value = context.get(name, _MISSING)
-            if value is _MISSING:
-                continue
+        if context is not self.shared:  # a copy (Pelican's period archives): what it changed counts as the call's
+            values = {**{k: v for k, v in context.items() if self.shared.get(k, _MISSING) is not v}, **values}
+        for name in names.intersection(values):
+            value = values[name]
             if value is self.shared.get(name, _MISSING):
                 if name in self.keys:
                     return True
@@ -104,7 +124,7 @@ class ShowingWriter(Writer):
                     return True
             elif holds(value, self.target):
                 return True
-        return False
+        return any(name not in values for name in names.intersection(self.keys))
 
     def write_file(self, name, template, context, relative_urls=False, paginated=None, template_name=None,
                    override_output=False, url=None, **kwargs):
@@ -112,7 +132,7 @@ class ShowingWriter(Writer):
         lists = paginated if paginated is not None else {k: v for k, v in kwargs.items() if k in {"articles", "dates"}}
         if lists and template_name in self.settings["PAGINATED_TEMPLATES"]:
             template = _Dropping(template, self)  # each page of the listing decides for itself
-        elif not self.shows(template, ChainMap(kwargs, context)):
+        elif not self.shows(template, kwargs, context):
             return None
         return super().write_file(name, template, context, relative_urls, paginated, template_name,
                                   override_output, url, **kwargs)
@@ -132,7 +152,7 @@ class _Dropping:
         self.name, self.environment = template.name, template.environment
 
     def render(self, context):
-        if self.writer.shows(self.template, context):
+        if self.writer.shows(self.template, {}, context):
             return self.template.render(context)
         self.writer._drop = True
         return ""
