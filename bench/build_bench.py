@@ -15,7 +15,9 @@ before it, not timed):
   (YAML front matter instead of Pelican's header);
 - rebuild: what `invoke livereload` does in its long-lived process (its watcher, the
   quick path, then the full build): one build, then one article saved, timed from the
-  save to its new page on disk, and to the end of the full build that confirms it.
+  save to its new page on disk, and to the end of the full build that confirms it;
+  then the same with its title changed (a `Slug:` keeps its address), timed to the
+  last of the pages that show the new title (its own, its neighbours', the listings').
 The commands run in turn within each round (the order rotates), so a slow spell of
 the shared machine weighs on all alike; ratios to stock are taken round by round.
 Wall clock of the whole command; peak memory is the largest resident set of the
@@ -173,16 +175,15 @@ def main() -> None:
             runs[name].append((seconds, peak))
             print(f"round {round_ + 1}: {name:<17} {seconds:6.2f} s {peak / 1024:5.0f} MiB", file=sys.stderr)
 
-    rebuilds: list[float] = []
-    confirmed: list[float] = []
+    rebuilt: dict[str, dict] = {}  # edit -> run_build.py rebuild's figures
     if "rebuild" in wanted:
         out, cache = args.work / "out-rebuild", args.work / "cache-rebuild"
-        clean([out, cache])
-        _, _, printed = run([sys.executable, str(HERE / "run_build.py"), "rebuild", "--content",
-                             str(args.work / "content"), "--output", str(out), "--cache", str(cache),
-                             "--edits", str(max(3, args.repeat))])
-        found = json.loads(printed.strip().splitlines()[-1])
-        rebuilds, confirmed = found["rebuilds"], found["confirmed"]
+        for edit in ("text", "card"):
+            clean([out, cache])
+            _, _, printed = run([sys.executable, str(HERE / "run_build.py"), "rebuild", "--content",
+                                 str(args.work / "content"), "--output", str(out), "--cache", str(cache),
+                                 "--edits", str(max(3, args.repeat)), "--edit", edit])
+            rebuilt[edit] = json.loads(printed.strip().splitlines()[-1])
 
     med = statistics.median
     n = args.count
@@ -207,9 +208,14 @@ def main() -> None:
         else:
             ratios = mem = "—"
         print(f"| {labels[name]} | {wall:.2f} s | {wall * 1000 / n:.2f} | {ratios} | {peak:.0f} MiB | {mem} |")
-    if rebuilds:
-        print(f"| one article saved, `invoke livereload`: its new page on disk (save → page) | "
-              f"{med(rebuilds):.2f} s | — | runs: {', '.join(f'{s:.2f}' for s in rebuilds)} s | — | — |")
+    rows = {"text": "one article's text saved, `invoke livereload`: its new page on disk (save → page)",
+            "card": "one article's title changed, `invoke livereload`: every page showing it on disk "
+                    "(save → last page)"}
+    for edit, found in rebuilt.items():
+        rebuilds, confirmed = found["rebuilds"], found["confirmed"]
+        pages = f", {statistics.median(found['pages']):.0f} pages" if edit == "card" else ""
+        print(f"| {rows[edit]} | {med(rebuilds):.2f} s | — | runs: {', '.join(f'{s:.2f}' for s in rebuilds)} s"
+              f"{pages} | — | — |")
         print(f"| the same save: the full build that confirms it done (save → whole site) | "
               f"{med(confirmed):.2f} s | — | runs: {', '.join(f'{s:.2f}' for s in confirmed)} s | — | — |")
 

@@ -1,31 +1,39 @@
-"""livereload's quick path: one text saved, its page in place in a fraction of a second.
+"""livereload's quick path: one text saved, its pages in place in a fraction of a second.
 
 Pelican builds the whole site every time; with a thousand articles even an
 incremental build takes seconds. But while an author writes, the change is
-almost always the text of the one file open in the editor, and when what other
-pages show of it is the same (an article's address, title, date, status,
-category, tags, series, summary and reading time: `incremental.shown_elsewhere`;
-a page's menu entry; nothing at all for a draft, article or letter, which no
-other page shows), no other page can change but the feeds that show it: the
-incremental writer's own fingerprints hold nothing else of it. So livereload's
-process keeps the generators of its last build (LiveSite) and, for such a save:
+almost always the one file open in the editor. So livereload's process keeps the
+generators of its last build (LiveSite) and, for such a save:
 - reads the file again with the same readers (every plugin's reading: tiers
   split, typography, reading time) and runs the metadata checks on it; any
   warning or error and the full build runs instead, to say it;
 - gives the new text what the build attached to the old one after reading
   (neighbours, comments, reactions, translations: `_attached_after_reading`),
-  resolves its metadata's links as Pelican does once everything is read, and
-  lets the plugins bring up to date what they attach from the text itself
-  (content_refreshed: the tier gates);
-- renders its page with the same template and context, and the feeds (those
-  that show it change), has them audited (quick_pages: the leak audit, against
-  every source as it is now), and puts them in place, atomically, forgetting
-  the page's fingerprint.
+  resolves its metadata's links as Pelican does once everything is read, lets
+  the plugins bring up to date what they attach from the text itself
+  (content_refreshed: the tier gates), and puts it in the old one's place in
+  every list, noting where it was found (_stand_in);
+- renders the pages that can show the edit:
+  - when what other pages show of it is the same (an article's address, title,
+    date, status, category, tags, series, summary and reading time:
+    `incremental.shown_elsewhere`; a page's menu entry; nothing at all for a
+    draft, article or letter), its own page and the feeds;
+  - when only its card changed (a title, a summary, a reading time that crosses
+    a minute) and its place in every list stayed (address, date, category, tags,
+    series, language, order: `_place`), every page that shows it: those whose
+    template reads something holding it (shown.py: its neighbours', its series',
+    the listings' pages that hold its card, the archives, the home page's « Les
+    plus commentés »), and the feeds;
+  - anything else (a new or moved text, a page's title in the menus, a published
+    letter, a comment) goes to the full build;
+- has them audited (quick_pages: the leak audit, against every source as it is
+  now), and puts those that changed in place, atomically, forgetting their
+  fingerprints.
 The full build then runs and confirms it (the private copies and feeds of the
-members, the sitemap, every check, the whole audit); if it fails, the pages are
-put back as they were, so a failed build still leaves the previous site whole.
+members, the sitemap, the search index, every check, the whole audit); if it
+fails, the pages are put back as they were, so a failed build still leaves the
+previous site whole.
 """
-
 from __future__ import annotations
 
 import logging
