@@ -223,6 +223,28 @@ def test_a_page_that_leaks_is_not_put_in_place(live, monkeypatch):
     assert any("banc-010.md" in str(p) for p in failure.value.problems)
 
 
+def test_the_quick_audit_keeps_its_answers_only_while_the_sources_say_the_same(live):
+    """The quick path's audit keeps, for a reserved run met in a page, which public source
+    also says it (the same listing pages come back at each save). A source that starts
+    saying it exempts it; one that stops saying it makes it a leak again."""
+    from tiers.audit import LiveAudit
+
+    site, content, output = live
+    settings = site.result.generators[0].settings
+    secret = reserved_sentence(content / "articles" / "banc-010.md")
+    page = {"essai/index.html": f"<p>{secret}.</p>".encode()}
+    audit = LiveAudit()
+    assert len(audit.leaks(settings, page)) == 1
+    other = content / "articles" / "banc-003.md"
+    original = other.read_text(encoding="utf-8")
+    edit(other, lambda t: t + f"\n{secret}.\n")  # said in public: no leak
+    assert audit.leaks(settings, page) == []
+    other.write_text(original, encoding="utf-8")
+    time.sleep(0.01)  # another modification time, whatever the file system's resolution
+    os.utime(other)
+    assert len(audit.leaks(settings, page)) == 1
+
+
 def test_a_failed_full_build_puts_the_quick_page_back(live):
     site, content, output = live
     before = page_of(output, 3).read_bytes()

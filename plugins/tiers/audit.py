@@ -619,6 +619,10 @@ class LiveAudit:
     def __init__(self):
         self.known: dict[Path, _Known] = {}  # every source when the automaton was made
         self.automaton = None  # key -> (path, key, run as words, where)
+        # A run found in a page is looked up in the public sources; the answer is kept:
+        # key -> (path, _Known) of a source whose public text says it, or (None, sources
+        # as they were when none did). The same listing pages are audited at each save.
+        self.said: dict[str, tuple] = {}
 
     def _read(self, path: Path, shown: str, public_id: str, stamp: tuple) -> _Known:
         source = read_source(path, shown, public_id)
@@ -677,9 +681,11 @@ class LiveAudit:
                 for _, (path, key, words, where) in hits:
                     if automaton is self.automaton and path in changed:
                         continue  # a run of this file as it was; the small automaton has it as it is
+                    if self._said_by_a_source(key, now):
+                        continue
                     if site is None:
                         site = [fold(t) for t in _site_texts(settings)]
-                    if not self._public(key, now, site):
+                    if not any(key in text for text in site):
                         leak = Leak(name, words, where)
                         break
                 if leak:
@@ -687,12 +693,25 @@ class LiveAudit:
                     break
         return found
 
-    @staticmethod
-    def _public(key: str, now: dict[Path, _Known], site: list[str]) -> bool:
-        """The run is said by public source too (so make_probes would have exempted it)."""
-        if any(key in text for text in site):
+    MEMORY = 8  # sets of sources the kept answers may refer to, beyond which they are all dropped
+
+    def _said_by_a_source(self, key: str, now: dict[Path, _Known]) -> bool:
+        """The run is said by the public text of a source (so make_probes would have
+        exempted it). A kept answer is used for what has not changed since."""
+        path, known = self.said.get(key, (None, None))
+        if path is not None and now.get(path) is known:
             return True
-        return any(key in text for known in now.values() for text in known.source.public)
+        if path is None and known is not None:  # none said it then: only what changed since can
+            changed = [k for p, k in now.items() if known.get(p) is not k]
+            found = next((k for k in changed if any(key in text for text in k.source.public)), None)
+            if found is None:
+                return False
+        else:
+            found = next((k for k in now.values() if any(key in text for text in k.source.public)), None)
+        if len({id(k) for _, k in self.said.values() if isinstance(k, dict)} | {id(now)}) > self.MEMORY:
+            self.said = {key: value for key, value in self.said.items() if not isinstance(value[1], dict)}
+        self.said[key] = (None, now) if found is None else (next(p for p, k in now.items() if k is found), found)
+        return found is not None
 
 
 # The audit beside the build --------------------------------------------------
