@@ -45,8 +45,9 @@ log = logging.getLogger(__name__)
 FINGERPRINTS = "page-fingerprints.json"  # {"output": folder they describe, "pages": {...}}
 PENDING = "page-fingerprints.pending.json"  # this build's, until its output is swapped in
 PREVIOUS_OUTPUT = "INCREMENTAL_PREVIOUS_OUTPUT"  # set by build.py
-# The settings are covered by the site key; the context is the whole site.
-_SKIPPED_ATTRIBUTES = {"_context", "settings"}
+# A text's attributes that are the whole site, not what its page shows (the settings
+# are covered by the site key; the context is the whole site).
+SITE_ATTRIBUTES = frozenset({"_context", "settings"})
 _SKIPPED_SETTINGS = {"OUTPUT_PATH", "CACHE_PATH", PREVIOUS_OUTPUT, "PATH"}
 
 
@@ -90,7 +91,7 @@ def _stable(value, outer: tuple = ()):
         if outer:
             return _card(value)
         inner = (id(value),)
-        return {k: _stable(v, inner) for k, v in sorted(vars(value).items()) if k not in _SKIPPED_ATTRIBUTES}
+        return {k: _stable(v, inner) for k, v in sorted(vars(value).items()) if k not in SITE_ATTRIBUTES}
     if isinstance(value, URLWrapper):
         return ["taxonomy", value.name, value.url]
     if isinstance(value, (str, int, float, bool)) or value is None:

@@ -56,7 +56,7 @@ from .build import BuildResult, build
 from .checks import KNOWN_KEYS, check_file, implied_keys
 from .contents import ARTICLE_LISTS, PAGE_LISTS, contents
 from .hooks import content_refreshed, gather, quick_pages
-from .incremental import forget_pages, listed, shown_elsewhere
+from .incremental import SITE_ATTRIBUTES, forget_pages, listed, shown_elsewhere
 from .pool import article_items, write_article
 from .shown import ShowingWriter, TemplateReads
 
@@ -265,9 +265,10 @@ class LiveSite:
         if hasattr(new, "refresh_metadata_intersite_links"):  # as Pelican.run does once all is read
             new.refresh_metadata_intersite_links()
         card = new.status != "draft" and self._listed(generator, new) != self._listed(generator, old)
-        if card and not (isinstance(generator, ArticlesGenerator)
-                         and _place(old, generator.settings) == _place(new, generator.settings) is not None):
-            return None
+        if card:  # only an article that keeps its place in every list
+            place = _place(old, generator.settings) if isinstance(generator, ArticlesGenerator) else None
+            if place is None or place != _place(new, generator.settings):
+                return None
         generators = list(self.result.generators)
         if gather(content_refreshed, generator.settings, content=new, previous=old, generators=generators):
             return None
@@ -288,7 +289,7 @@ class LiveSite:
         for item in contents(generators):
             attributes = vars(item)
             for name, value in attributes.items():
-                if name in _NOT_SHOWN:
+                if name in SITE_ATTRIBUTES:
                     continue
                 if value is old:
                     attributes[name] = new
@@ -385,9 +386,6 @@ class _Shown:
     keys: frozenset  # names of the shared context that hold it
 
 
-_NOT_SHOWN = {"_context", "settings"}  # a text's attributes that are the whole site, not what its page shows
-
-
 def _place(item, settings) -> list | None:
     """Where an article stands in every list (Pelican's and the plugins'): while it is
     the same, an edit changes what the lists show of it, never their order or members.
@@ -400,5 +398,6 @@ def _place(item, settings) -> list | None:
     metadata = item.metadata
     return [str(getattr(item, "date", None)), str(getattr(item, "category", None)),
             [str(tag) for tag in getattr(item, "tags", None) or ()],
-            [str(author) for author in getattr(item, "authors", None) or ()], metadata.get("series"), metadata.get("series_index"), getattr(item, "lang", None),
+            [str(author) for author in getattr(item, "authors", None) or ()],
+            metadata.get("series"), metadata.get("series_index"), getattr(item, "lang", None),
             str(getattr(item, settings.get("ARTICLE_TRANSLATION_ID") or "slug", None)), extra]
