@@ -223,6 +223,35 @@ def test_a_page_that_leaks_is_not_put_in_place(live, monkeypatch):
     assert any("banc-010.md" in str(p) for p in failure.value.problems)
 
 
+def test_a_broken_template_no_page_uses_does_not_stop_livereload(tmp_path):
+    """A theme may hold a template that does not parse, unused by the build (a draft of
+    the author's): livereload builds, and a card edit still finds the pages showing it.
+    An include named at run time makes its pages rendered whatever they show."""
+    import shutil
+
+    from conftest import ROOT
+
+    theme = tmp_path / "theme"
+    shutil.copytree(ROOT / "theme", theme)
+    (theme / "templates" / "brouillon.html").write_text("{% if %}\n", encoding="utf-8")
+    tags = theme / "templates" / "tags.html"
+    tags.write_text(tags.read_text(encoding="utf-8").replace(
+        "{% endblock %}", "{% include ('partials/' ~ 'aucun.html') ignore missing %}{% endblock %}", 1),
+        encoding="utf-8")
+    content = corpus(tmp_path, count=12)
+    site = LiveSite(site_settings(tmp_path / "live", content, THEME=str(theme), LOAD_CONTENT_CACHE=True))
+    site.build()
+    output = Path(site.settings["OUTPUT_PATH"])
+    source = content / "articles" / "banc-004.md"
+    edit(source, CARDS["title"])
+    quick = site.quick([source])
+    assert quick is not None and "article-de-banc-d-essai-numero-4/index.html" in quick.pages
+    written = {name: (output / name).read_bytes() for name in quick.pages}
+    site.build()
+    for name, data in written.items():
+        assert (output / name).read_bytes() == data, f"the full build disagrees on {name}"
+
+
 def test_the_quick_audit_keeps_its_answers_only_while_the_sources_say_the_same(live):
     """The quick path's audit keeps, for a reserved run met in a page, which public source
     also says it (the same listing pages come back at each save). A source that starts

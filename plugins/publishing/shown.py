@@ -20,7 +20,7 @@ from __future__ import annotations
 import io
 from contextlib import nullcontext
 
-from jinja2 import meta
+from jinja2 import TemplateError, meta
 from pelican.contents import Content
 from pelican.paginator import Page
 from pelican.writers import Writer
@@ -34,7 +34,7 @@ class TemplateReads:
     Each template source is parsed once, whichever build's environment asks."""
 
     def __init__(self):
-        self._parsed: dict[tuple[str, str], tuple[frozenset, tuple]] = {}  # (name, source) -> names, referenced
+        self._parsed: dict[tuple[str, str], tuple | None] = {}  # (name, source) -> names, referenced
         self._known: dict[tuple[int, str], tuple] = {}  # (environment's id, name) -> (environment, names)
 
     def __call__(self, template) -> frozenset | None:
@@ -51,13 +51,22 @@ class TemplateReads:
         """Parse every page template of this environment not parsed yet (once a session:
         0.2 s for the demo theme, which the first quick page would otherwise wait for)."""
         for name in environment.list_templates(filter_func=lambda name: name.endswith(".html")):
-            source = environment.loader.get_source(environment, name)[0]
+            try:
+                source = environment.loader.get_source(environment, name)[0]
+            except TemplateError:  # gone since it was listed
+                continue
             if (name, source) not in self._parsed:
                 self._parse(environment, name, source)
 
-    def _parse(self, environment, name: str, source: str) -> tuple[frozenset, tuple]:
-        tree = environment.parse(source)
-        found = (frozenset(meta.find_undeclared_variables(tree)), tuple(meta.find_referenced_templates(tree)))
+    def _parse(self, environment, name: str, source: str) -> tuple[frozenset, tuple] | None:
+        """What the template reads itself and the templates it names; None if it does not
+        parse (a template no page uses may be broken: the build did not need it)."""
+        try:
+            tree = environment.parse(source)
+        except TemplateError:
+            found = None
+        else:
+            found = (frozenset(meta.find_undeclared_variables(tree)), tuple(meta.find_referenced_templates(tree)))
         self._parsed[name, source] = found
         return found
 
@@ -67,8 +76,17 @@ class TemplateReads:
         if name in visiting:
             return frozenset()
         visiting.add(name)
-        source = environment.loader.get_source(environment, name)[0]
-        names, referenced = self._parsed.get((name, source)) or self._parse(environment, name, source)
+        try:
+            source = environment.loader.get_source(environment, name)[0]
+        except TemplateError:  # `include … ignore missing`, or gone: what it would read is unknown
+            return None
+        if (name, source) in self._parsed:
+            parsed = self._parsed[name, source]
+        else:
+            parsed = self._parse(environment, name, source)
+        if parsed is None:
+            return None
+        names, referenced = parsed
         for other in referenced:
             inner = self._reads(environment, other, visiting)
             if inner is None:
