@@ -252,6 +252,40 @@ def test_a_broken_template_no_page_uses_does_not_stop_livereload(tmp_path):
         assert (output / name).read_bytes() == data, f"the full build disagrees on {name}"
 
 
+def test_a_quick_path_killed_among_its_writes_leaves_no_page_trusted(live, monkeypatch, tmp_path):
+    """The process dies while it puts the pages in place (kill -9, a full disk); the
+    author then undoes the edit. The next build must not keep the half-written site's
+    page as if it were the old one: its fingerprint was forgotten before any write."""
+    import publishing.quick
+
+    site, content, output = live
+    source = content / "articles" / "banc-004.md"
+    original = source.read_text(encoding="utf-8")
+    edit(source, lambda t: t + "\nUne phrase qui ne restera pas.\n")
+    monkeypatch.setattr(publishing.quick, "write_atomic",
+                        _dying(publishing.quick.write_atomic, "article-de-banc-d-essai-numero-4/index.html"))
+    with pytest.raises(OSError):
+        site.quick([source])
+    monkeypatch.undo()
+    source.write_text(original, encoding="utf-8")
+    fresh = LiveSite(site.settings)  # livereload started again
+    fresh.build()
+    reference = site_settings(tmp_path / "reference", content, BUILD_PROCESSES=1, CACHE_CONTENT=False)
+    build(reference)
+    assert_same(output, Path(reference["OUTPUT_PATH"]))
+
+
+def _dying(write, page: str):
+    """write_atomic that dies as a killed process would, right after writing `page`."""
+
+    def dying(path, data):
+        write(path, data)
+        if str(path).endswith(page):
+            raise OSError("processus arrêté")
+
+    return dying
+
+
 def test_the_quick_audit_keeps_its_answers_only_while_the_sources_say_the_same(live):
     """The quick path's audit keeps, for a reserved run met in a page, which public source
     also says it (the same listing pages come back at each save). A source that starts

@@ -211,13 +211,15 @@ class LiveSite:
         pages = self._showing(generator, new, shown) if shown.card else self._render(generator, new)
         if gather(quick_pages, generator.settings, pages=pages):
             return None  # the full build says why
+        # Their fingerprints go first: if the process dies among the writes, no later build
+        # trusts a page it did not render (the text may be back as it was by then).
+        forget_pages(generator.settings["CACHE_PATH"], list(pages))
         output = Path(self.result.output_path).resolve()
         for name, data in pages.items():
             page = output / name
             if page not in self.replaced:
                 self.replaced[page] = page.read_bytes() if page.is_file() else None
             write_atomic(page, data)
-        forget_pages(generator.settings["CACHE_PATH"], list(pages))
         return QuickResult(source, tuple(sorted(pages)), time.perf_counter() - started)
 
     def _read_again(self, generator, source: Path, content_class):
