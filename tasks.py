@@ -115,7 +115,8 @@ def livereload(c, port=8000, host="localhost"):
         def _setup_logging(self):  # its own lines are English; ours say the same in French
             logging.getLogger("livereload").setLevel(logging.WARNING)
 
-    settings = dict(Project(c).settings(), PAGEFIND=False)  # a rebuild should take a second, not the index's time
+    # The search index is kept by a Pagefind service and given only the changed pages.
+    settings = dict(Project(c).settings(), PAGEFIND_LIVE=True)
     live = LiveSite(settings)
 
     def full() -> bool:

@@ -4,15 +4,17 @@
 `project`: the project's build, as `invoke build` runs it (load_settings, then build).
 `rebuild`: what `invoke livereload` does in its long-lived process: a first build, then,
 for each of a few articles, append a sentence to it (`--edit card`: change its title)
-and let livereload's worker see it (PAGEFIND as livereload sets it); prints the seconds
-from each save to the changed pages on disk, and to the end of the full build that
-confirms it.
+and let livereload's worker see it (with its live search index, PAGEFIND_LIVE, unless
+--no-search); prints the seconds from each save to the changed pages on disk, to the
+search index that holds the change, and to the end of the full build that confirms it.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -72,7 +74,7 @@ def rebuild(content: Path, output: Path, cache: Path, pagefind: bool, edits: int
     from publishing.quick import LiveSite
     from publishing.serve import rebuild_on_change
 
-    live = LiveSite(project_settings(content, output, cache, pagefind))
+    live = LiveSite(dict(project_settings(content, output, cache, pagefind), PAGEFIND_LIVE=True))
     live.build()
     built = threading.Event()
 
@@ -87,7 +89,7 @@ def rebuild(content: Path, output: Path, cache: Path, pagefind: bool, edits: int
     worker.start()
     time.sleep(1.0)  # the watcher is listening
     articles = sorted((content / "articles").glob("*.md"))
-    page_seconds, confirmed_seconds, pages_shown = [], [], []
+    page_seconds, confirmed_seconds, pages_shown, index_seconds = [], [], [], []
     for number in range(edits):
         path = articles[(len(articles) // 2 + 37 * number) % len(articles)]
         slug = path.read_text(encoding="utf-8").split("\n", 1)[0].split("numéro ")[1].strip()
@@ -103,16 +105,22 @@ def rebuild(content: Path, output: Path, cache: Path, pagefind: bool, edits: int
         else:
             watched, changed = [page], text + f"\n{marker}\n"
         seen: dict[Path, float] = {}
+        index = _Index(output / "pagefind", marker) if pagefind else None
         built.clear()
         path.write_text(changed, encoding="utf-8")
         saved = time.perf_counter()
-        while len(seen) < len(watched) and not built.is_set():
+        while (len(seen) < len(watched) or (index and index.seconds is None)) and not built.is_set():
             for watched_page in watched:
                 if watched_page not in seen and marker in _read(watched_page):
                     seen[watched_page] = time.perf_counter() - saved
+            if index:
+                index.look(saved)
             time.sleep(0.001)
         built.wait()
         confirmed_seconds.append(time.perf_counter() - saved)
+        if index:
+            index.look(saved)
+            index_seconds.append(index.seconds if index.seconds is not None else confirmed_seconds[-1])
         shown = [p for p in watched if marker in _read(p)]
         page_seconds.append(max(seen.get(p, confirmed_seconds[-1]) for p in shown))
         pages_shown.append(len(shown))
@@ -120,7 +128,46 @@ def rebuild(content: Path, output: Path, cache: Path, pagefind: bool, edits: int
         path.write_text(text, encoding="utf-8")  # the corpus stays as generated
         built.wait()
     stop.set()
-    return {"rebuilds": page_seconds, "confirmed": confirmed_seconds, "pages": pages_shown}
+    return {"rebuilds": page_seconds, "confirmed": confirmed_seconds, "pages": pages_shown, "index": index_seconds}
+
+
+class _Index:
+    """Watches the search bundle for a fragment holding `marker` (a bundle is put in place
+    by renaming its folder: only a new folder is read, and only its new fragments)."""
+
+    def __init__(self, bundle: Path, marker: str):
+        self.bundle, self.marker = bundle, marker.encode("utf-8")
+        self.seconds: float | None = None
+        self.folder = self._inode()
+        self.read: set[str] = set(self._fragments())
+
+    def _inode(self):
+        try:
+            return self.bundle.stat().st_ino
+        except OSError:
+            return None
+
+    def _fragments(self) -> list[str]:
+        try:
+            return [entry.name for entry in os.scandir(self.bundle / "fragment")]
+        except OSError:
+            return []
+
+    def look(self, saved: float) -> None:
+        folder = self._inode()
+        if self.seconds is not None or folder == self.folder:
+            return
+        self.folder = folder
+        for name in self._fragments():
+            if name not in self.read:
+                self.read.add(name)
+                try:
+                    data = gzip.decompress((self.bundle / "fragment" / name).read_bytes())
+                except (OSError, EOFError, gzip.BadGzipFile):
+                    continue
+                if self.marker in data:
+                    self.seconds = time.perf_counter() - saved
+                    return
 
 
 def _read(path: Path) -> str:
@@ -138,6 +185,7 @@ if __name__ == "__main__":
     parser.add_argument("--cache", type=Path, required=True)
     parser.add_argument("--pagefind", action="store_true")
     parser.add_argument("--edits", type=int, default=3)
+    parser.add_argument("--no-search", action="store_true", help="rebuild: PAGEFIND = False")
     parser.add_argument("--edit", choices=["text", "card"], default="text")
     parser.add_argument("--processes", type=int, default=0, help="BUILD_PROCESSES (0: one per core)")
     args = parser.parse_args()
@@ -150,6 +198,6 @@ if __name__ == "__main__":
     elif args.kind == "project":
         project(args.content, args.output, args.cache, args.pagefind, args.processes)
     else:
-        result.update(rebuild(args.content, args.output, args.cache, args.pagefind, args.edits, args.edit))
+        result.update(rebuild(args.content, args.output, args.cache, not args.no_search, args.edits, args.edit))
     result.update(seconds=time.perf_counter() - started, cpu=time.process_time() - cpu)
     print(json.dumps(result))

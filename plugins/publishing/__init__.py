@@ -7,7 +7,7 @@ starts (so the plain `pelican` command reports them too), and after reading,
 every text file must have become an article, a page, an issue or a draft;
 addresses are unique; sitemap.xml (sitemap.py); incremental writes
 (incremental.py). Signals for the plugins: hooks.py (`site_staged`, `send_recipients`,
-`content_refreshed`, `quick_pages`). The
+`content_refreshed`, `quick_pages`, `pages_placed`). The
 content lists of generators, named once: contents.py.
 CLI side: build.py, sources.py, scaffold.py, serve.py, deploy.py, and cli.py
 (what every plugin's commands share); and NenufarPelican (command.py), which the plain `pelican` command runs.
@@ -26,8 +26,8 @@ from .build import build as build_site  # `publishing.build` stays the module
 from .checks import check_content
 from .config import DEFAULTS, PREFIXES, check_settings
 from .contents import ARTICLE_LISTS, EVERY_LIST, ISSUE_LISTS, PAGE_LISTS, contents
-from .hooks import (background_open, content_refreshed, first_answer, in_background, quick_pages,  # noqa: F401
-                    send_recipients, settle, site_staged)
+from .hooks import (background_open, content_refreshed, first_answer, in_background, pages_placed,  # noqa: F401
+                    quick_pages, send_recipients, settle, site_staged)
 from .sources import ArticleRef, article_index
 from .voice import add_voice_filter, voix
 from .command import NenufarPelican  # noqa: F401 (PELICAN_CLASS in pelicanconf.py)

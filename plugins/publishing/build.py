@@ -161,11 +161,11 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
         if refused:
             raise BuildError(refused)
     except BuildError:
-        shutil.rmtree(staging, ignore_errors=True)
+        _stop_then_remove(pelican, staging)
         _forget_failed_build(settings["CACHE_PATH"])
         raise
     except Exception as error:  # Pelican raises for e.g. two pages writing one file
-        shutil.rmtree(staging, ignore_errors=True)
+        _stop_then_remove(pelican, staging)
         _forget_failed_build(settings["CACHE_PATH"])
         # The errors logged before the crash name the cause better than the crash.
         raise BuildError(collector.errors or [f"échec de Pelican : {error}"]) from error
@@ -197,6 +197,14 @@ def build(settings: dict, quiet: bool = True) -> BuildResult:
 
 
 _UNSAVED_CACHE = "Could not save cache"  # Pelican's warning (pelican/cache.py)
+
+
+def _stop_then_remove(pelican, staging: Path) -> None:
+    """A failed build's background work (Pagefind, the search service's update) is
+    stopped before its folder goes: it would otherwise read or write a folder half gone."""
+    if pelican is not None:
+        abandon(pelican)
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 def _forget_failed_build(cache_path: str) -> None:

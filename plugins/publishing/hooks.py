@@ -32,6 +32,12 @@ quick_pages(settings, pages={name: bytes}) -> list[Problem]
     connects here. Sent with no pages after each full build of livereload, so
     that a receiver may make ready what it needs.
 
+pages_placed(settings, output=Path) -> list[Problem]
+    Sent by livereload (quick.py) once pages of the public output changed in
+    place: those of the quick path, or those put back after a failed build.
+    The search plugin connects here (its index, kept up to date page by page
+    while livereload runs); a problem is said, and the site stays as it is.
+
 A receiver stays connected for the life of the process (blinker does not
 forget it, and livereload and the tests run several builds): `gather` calls
 only the receivers of the plugins the current build loaded.
@@ -50,6 +56,7 @@ site_staged = signal("nenufar_site_staged")
 send_recipients = signal("nenufar_send_recipients")
 content_refreshed = signal("nenufar_content_refreshed")
 quick_pages = signal("nenufar_quick_pages")
+pages_placed = signal("nenufar_pages_placed")
 
 
 def gather(sent: Signal, pelican, **kwargs) -> list[Problem]:

@@ -55,7 +55,7 @@ from shared import write_atomic
 from .build import BuildResult, build
 from .checks import KNOWN_KEYS, check_file, implied_keys
 from .contents import ARTICLE_LISTS, PAGE_LISTS, contents
-from .hooks import content_refreshed, gather, quick_pages
+from .hooks import content_refreshed, gather, pages_placed, quick_pages
 from .incremental import SITE_ATTRIBUTES, forget_pages, listed, shown_elsewhere
 from .pool import article_items, write_article
 from .shown import ShowingWriter, TemplateReads
@@ -174,7 +174,16 @@ class LiveSite:
                 page.unlink(missing_ok=True)
             else:
                 write_atomic(page, data)
+        if self.replaced:
+            self.placed()
         self.replaced = {}
+
+    def placed(self) -> list:
+        """Tells the plugins that follow the public pages (the search index) that some
+        changed in place; the problems they had (said, the pages stay)."""
+        if self.result is None:
+            return []
+        return gather(pages_placed, self.settings, output=Path(self.result.output_path))
 
     # The quick path -------------------------------------------------------
 

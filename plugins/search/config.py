@@ -2,5 +2,8 @@
 
 DEFAULTS = {
     "PAGEFIND": True,  # index output/ with Pagefind at the end of every build
+    # keep Pagefind running between builds and give it only the pages that changed
+    # (invoke livereload sets it; the service holds the index in memory)
+    "PAGEFIND_LIVE": False,
 }
 PREFIXES = ("PAGEFIND",)

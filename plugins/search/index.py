@@ -4,36 +4,34 @@ In a build run by build.py, the indexing is left running in its own process
 while the build goes on (the leak audit reads the sources and scans the pages
 meanwhile, on the other core); build.py waits for it before the site is
 accepted, and its failure refuses the site. Elsewhere it runs at once.
+With PAGEFIND_LIVE (livereload), a Pagefind service kept between builds is
+given only the pages that changed instead (live.py).
 """
 
 from __future__ import annotations
 
 import logging
 import subprocess
-import sys
+from pathlib import Path
 
 from pelican import signals
 
-from publishing import background_open, in_background
+from publishing import background_open, in_background, pages_placed
 from shared import Problem
+
+from .live import LiveJob, live_index
+from .service import binary
 
 log = logging.getLogger(__name__)
 TIMEOUT = 600
 
 
-def _binary() -> list[str]:
-    """The binary itself: `python -m pagefind` only finds it and runs it, in 0.08 s."""
-    try:
-        from pagefind_bin_extended import get_executable
-
-        return [str(get_executable())]
-    except (ImportError, FileNotFoundError):
-        return [sys.executable, "-m", "pagefind"]
+EXCLUDED = [".headerlink"]  # heading permalinks ("#") would otherwise show up in every excerpt
 
 
 def _command(output_path: str) -> list[str]:
-    # Heading permalinks ("#") would otherwise show up in every excerpt.
-    return [*_binary(), "--site", str(output_path), "--quiet", "--exclude-selectors", ".headerlink"]
+    excluded = [word for selector in EXCLUDED for word in ("--exclude-selectors", selector)]
+    return [*binary(), "--site", str(output_path), "--quiet", *excluded]
 
 
 def index_site(output_path: str) -> subprocess.CompletedProcess:
@@ -71,8 +69,20 @@ class Indexing:
         self.process.communicate()
 
 
+def _live(settings: dict):
+    return live_index(settings["PATH"], {"exclude_selectors": EXCLUDED})
+
+
 def on_finalized(pelican):
     if not pelican.settings["PAGEFIND"]:
+        return
+    if pelican.settings["PAGEFIND_LIVE"]:
+        # Made from nothing: the audit then scans exactly the records of this site (linking
+        # the previous bundle's files, as the quick path's updates do, would keep unused ones).
+        job = LiveJob(_live(pelican.settings), Path(pelican.output_path))
+        if not (background_open(pelican) and in_background(pelican, job)):
+            for problem in job.wait():
+                log.error("%s", problem)
         return
     try:
         if background_open(pelican):
@@ -87,5 +97,14 @@ def on_finalized(pelican):
         log.error("%s", failure)
 
 
+def update_placed(settings: dict, output: Path) -> list[Problem]:
+    """pages_placed (publishing): livereload changed pages in place; the live index follows."""
+    if not (settings["PAGEFIND"] and settings["PAGEFIND_LIVE"]):
+        return []
+    index = _live(settings)
+    return index.attempt(lambda: index.update_in_place(Path(output)), output)
+
+
 def register():
     signals.finalized.connect(on_finalized)
+    pages_placed.connect(update_placed)

@@ -1,0 +1,203 @@
+"""The search index kept up to date page by page, for `invoke livereload`.
+
+Pagefind's binary indexes a whole site at each run (2.5 s for a thousand long
+articles): too slow for an update at each save. With PAGEFIND_LIVE (livereload
+sets it), the process keeps one Pagefind service (service.py) holding every
+page's record, gives it again only the pages whose bytes changed, then has it
+write the bundle:
+- a full build: the staged site's pages, beside the audit (a background job of
+  the build); the bundle is made from nothing in the staged site, where the
+  audit then scans it like any other file;
+- livereload's quick path, or pages put back after a failed build (the
+  publishing signal pages_placed): the public output's pages; the files of the
+  current bundle that Pagefind would write the same are linked into a new
+  folder, Pagefind writes the others (0.3 s for a thousand articles instead of
+  1.2), and the folder is renamed into place, so a search never reads half a
+  bundle. The records replaced leave unused files there until the full build
+  that follows.
+The comparison is always with the whole folder given, never with a list of
+pages someone says changed: after a failed build, whose pages the service was
+given, the next update takes them back.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+from shared import Problem
+
+from .service import Service, ServiceError
+
+BUNDLE = "pagefind"
+_EMPTY = '<!DOCTYPE html><html lang="fr"><head><title></title></head><body></body></html>'  # a record with no words: left out
+
+
+def _html_files(folder: Path):
+    """Each HTML page of the site: (path relative to it, '/'-separated; its os.stat)."""
+    for root, dirs, names in os.walk(folder):
+        if root == str(folder):
+            dirs[:] = [d for d in dirs if d != BUNDLE and not d.startswith(".")]
+        for name in names:
+            if name.endswith(".html"):
+                path = os.path.join(root, name)
+                yield os.path.relpath(path, folder).replace(os.sep, "/"), os.stat(path)
+
+
+# Pagefind names these files after a digest of their bytes and does not write one that
+# exists (output/mod.rs: WriteBehavior::Immutable); the others it truncates and rewrites.
+_UNCHANGING = ("fragment", "index", "filter")
+_STALE = 20  # fragments beyond one a page (and at least a twentieth more) before a bundle is made anew
+
+
+def _link_unchanging(current: Path, fresh: Path) -> bool:
+    """The files of `current` that Pagefind would write the same, linked into `fresh`:
+    an update then writes a few files instead of a thousand (0.3 s instead of 1.2).
+    Those of records replaced stay, unused; once they are many, nothing is linked and
+    the bundle is made anew. Whether anything was linked."""
+    try:
+        entry = json.loads((current / "pagefind-entry.json").read_text(encoding="utf-8"))
+        pages = sum(language["page_count"] for language in entry["languages"].values())
+        fragments = os.listdir(current / "fragment")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+    if len(fragments) > pages + max(_STALE, pages // 20):
+        return False
+    try:
+        for item in os.scandir(current):
+            if item.is_dir() and item.name in _UNCHANGING:
+                os.makedirs(fresh / item.name, exist_ok=True)
+                for file in os.scandir(item.path):
+                    os.link(file.path, fresh / item.name / file.name)
+            elif item.is_file() and item.name.endswith(".pf_meta"):
+                os.link(item.path, fresh / item.name)
+    except OSError:  # another file system, no links: Pagefind writes what is missing
+        return False
+    return True
+
+
+class LiveIndex:
+    """One Pagefind service and what it holds: each page's digest, by path."""
+
+    def __init__(self, config: dict):
+        self.config = config
+        self.service: Service | None = None
+        self.held: dict[str, bytes] = {}  # path -> digest of the bytes the service was given
+        self._stats: dict[str, tuple] = {}  # path -> (inode, size, mtime) of the file digested
+        self._read: dict[str, str] = {}  # path -> text, of the pages read by the last _pages
+        self.updated = 0  # pages given again at the last update
+
+    def _pages(self, folder: Path) -> dict[str, bytes]:
+        """Each page of `folder` -> its digest; a file whose inode, size and time are
+        those of the one digested last (a page linked from the previous build) is not
+        read. The text of those read is kept in `_read` for the service."""
+        pages, stats, self._read = {}, {}, {}
+        for path, stat in _html_files(folder):
+            key = stats[path] = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+            if self._stats.get(path) == key:
+                pages[path] = self.held[path]
+            else:
+                data = (folder / path).read_bytes()
+                pages[path] = hashlib.blake2b(data, digest_size=16).digest()
+                self._read[path] = data.decode("utf-8", errors="replace")
+        self._stats = stats
+        return pages
+
+    def update(self, folder: Path, bundle: Path, previous: Path | None = None) -> None:
+        """The service brought up to `folder`'s pages, and its bundle written into `bundle`
+        (with the unchanging files of the bundle `previous`, if any, linked first)."""
+        folder, bundle = Path(folder), Path(bundle)
+        if self.service is None:
+            self.service, self.held, self._stats = Service(self.config), {}, {}
+        pages = self._pages(folder)
+        changed = [path for path, digest in pages.items() if self.held.get(path) != digest]
+        gone = [path for path in self.held if path not in pages]
+        # The bytes given are those digested: what the service holds is what `held` says.
+        self.service.add_pages([*((path, self._read[path]) for path in changed), *((path, _EMPTY) for path in gone)])
+        self.held, self._read, self.updated = pages, {}, len(changed) + len(gone)
+        if previous is not None:
+            _link_unchanging(Path(previous), bundle)
+        self.service.write(str(bundle))
+
+    def update_in_place(self, folder: Path) -> None:
+        """The public output's bundle, written beside it and renamed into place."""
+        folder = Path(folder)
+        current = folder / BUNDLE
+        fresh = Path(tempfile.mkdtemp(prefix=f".{BUNDLE}-", dir=folder))
+        try:
+            self.update(folder, fresh, previous=current)
+            fresh.chmod(0o755)
+            retired = folder / f".{BUNDLE}-old-{fresh.name[-8:]}"
+            if current.exists():
+                current.rename(retired)
+            fresh.rename(current)
+            shutil.rmtree(retired, ignore_errors=True)
+        finally:
+            shutil.rmtree(fresh, ignore_errors=True)
+
+    def close(self) -> None:
+        if self.service is not None:
+            self.service.close()
+        self.service, self.held, self._stats = None, {}, {}
+
+    def attempt(self, update, folder) -> list[Problem]:
+        """`update()`, and once more with a new service if the first stopped or refused
+        (it then reads the whole site again); the problem if that fails too."""
+        for last in (False, True):
+            try:
+                update()
+                return []
+            except (ServiceError, OSError) as error:
+                self.close()
+                if last:
+                    return [Problem("", None, f"Pagefind n’a pas pu mettre l’index de recherche à jour "
+                                              f"({folder})\u00a0: {error}")]
+        return []
+
+
+class LiveJob:
+    """A full build's update, beside the audit (a publishing background job)."""
+
+    def __init__(self, index: LiveIndex, staged: Path):
+        self.index, self.staged = index, staged
+        self.problems: list[Problem] = []
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        self.problems = self.index.attempt(lambda: self.index.update(self.staged, self.staged / BUNDLE), self.staged)
+
+    def wait(self) -> list[Problem]:
+        self.thread.join()
+        return self.problems
+
+    def cancel(self) -> None:
+        self.thread.join()  # a few tenths of a second; the next update compares again anyway
+
+
+_indexes: dict[str, LiveIndex] = {}  # by content folder (a build writes into a new folder each time)
+
+
+def live_index(content_path, config: dict) -> LiveIndex:
+    key = str(Path(content_path).resolve())
+    index = _indexes.get(key)
+    if index is None or index.config != config:
+        if index is not None:
+            index.close()
+        index = _indexes[key] = LiveIndex(config)
+    return index
+
+
+def close_all() -> None:
+    """Stops every service this process started (livereload's end, a test's)."""
+    while _indexes:
+        _indexes.popitem()[1].close()
+
+
+atexit.register(close_all)

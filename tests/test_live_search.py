@@ -1,0 +1,143 @@
+"""livereload's search index (PAGEFIND_LIVE): a Pagefind service kept by the
+process, given only the pages that changed, and searched in Chromium as a
+reader searches the site: what was just saved is found before the full build,
+what was removed is no longer found, a failed build takes the quick words back
+out, a stopped service is started again, and the full build's audit scans the
+bundle the service wrote.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from conftest import free_port, serve_folder, site_settings
+from publishing.build import BuildError
+from publishing.quick import LiveSite
+from search.live import close_all, live_index
+from search.service import Service
+from test_build_identity import corpus
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def no_keys(monkeypatch):
+    for key in ("NENUFAR_KEY_ABONNES", "NENUFAR_KEY_CERCLE"):
+        monkeypatch.delenv(key, raising=False)
+
+
+@pytest.fixture
+def live(tmp_path):
+    content = corpus(tmp_path, count=12)
+    source = content / "articles" / "banc-004.md"  # not gated: the end of its text is public
+    source.write_text(source.read_text(encoding="utf-8") + "\nUn ornithorynque passe par là.\n", encoding="utf-8")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    site = LiveSite(site_settings(tmp_path / "live", content, SITEURL=url, PAGEFIND=True, PAGEFIND_LIVE=True,
+                                  CACHE_CONTENT=True, LOAD_CONTENT_CACHE=True))
+    site.build()
+    output = Path(site.settings["OUTPUT_PATH"])
+    server = serve_folder(output, port)  # the folder is renamed at each build: served by its name
+    yield site, content, output, url
+    server.shutdown()
+    close_all()
+
+
+def found(browser, url: str, word: str) -> list[str]:
+    """The titles the site's search page lists for `word` (Pagefind also lists the pages
+    holding its longest known beginning, when no page holds it whole)."""
+    page = browser.new_page()
+    try:
+        page.goto(f"{url}/recherche/?q={quote(word)}")
+        page.wait_for_function("document.querySelector('[data-search-status]').textContent.includes('pour')")
+        status = page.locator("[data-search-status]").inner_text()
+        assert "indisponible" not in status, status
+        return page.locator(".search-results h2").all_inner_texts()
+    finally:
+        page.close()
+
+
+THREE, FOUR = "Article de banc d’essai numéro 3", "Article de banc d’essai numéro 4"  # typography's apostrophe
+
+
+def edit(path: Path, change) -> None:
+    path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+def test_a_saved_word_is_found_before_the_full_build_and_a_removed_one_is_not(live, browser):
+    site, content, output, url = live
+    assert FOUR in found(browser, url, "ornithorynque")
+    assert THREE not in found(browser, url, "zorglubesque")
+
+    source = content / "articles" / "banc-003.md"
+    edit(source, lambda t: t + "\nUn mot forgé pour l’occasion\u00a0: zorglubesque.\n")
+    quick = site.quick([source])
+    assert quick is not None
+    assert site.placed() == []
+    # Only the page that changed was given to Pagefind again.
+    assert live_index(content, {"exclude_selectors": [".headerlink"]}).updated == 1
+    assert found(browser, url, "zorglubesque") == [THREE]
+
+    site.build()  # the full build confirms it, with a bundle made from nothing
+    assert found(browser, url, "zorglubesque") == [THREE]
+
+    (content / "articles" / "banc-004.md").unlink()
+    (content / "articles" / "nouveau.md").write_text(
+        "Title: Un texte tout neuf\nDate: 2026-11-01 09:00\nCategory: Essais\n\n"
+        "Il parle d’un hippocampe qui apprend à écrire.\n", encoding="utf-8")
+    site.build()
+    assert FOUR not in found(browser, url, "ornithorynque")
+    assert "Un texte tout neuf" in found(browser, url, "hippocampe")
+    entry = json.loads((output / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
+    indexed = sum(language["page_count"] for language in entry["languages"].values())
+    fragments = list((output / "pagefind" / "fragment").iterdir())
+    assert len(fragments) == indexed  # the full build's bundle keeps no record the site lost
+
+
+def test_a_failed_build_takes_the_quick_words_back_out(live, browser):
+    site, content, output, url = live
+    source = content / "articles" / "banc-003.md"
+    edit(source, lambda t: t + "\nUn mot forgé pour l’occasion\u00a0: zorglubesque.\n")
+    assert site.quick([source]) is not None
+    assert site.placed() == []
+    assert found(browser, url, "zorglubesque") == [THREE]
+    edit(content / "articles" / "banc-009.md", lambda t: t + "\n<!-- tier: vip -->\n\nLa suite.\n")
+    with pytest.raises(BuildError):
+        site.build()
+    assert THREE not in found(browser, url, "zorglubesque")  # the page is back as it was, the index too
+    assert FOUR in found(browser, url, "ornithorynque")
+
+
+def test_a_stopped_service_is_started_again(live, browser):
+    site, content, output, url = live
+    index = live_index(content, {"exclude_selectors": [".headerlink"]})
+    index.service._process.kill()
+    source = content / "articles" / "banc-003.md"
+    edit(source, lambda t: t + "\nUn mot forgé pour l’occasion\u00a0: zorglubesque.\n")
+    assert site.quick([source]) is not None
+    assert site.placed() == []  # nothing to say: a new service read the whole site
+    assert found(browser, url, "zorglubesque") == [THREE]
+
+
+def test_the_full_builds_audit_scans_the_bundle_the_service_wrote(live, monkeypatch):
+    site, content, output, url = live
+    gated = content / "articles" / "banc-010.md"
+    reserved = gated.read_text(encoding="utf-8").split("<!-- tier: abonnes -->", 1)[1]
+    sentence = next(line for line in reserved.splitlines() if len(line.split()) > 12).split(". ")[0]
+    write = Service.write
+
+    def leaky(self, folder):  # a Pagefind that indexed what it was told to ignore
+        write(self, folder)
+        fragment = Path(folder) / "fragment" / "fr_fuite.pf_fragment"
+        fragment.write_bytes(gzip.compress(b"pagefind_dcd" + json.dumps({"content": sentence}).encode()))
+
+    monkeypatch.setattr(Service, "write", leaky)
+    edit(content / "articles" / "banc-003.md", lambda t: t + "\nUne phrase de plus.\n")
+    with pytest.raises(BuildError) as refused:
+        site.build()
+    assert any("fr_fuite.pf_fragment" in str(problem) for problem in refused.value.problems)
