@@ -493,3 +493,25 @@ def test_a_draft_takes_the_quick_path_even_for_its_title(live):
     published = next(p for p in letters if "Status: draft" not in p.read_text(encoding="utf-8"))
     edit(published, lambda t: t + "\nUne ligne.\n")
     assert site.quick([published]) is None
+
+
+def test_livereload_keeps_no_text_of_its_earlier_builds(live):
+    """Pelican memoizes each text's content in its class for the life of the process:
+    livereload, which builds at every save, kept every build's texts (52 MiB a build
+    of a thousand long articles), until its author's machine ran out of memory."""
+    import gc
+
+    from pelican.contents import Content
+
+    site, content, output = live
+
+    def texts() -> int:
+        gc.collect()
+        return sum(isinstance(o, Content) for o in gc.get_objects())
+
+    site.build()
+    once = texts()
+    for number in range(3):
+        edit(content / "articles" / "banc-003.md", lambda t: t + f"\nUne phrase de plus, la {number}e.\n")
+        site.build()
+    assert texts() <= once

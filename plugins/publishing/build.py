@@ -99,9 +99,21 @@ def load_settings(path: str = "pelicanconf.py", overrides: dict | None = None) -
     return settings
 
 
+def _forget_rendered_texts() -> None:
+    """Pelican memoizes each text's content and summary (Content.get_content and
+    get_summary, pelican.utils.memoized) in a dict of the class, for the life of the
+    process: livereload's kept every build's texts, 52 MiB more at each build of a
+    thousand long articles. The previous build's go when the next one starts."""
+    from pelican.contents import Content
+
+    Content.get_content.cache.clear()
+    Content.get_summary.cache.clear()
+
+
 def build(settings: dict, quiet: bool = True) -> BuildResult:
     """Build the site described by `settings`; raise BuildError on any problem."""
     started = time.perf_counter()
+    _forget_rendered_texts()
     problems = check_content(settings)
     private = Path(settings["PRIVATE_OUTPUT_PATH"]).resolve()
     public = Path(settings["OUTPUT_PATH"]).resolve()
