@@ -31,7 +31,7 @@ from .hooks import (background_open, content_refreshed, first_answer, in_backgro
 from .sources import ArticleRef, article_index
 from .voice import add_voice_filter, voix
 from .command import NenufarPelican  # noqa: F401 (PELICAN_CLASS in pelicanconf.py)
-from .incremental import incremental_writer, save_fingerprints
+from .incremental import PREVIOUS_OUTPUT, incremental_writer, save_fingerprints  # noqa: F401 (PREVIOUS_OUTPUT: search)
 from .links import install as check_links
 from .pool import can_fork, die_with_parent, prefetch, share_writes  # noqa: F401 (can_fork, die_with_parent: for the plugins)
 from .sitemap import collector as sitemap

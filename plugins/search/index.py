@@ -16,10 +16,10 @@ from pathlib import Path
 
 from pelican import signals
 
-from publishing import background_open, in_background, pages_placed
+from publishing import PREVIOUS_OUTPUT, background_open, in_background, pages_placed
 from shared import Problem
 
-from .live import LiveJob, live_index
+from .live import BUNDLE, LiveJob, live_index
 from .service import binary
 
 log = logging.getLogger(__name__)
@@ -77,9 +77,9 @@ def on_finalized(pelican):
     if not pelican.settings["PAGEFIND"]:
         return
     if pelican.settings["PAGEFIND_LIVE"]:
-        # Made from nothing: the audit then scans exactly the records of this site (linking
-        # the previous bundle's files, as the quick path's updates do, would keep unused ones).
-        job = LiveJob(_live(pelican.settings), Path(pelican.output_path))
+        previous = pelican.settings.get(PREVIOUS_OUTPUT)  # the public site, when there is one
+        job = LiveJob(_live(pelican.settings), Path(pelican.output_path),
+                      Path(previous) / BUNDLE if previous else None)
         if not (background_open(pelican) and in_background(pelican, job)):
             for problem in job.wait():
                 log.error("%s", problem)

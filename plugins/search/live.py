@@ -4,17 +4,15 @@ Pagefind's binary indexes a whole site at each run (2.5 s for a thousand long
 articles): too slow for an update at each save. With PAGEFIND_LIVE (livereload
 sets it), the process keeps one Pagefind service (service.py) holding every
 page's record, gives it again only the pages whose bytes changed, then has it
-write the bundle:
+write the bundle, starting from the files of the current bundle that it would
+write the same (linked, not copied), then removing those the new index does
+not use:
 - a full build: the staged site's pages, beside the audit (a background job of
-  the build); the bundle is made from nothing in the staged site, where the
-  audit then scans it like any other file;
+  the build), into the staged site, where the audit then scans the bundle like
+  any other file;
 - livereload's quick path, or pages put back after a failed build (the
-  publishing signal pages_placed): the public output's pages; the files of the
-  current bundle that Pagefind would write the same are linked into a new
-  folder, Pagefind writes the others (0.3 s for a thousand articles instead of
-  1.2), and the folder is renamed into place, so a search never reads half a
-  bundle. The records replaced leave unused files there until the full build
-  that follows.
+  publishing signal pages_placed): the public output's pages, into a new
+  folder beside it renamed into place, so a search never reads half a bundle.
 The comparison is always with the whole folder given, never with a list of
 pages someone says changed: after a failed build, whose pages the service was
 given, the next update takes them back.
@@ -23,6 +21,7 @@ given, the next update takes them back.
 from __future__ import annotations
 
 import atexit
+import gzip
 import hashlib
 import json
 import os
@@ -53,21 +52,13 @@ def _html_files(folder: Path):
 # Pagefind names these files after a digest of their bytes and does not write one that
 # exists (output/mod.rs: WriteBehavior::Immutable); the others it truncates and rewrites.
 _UNCHANGING = ("fragment", "index", "filter")
-_STALE = 20  # fragments beyond one a page (and at least a twentieth more) before a bundle is made anew
 
 
 def _link_unchanging(current: Path, fresh: Path) -> bool:
-    """The files of `current` that Pagefind would write the same, linked into `fresh`:
-    an update then writes a few files instead of a thousand (0.3 s instead of 1.2).
-    Those of records replaced stay, unused; once they are many, nothing is linked and
-    the bundle is made anew. Whether anything was linked."""
-    try:
-        entry = json.loads((current / "pagefind-entry.json").read_text(encoding="utf-8"))
-        pages = sum(language["page_count"] for language in entry["languages"].values())
-        fragments = os.listdir(current / "fragment")
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return False
-    if len(fragments) > pages + max(_STALE, pages // 20):
+    """The files of the bundle `current` that Pagefind would write the same, linked
+    into `fresh`: it then writes a few files instead of a thousand (0.3 s instead of
+    1.2 for a thousand articles). Whether they all were."""
+    if not current.is_dir():
         return False
     try:
         for item in os.scandir(current):
@@ -78,6 +69,29 @@ def _link_unchanging(current: Path, fresh: Path) -> bool:
             elif item.is_file() and item.name.endswith(".pf_meta"):
                 os.link(item.path, fresh / item.name)
     except OSError:  # another file system, no links: Pagefind writes what is missing
+        return False
+    return True
+
+
+def _prune(bundle: Path) -> bool:
+    """The linked files the new index does not use, removed: the fragments of records
+    replaced, the index chunks and metadata of before. Each language's metadata
+    (pagefind.<hash>.pf_meta, named in pagefind-entry.json) names every fragment,
+    chunk and filter file it uses by its digest, the file's name; a file whose name
+    it does not hold is unused. False if the bundle could not be read (then it is
+    made anew)."""
+    try:
+        entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+        metas = {f"pagefind.{language['hash']}.pf_meta" for language in entry["languages"].values()}
+        names = b"".join(gzip.decompress((bundle / meta).read_bytes()) for meta in metas)
+        for item in os.scandir(bundle):
+            if item.is_file() and item.name.endswith(".pf_meta") and item.name not in metas:
+                os.unlink(item.path)
+            elif item.is_dir() and item.name in _UNCHANGING:
+                for file in os.scandir(item.path):
+                    if file.name.rpartition(".")[0].encode("utf-8") not in names:
+                        os.unlink(file.path)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError):
         return False
     return True
 
@@ -121,8 +135,11 @@ class LiveIndex:
         # The bytes given are those digested: what the service holds is what `held` says.
         self.service.add_pages([*((path, self._read[path]) for path in changed), *((path, _EMPTY) for path in gone)])
         self.held, self._read, self.updated = pages, {}, len(changed) + len(gone)
-        if previous is not None:
-            _link_unchanging(Path(previous), bundle)
+        if previous is not None and _link_unchanging(Path(previous), bundle):
+            self.service.write(str(bundle))
+            if _prune(bundle):
+                return
+            shutil.rmtree(bundle)  # unused files it cannot tell apart: made anew below
         self.service.write(str(bundle))
 
     def update_in_place(self, folder: Path) -> None:
@@ -164,14 +181,15 @@ class LiveIndex:
 class LiveJob:
     """A full build's update, beside the audit (a publishing background job)."""
 
-    def __init__(self, index: LiveIndex, staged: Path):
-        self.index, self.staged = index, staged
+    def __init__(self, index: LiveIndex, staged: Path, previous: Path | None):
+        self.index, self.staged, self.previous = index, staged, previous
         self.problems: list[Problem] = []
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
-        self.problems = self.index.attempt(lambda: self.index.update(self.staged, self.staged / BUNDLE), self.staged)
+        self.problems = self.index.attempt(
+            lambda: self.index.update(self.staged, self.staged / BUNDLE, self.previous), self.staged)
 
     def wait(self) -> list[Problem]:
         self.thread.join()
