@@ -1,0 +1,100 @@
+"""The live search index against Pagefind's own command, on generated sequences of
+edits, additions and removals of pages, with any text in them.
+
+The guard does not trust the live index's bookkeeping: after each step, Pagefind's
+binary indexes the same folder from nothing, and the two bundles are compared.
+- Each page's record (its fragment, named after its bytes) is the same set in both:
+  no record of a page that is gone or was replaced, none missing.
+- No file is left that the new index does not use.
+- While pages are only edited, the bundle is byte for byte the command's. A page
+  added or removed changes the order of the records in the service, so the index
+  chunks and metadata then differ in order alone (the fragments, the same).
+- Only the pages whose bytes changed are given to Pagefind again.
+"""
+
+from __future__ import annotations
+
+import html
+import shutil
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from search.index import EXCLUDED, index_site
+from search.live import BUNDLE, LiveIndex
+
+WORDS = ["lettre", "abonnés", "cercle", "écoute", "nénuphar", "étang", "lecture", "communauté", "hiver",
+         "rassemblement", "confiance", "profondeur", "conversation", "geste", "été"]
+text = st.one_of(
+    st.lists(st.sampled_from(WORDS), min_size=1, max_size=30).map(" ".join),
+    st.text(min_size=1, max_size=200),  # anything: control characters, markup, other scripts
+)
+step = st.one_of(
+    st.tuples(st.just("edit"), st.integers(0, 50), text),
+    st.tuples(st.just("add"), st.integers(0, 50), text),
+    st.tuples(st.just("remove"), st.integers(0, 50), st.none()),
+    st.tuples(st.just("touch"), st.integers(0, 50), st.none()),  # the same bytes, a new file
+)
+
+
+def page(title: str, body: str) -> str:
+    return (f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
+            f'<body><nav>Menu</nav><main data-pagefind-body><h1>{html.escape(title)}'
+            f'<a class="headerlink" href="#">#</a></h1><p>{html.escape(body)}</p></main></body></html>')
+
+
+def bundle_files(folder: Path) -> dict[str, bytes]:
+    root = folder / BUNDLE
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(step, min_size=1, max_size=6))
+def test_the_live_index_holds_what_pagefinds_command_makes_of_the_same_pages(tmp_path_factory, steps):
+    root = tmp_path_factory.mktemp("live-index")
+    site = root / "site"
+    for number in range(4):
+        path = site / f"texte-{number}" / "index.html"
+        path.parent.mkdir(parents=True)
+        path.write_text(page(f"Texte {number}", " ".join(WORDS[number:number + 6])), encoding="utf-8")
+    (site / "index.html").write_text("<!DOCTYPE html><html lang=\"fr\"><body>Accueil</body></html>", encoding="utf-8")
+    index = LiveIndex({"exclude_selectors": EXCLUDED})
+    try:
+        index.update_in_place(site)
+        only_edits = True
+        for number, (kind, which, words) in enumerate(steps):
+            pages = sorted(site.glob("*/index.html"))
+            target = pages[which % len(pages)] if pages else None
+            before = target.read_bytes() if target else None
+            if kind == "add" or target is None:
+                path = site / f"ajout-{number}" / "index.html"
+                path.parent.mkdir()
+                path.write_text(page(f"Ajout {number}", words or "ajout"), encoding="utf-8")
+                only_edits, changed = False, 1
+            elif kind == "remove":
+                shutil.rmtree(target.parent)
+                only_edits, changed = False, 1
+            elif kind == "touch":
+                target.unlink()
+                target.write_bytes(before)
+                changed = 0
+            else:
+                target.write_text(page(target.parent.name, words), encoding="utf-8")
+                changed = int(target.read_bytes() != before)
+            index.update_in_place(site)
+            assert index.updated == changed
+
+            reference = root / f"reference-{number}"
+            shutil.copytree(site, reference, ignore=shutil.ignore_patterns(BUNDLE))
+            assert index_site(str(reference)).returncode == 0
+            live, made = bundle_files(site), bundle_files(reference)
+            fragments = {name for name in live if name.startswith("fragment/")}
+            assert fragments == {name for name in made if name.startswith("fragment/")}
+            assert all(live[name] == made[name] for name in fragments)
+            assert len(live) == len(made)  # nothing left over
+            if only_edits:
+                assert live == made
+            shutil.rmtree(reference)
+    finally:
+        index.close()
