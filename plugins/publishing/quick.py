@@ -52,7 +52,7 @@ from pelican.writers import Writer
 
 from shared import write_atomic
 
-from .build import BuildResult, build
+from .build import BuildError, BuildResult, build
 from .checks import KNOWN_KEYS, check_file, implied_keys
 from .contents import ARTICLE_LISTS, PAGE_LISTS, contents
 from .hooks import content_refreshed, gather, pages_placed, quick_pages
@@ -154,6 +154,9 @@ class LiveSite:
         then the pages the quick path put in place since the last build are put back."""
         try:
             result = build(self.settings)
+        except BuildError as error:
+            error.problems.extend(self._put_back())  # the search index's, if it could not follow
+            raise
         except Exception:
             self._put_back()
             raise
@@ -168,15 +171,15 @@ class LiveSite:
                 self._reads.parse(generator.env)
         return result
 
-    def _put_back(self) -> None:
+    def _put_back(self) -> list:
         for page, data in self.replaced.items():
             if data is None:
                 page.unlink(missing_ok=True)
             else:
                 write_atomic(page, data)
-        if self.replaced:
-            self.placed()
+        problems = self.placed() if self.replaced else []
         self.replaced = {}
+        return problems
 
     def placed(self) -> list:
         """Tells the plugins that follow the public pages (the search index) that some
