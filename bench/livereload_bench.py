@@ -9,8 +9,11 @@ content); `invoke livereload` runs there as the author runs it. Debian's Chromiu
 (through playwright, never a downloaded browser) opens an article; then, for each
 edit, a sentence is appended to that article's source and the time is taken from
 the write to the moment the page in the browser shows it (the browser reloads by
-itself: livereload's websocket). After each edit, the full build that confirms it
-is awaited (its « Reconstruit » line) before the next.
+itself: livereload's websocket). The sentence holds a word found nowhere else; a
+second tab then searches for it on the site's search page, again and again, and the
+time is taken to the first search that lists the article (livereload's search index,
+PAGEFIND_LIVE; each search takes a few hundredths of a second). After each edit, the
+full build that confirms it is awaited (its « Reconstruit » line) before the next.
 """
 
 from __future__ import annotations
@@ -30,8 +33,20 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT / "plugins"), str(ROOT / "tests")]
-from conftest import CHROMIUM, CHROMIUM_ARGS, free_port, make_project  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_ARGS, make_project, port_open  # noqa: E402
 from generate import generate  # noqa: E402
+
+
+WORDS = ["quintouflard", "brocalimbe", "vermichoux", "padoulette", "tirlimpin", "galimafrette", "bistanclaque"]
+
+
+def _lists(page, port: int, word: str, slug: str) -> bool:
+    """Whether the site's search page lists the article for `word` (one search)."""
+    page.goto(f"http://localhost:{port}/recherche/?q={word}")
+    page.wait_for_function("document.querySelector('[data-search-status]').textContent.includes('pour')",
+                           timeout=30_000)
+    return any(f"numero-{slug}/" in (href or "") for href in
+               page.locator(".search-results h2 a").evaluate_all("links => links.map(a => a.href)"))
 
 
 def main() -> None:
@@ -47,7 +62,9 @@ def main() -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="nenufar-livereload-"))
     make_project(folder, (args.work / "content").resolve())
-    port = free_port()
+    port = 8000  # SITEURL's: the search page loads its index from there
+    if port_open(port, 0.2):
+        raise SystemExit("port 8000 is taken: stop what listens there (another invoke serve?)")
     server = subprocess.Popen([sys.executable, "-m", "invoke", "livereload", "--port", str(port)], cwd=folder,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
                               env={**os.environ, "PYTHONUTF8": "1"})
@@ -59,7 +76,7 @@ def main() -> None:
     original = source.read_text(encoding="utf-8")
     slug = original.split("\n", 1)[0].split("numéro ")[1].strip()
     url = f"http://localhost:{port}/article-de-banc-d-essai-numero-{slug}/"
-    shown, confirmed = [], []
+    shown, confirmed, found = [], [], []
     try:
         deadline = time.time() + 300
         while not any("Rechargement automatique" in line for line in lines):
@@ -71,14 +88,19 @@ def main() -> None:
             page = browser.new_page()
             page.goto(url)
             page.wait_for_timeout(1000)  # livereload.js has connected its websocket
+            search = browser.new_page()
             for edit in range(args.edits):
-                marker = f"Une phrase écrite à l’instant, numéro {edit}."
+                word = WORDS[edit % len(WORDS)]
+                marker = f"Une phrase écrite à l’instant, numéro {edit}, avec le mot {word}."
                 built = sum("Reconstruit" in line for line in lines)
                 source.write_text(original + f"\n{marker}\n", encoding="utf-8")
                 saved = time.perf_counter()
                 page.wait_for_function(f"() => document.body && document.body.innerText.includes({marker!r})",
                                        polling="raf", timeout=60_000)
                 shown.append(time.perf_counter() - saved)
+                while time.perf_counter() - saved < 60 and not _lists(search, port, word, slug):
+                    pass
+                found.append(time.perf_counter() - saved)
                 while sum("Reconstruit" in line for line in lines) <= built:
                     time.sleep(0.005)
                 confirmed.append(time.perf_counter() - saved)
@@ -90,10 +112,12 @@ def main() -> None:
         server.wait(timeout=30)
         shutil.rmtree(folder, ignore_errors=True)
     quick = sum("Page à jour" in line for line in lines)
-    print(json.dumps({"shown": shown, "confirmed": confirmed, "quick_paths": quick}))
+    print(json.dumps({"shown": shown, "found": found, "confirmed": confirmed, "quick_paths": quick}))
     med = statistics.median
     print(f"| one article saved, `invoke livereload`: the new sentence on screen in Chromium (save → shown) | "
           f"{med(shown):.2f} s | runs: {', '.join(f'{s:.2f}' for s in shown)} s |")
+    print(f"| the same save: its new word found by the site's search page (save → listed) | {med(found):.2f} s | "
+          f"runs: {', '.join(f'{s:.2f}' for s in found)} s |")
     print(f"| the same save: the full build that confirms it done | {med(confirmed):.2f} s | "
           f"runs: {', '.join(f'{s:.2f}' for s in confirmed)} s |")
 

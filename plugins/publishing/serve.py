@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from functools import partial
 from http.server import ThreadingHTTPServer
@@ -92,12 +91,11 @@ def rebuild_on_change(live, paths: list[str], full: Callable[[], bool], reload: 
             say(f"Page à jour en {seconds_fr(quick.seconds)}\u00a0: {inert(', '.join(quick.pages))}")
             reload()
             # The browsers fetch the page now; the build would take the interpreter
-            # from the server that answers them (and forks its helpers meanwhile).
-            # The search index follows meanwhile (Pagefind works in its own process).
-            head_start = time.monotonic() + BROWSER_HEAD_START
+            # from the server that answers them (and forks its helpers meanwhile), and
+            # Pagefind both cores from the browser drawing it: the search index follows.
+            stop.wait(BROWSER_HEAD_START)
             for problem in live.placed():
                 say(inert(problem))
-            stop.wait(max(0.0, head_start - time.monotonic()))
         shown = {page: _bytes(live, page) for page in quick.pages} if quick else {}
         try:
             built = full()
