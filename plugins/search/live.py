@@ -133,7 +133,8 @@ class LiveIndex:
         changed = [path for path, digest in pages.items() if self.held.get(path) != digest]
         gone = [path for path in self.held if path not in pages]
         # The bytes given are those digested: what the service holds is what `held` says.
-        self.service.add_pages([*((path, self._read[path]) for path in changed), *((path, _EMPTY) for path in gone)])
+        self.service.add_pages([*((path, self._read[path]) for path in changed),
+                                *((path, _EMPTY) for path in gone)])
         self.held, self._read, self.updated = pages, {}, len(changed) + len(gone)
         if previous is not None:
             _link_unchanging(Path(previous), bundle)

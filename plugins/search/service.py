@@ -39,7 +39,11 @@ class Service:
         self._lock = threading.Lock()  # one question at a time, whichever thread asks
         self._next = 0
         self._buffer = b""
-        self.index = self.ask({"type": "NewIndex", "config": config})["index_id"]
+        try:
+            self.index = self.ask({"type": "NewIndex", "config": config})["index_id"]
+        except ServiceError:
+            self.close()  # nothing left running
+            raise
 
     def ask(self, payload: dict) -> dict:
         """The service's answer to `payload`; ServiceError if it refuses or has stopped."""
