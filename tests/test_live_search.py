@@ -20,15 +20,9 @@ from publishing.build import BuildError
 from publishing.quick import LiveSite
 from search.live import close_all, live_index
 from search.service import Service
-from test_build_identity import corpus
+from test_build_identity import corpus, no_keys  # noqa: F401 (no_keys: autouse, no tier keys)
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def no_keys(monkeypatch):
-    for key in ("NENUFAR_KEY_ABONNES", "NENUFAR_KEY_CERCLE"):
-        monkeypatch.delenv(key, raising=False)
 
 
 @pytest.fixture

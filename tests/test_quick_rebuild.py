@@ -26,13 +26,7 @@ import pytest
 from conftest import free_port, site_settings, tree
 from publishing.build import BuildError, build
 from publishing.quick import LiveSite
-from test_build_identity import assert_same, corpus
-
-
-@pytest.fixture(autouse=True)
-def no_keys(monkeypatch):
-    for key in ("NENUFAR_KEY_ABONNES", "NENUFAR_KEY_CERCLE"):
-        monkeypatch.delenv(key, raising=False)
+from test_build_identity import assert_same, corpus, no_keys  # noqa: F401 (no_keys: autouse, no tier keys)
 
 
 @pytest.fixture
