@@ -10,15 +10,19 @@ binary indexes the same folder from nothing, and the two bundles are compared.
   added or removed changes the order of the records in the service, so the index
   chunks and metadata then differ in order alone (the fragments, the same).
 - Only the pages whose bytes changed are given to Pagefind again.
+Each change is followed by an update in place (livereload's quick path) or by a full
+build's: a copy of the site staged (pages linked, as build.py does), its bundle written
+there from the bundle in place, then swapped in.
 """
 
 from __future__ import annotations
 
 import html
+import os
 import shutil
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from search.index import EXCLUDED, index_site
@@ -35,7 +39,11 @@ step = st.one_of(
     st.tuples(st.just("add"), st.integers(0, 50), text),
     st.tuples(st.just("remove"), st.integers(0, 50), st.none()),
     st.tuples(st.just("touch"), st.integers(0, 50), st.none()),  # the same bytes, a new file
+    st.tuples(st.just("none"), st.integers(0, 50), st.none()),
 )
+# Each step's change is then followed by livereload's update in place (the quick path's)
+# or by a full build's: a staged copy of the site, its bundle written there, swapped in.
+steps_with_mode = st.lists(st.tuples(step, st.booleans()), min_size=1, max_size=8)
 
 
 def page(title: str, body: str) -> str:
@@ -50,7 +58,10 @@ def bundle_files(folder: Path) -> dict[str, bytes]:
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(steps=st.lists(step, min_size=1, max_size=6))
+@given(steps=steps_with_mode)
+# A page added then removed, each time by a full build: the bundle in place was written
+# from pages that are back as they were, but not the bundle there now.
+@example(steps=[(("add", 0, "mot"), True), (("remove", 0, None), True)])
 def test_the_live_index_holds_what_pagefinds_command_makes_of_the_same_pages(tmp_path_factory, steps):
     root = tmp_path_factory.mktemp("live-index")
     site = root / "site"
@@ -63,7 +74,7 @@ def test_the_live_index_holds_what_pagefinds_command_makes_of_the_same_pages(tmp
     try:
         index.update_in_place(site)
         only_edits = True
-        for number, (kind, which, words) in enumerate(steps):
+        for number, ((kind, which, words), full_build) in enumerate(steps):
             pages = sorted(site.glob("*/index.html"))
             target = pages[which % len(pages)] if pages else None
             before = target.read_bytes() if target else None
@@ -79,10 +90,19 @@ def test_the_live_index_holds_what_pagefinds_command_makes_of_the_same_pages(tmp
                 target.unlink()
                 target.write_bytes(before)
                 changed = 0
+            elif kind == "none":
+                changed = 0
             else:
                 target.write_text(page(target.parent.name, words), encoding="utf-8")
                 changed = int(target.read_bytes() != before)
-            index.update_in_place(site)
+            if full_build:  # as build.py: pages linked into a staged folder, bundled there, swapped in
+                staged = root / f"staged-{number}"
+                shutil.copytree(site, staged, copy_function=os.link, ignore=shutil.ignore_patterns(BUNDLE))
+                index.update(staged, staged / BUNDLE, previous=site / BUNDLE)
+                site.rename(root / f"retired-{number}")
+                staged.rename(site)
+            else:
+                index.update_in_place(site)
             assert index.updated == changed
 
             reference = root / f"reference-{number}"
