@@ -9,7 +9,8 @@ write the same (linked, not copied), then removing those the new index does
 not use:
 - a full build: the staged site's pages, beside the audit (a background job of
   the build), into the staged site, where the audit then scans the bundle like
-  any other file;
+  any other file (right after a quick update, with the same pages, the bundle
+  in place is copied there instead);
 - livereload's quick path, or pages put back after a failed build (the
   publishing signal pages_placed): the public output's pages, into a new
   folder beside it renamed into place, so a search never reads half a bundle.
@@ -142,7 +143,8 @@ class LiveIndex:
 
     def update(self, folder: Path, bundle: Path, previous: Path | None = None) -> None:
         """The service brought up to `folder`'s pages, and its bundle written into `bundle`
-        (with the unchanging files of the bundle `previous`, if any, linked first)."""
+        (with the unchanging files of the bundle `previous`, if any, linked first; or that
+        bundle copied whole, when this process wrote it from these same pages)."""
         folder, bundle = Path(folder), Path(bundle)
         if self.service is None:
             self.service, self.held, self._stats = Service(self.config), {}, {}
