@@ -21,6 +21,7 @@ from publishing.quick import LiveSite
 from search.live import close_all, live_index
 from search.service import Service
 from test_build_identity import corpus, no_keys  # noqa: F401 (no_keys: autouse, no tier keys)
+from test_quick_rebuild import edit, reserved_sentence
 
 pytestmark = pytest.mark.browser
 
@@ -66,10 +67,6 @@ def assert_no_unused_record(output: Path) -> None:
     indexed = sum(language["page_count"] for language in entry["languages"].values())
     assert len(list((output / "pagefind" / "fragment").iterdir())) == indexed
     assert len(list((output / "pagefind").glob("*.pf_meta"))) == len(entry["languages"])
-
-
-def edit(path: Path, change) -> None:
-    path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 def test_a_saved_word_is_found_before_the_full_build_and_a_removed_one_is_not(live, browser):
@@ -127,9 +124,7 @@ def test_a_stopped_service_is_started_again(live, browser):
 
 def test_the_full_builds_audit_scans_the_bundle_the_service_wrote(live, monkeypatch):
     site, content, output, url = live
-    gated = content / "articles" / "banc-010.md"
-    reserved = gated.read_text(encoding="utf-8").split("<!-- tier: abonnes -->", 1)[1]
-    sentence = next(line for line in reserved.splitlines() if len(line.split()) > 12).split(". ")[0]
+    sentence = reserved_sentence(content / "articles" / "banc-010.md")
     write = Service.write
 
     def leaky(self, folder):  # a Pagefind that indexed what it was told to ignore

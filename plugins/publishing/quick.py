@@ -113,6 +113,21 @@ def _replace(value, old, new, held: dict) -> bool:
     return found
 
 
+def _holders(mapping: dict, old, new, held: dict, skipped=frozenset()) -> set:
+    """`_replace` on each value of `mapping` but the `skipped` names; the names whose
+    value held `old`."""
+    names = set()
+    for name, value in mapping.items():
+        if name in skipped:
+            continue
+        if value is old:
+            mapping[name] = new
+            names.add(name)
+        elif isinstance(value, (list, dict, tuple)) and _replace(value, old, new, held):
+            names.add(name)
+    return names
+
+
 _LINKED = {"translations"}  # set by Pelican's generator after reading, once every text is read
 
 
@@ -289,27 +304,12 @@ class LiveSite:
         if self._sources is not None:
             self._sources[_resolved(new.source_path)] = (generator, new)
         held: dict[int, bool] = {id(generator.settings): False}
-        context, keys = generator.context, set()
-        for key, value in context.items():  # the shared context: which of its names showed the old text
-            if value is old:
-                context[key] = new
-                keys.add(key)
-            elif isinstance(value, (list, dict, tuple)) and _replace(value, old, new, held):
-                keys.add(key)
-        held[id(context)] = bool(keys)
+        keys = _holders(generator.context, old, new, held)  # the shared context's names that showed it
+        held[id(generator.context)] = bool(keys)
         for each in generators:
             _replace(vars(each), old, new, held)
-        items = set()  # the texts whose own attributes held it: neighbours, series, translations
-        for item in contents(generators):
-            attributes = vars(item)
-            for name, value in attributes.items():
-                if name in SITE_ATTRIBUTES:
-                    continue
-                if value is old:
-                    attributes[name] = new
-                    items.add(id(item))
-                elif isinstance(value, (list, dict, tuple)) and _replace(value, old, new, held):
-                    items.add(id(item))
+        # The texts whose own attributes held it: neighbours, series, translations.
+        items = {id(item) for item in contents(generators) if _holders(vars(item), old, new, held, SITE_ATTRIBUTES)}
         return _Shown(card, frozenset(items), frozenset(keys))
 
     @staticmethod
