@@ -18,7 +18,8 @@ before it, not timed):
   saved, timed from the save to its new page on disk, to the search bundle that holds
   the change, and to the end of the full build that confirms it;
   then the same with its title changed (a `Slug:` keeps its address), timed to the
-  last of the pages that show the new title (its own, its neighbours', the listings').
+  last of the pages that show the new title (its own, its neighbours', the listings');
+  then a new draft written as `invoke new` writes it, timed to its page.
 The commands run in turn within each round (the order rotates), so a slow spell of
 the shared machine weighs on all alike; ratios to stock are taken round by round.
 Wall clock of the whole command; peak memory is the largest resident set of the
@@ -179,7 +180,7 @@ def main() -> None:
     rebuilt: dict[str, dict] = {}  # edit -> run_build.py rebuild's figures
     if "rebuild" in wanted:
         out, cache = args.work / "out-rebuild", args.work / "cache-rebuild"
-        for edit in ("text", "card"):
+        for edit in ("text", "card", "draft"):
             clean([out, cache])
             _, peak, printed = run([sys.executable, str(HERE / "run_build.py"), "rebuild", "--content",
                                     str(args.work / "content"), "--output", str(out), "--cache", str(cache),
@@ -211,7 +212,8 @@ def main() -> None:
         print(f"| {labels[name]} | {wall:.2f} s | {wall * 1000 / n:.2f} | {ratios} | {peak:.0f} MiB | {mem} |")
     rows = {"text": "one article's text saved, `invoke livereload`: its new page on disk (save → page)",
             "card": "one article's title changed, `invoke livereload`: every page showing it on disk "
-                    "(save → last page)"}
+                    "(save → last page)",
+            "draft": "a new draft written by `invoke new`, `invoke livereload`: its page on disk (file → page)"}
     for edit, found in rebuilt.items():
         rebuilds, confirmed = found["rebuilds"], found["confirmed"]
         pages = f", {statistics.median(found['pages']):.0f} pages" if edit == "card" else ""

@@ -3,7 +3,8 @@
 `stock`: Pelican 4.12 with its default theme and no plugins.
 `project`: the project's build, as `invoke build` runs it (load_settings, then build).
 `rebuild`: what `invoke livereload` does in its long-lived process: a first build, then,
-for each of a few articles, append a sentence to it (`--edit card`: change its title)
+for each of a few articles, append a sentence to it (`--edit card`: change its title;
+`--edit draft`: write a new draft as `invoke new` does, then delete it)
 and let livereload's worker see it (with its live search index, PAGEFIND_LIVE, unless
 --no-search); prints the seconds from each save to the changed pages on disk, to the
 search index that holds the change, and to the end of the full build that confirms it.
@@ -68,10 +69,12 @@ def rebuild(content: Path, output: Path, cache: Path, pagefind: bool, edits: int
     `card`: its title changed (a `Slug:` keeps its address): every page that links to it
     before the edit is polled, and the time is that of the last one to show the new title
     among those that show it once the full build is done (a page that only the full build
-    brought up to date counts at that build's end)."""
+    brought up to date counts at that build's end).
+    `draft`: a new draft, written as `invoke new` writes it; its page (deleted after)."""
     import threading
 
     from publishing.quick import LiveSite
+    from publishing.scaffold import new_content, slug_for
     from publishing.serve import rebuild_on_change
 
     live = LiveSite(dict(project_settings(content, output, cache, pagefind), PAGEFIND_LIVE=True))
@@ -102,12 +105,19 @@ def rebuild(content: Path, output: Path, cache: Path, pagefind: bool, edits: int
             watched = [page] + [p for p in output.rglob("*.html") if p != page and f"/{address}/" in _read(p)]
             changed = text.replace(f"Title: Article de banc d'essai numéro {slug}",
                                    f"Slug: {address}\nTitle: {marker}", 1)
+        elif edit == "draft":  # `invoke new`: a new file
+            marker = f"Une idée neuve, modification {number}"
+            path = content / "articles" / f"{slug_for(marker, live.settings)}.md"
+            watched, text = [output / "brouillons" / path.stem / "index.html"], None
         else:
             watched, changed = [page], text + f"\n{marker}\n"
         seen: dict[Path, float] = {}
-        index = _Index(output / "pagefind", marker) if pagefind else None
+        index = _Index(output / "pagefind", marker) if pagefind and edit != "draft" else None
         built.clear()
-        path.write_text(changed, encoding="utf-8")
+        if edit == "draft":
+            new_content(marker, live.settings)
+        else:
+            path.write_text(changed, encoding="utf-8")
         saved = time.perf_counter()
         while (len(seen) < len(watched) or (index and index.seconds is None)) and not built.is_set():
             for watched_page in watched:
@@ -125,7 +135,10 @@ def rebuild(content: Path, output: Path, cache: Path, pagefind: bool, edits: int
         page_seconds.append(max(seen.get(p, confirmed_seconds[-1]) for p in shown))
         pages_shown.append(len(shown))
         built.clear()
-        path.write_text(text, encoding="utf-8")  # the corpus stays as generated
+        if text is None:
+            path.unlink()  # the corpus stays as generated
+        else:
+            path.write_text(text, encoding="utf-8")
         built.wait()
     stop.set()
     return {"rebuilds": page_seconds, "confirmed": confirmed_seconds, "pages": pages_shown, "index": index_seconds}
@@ -186,7 +199,7 @@ if __name__ == "__main__":
     parser.add_argument("--pagefind", action="store_true")
     parser.add_argument("--edits", type=int, default=3)
     parser.add_argument("--no-search", action="store_true", help="rebuild: PAGEFIND = False")
-    parser.add_argument("--edit", choices=["text", "card"], default="text")
+    parser.add_argument("--edit", choices=["text", "card", "draft"], default="text")
     parser.add_argument("--processes", type=int, default=0, help="BUILD_PROCESSES (0: one per core)")
     args = parser.parse_args()
     import logging

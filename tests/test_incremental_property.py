@@ -63,6 +63,7 @@ class Article:
     status: str | None = None  # `Status:` draft or hidden
     discussion: bool = True  # `Discussion: off` when False
     modified: int | None = None  # day of `Modified:`
+    file: str | None = None  # its file's name under articles/, when not its slug (a `Slug:` changed)
 
     def text(self) -> str:
         lines = [f"Title: {self.title}", f"Slug: {self.slug}", f"Date: 2026-11-{self.day:02d} 08:30",
@@ -103,6 +104,8 @@ class Model:
     counter: int = 0
     next_number: int = 0
     broken: tuple | None = None  # (what, slug): a mistake that fails the build, until the next edit
+    draft_pages: list = field(default_factory=list)  # numbers of draft pages (pages/brouillon-N.md)
+    draft_letters: list = field(default_factory=list)  # numbers of draft letters (newsletter/numero-N.md)
 
     def sentence(self, slug: str) -> str:
         self.counter += 1
@@ -156,7 +159,14 @@ class Model:
             files["newsletter/numero-2.md"] = ("Title: La deuxième lettre\nDate: 2026-11-05 07:00\nIssue: 2\n\n"
                                                "Bonjour encore, voici la suite.\n")
         for article in self.articles:
-            files[f"articles/{article.slug}.md"] = article.text()
+            files[f"articles/{article.file or article.slug}.md"] = article.text()
+        for number in self.draft_pages:
+            files[f"pages/brouillon-{number}.md"] = (f"Title: Page en chantier {words(number, 2)}\nStatus: draft\n\n"
+                                                     f"Une page pas encore publiée, {words(number + 1, 2)}.\n")
+        for number in self.draft_letters:
+            files[f"newsletter/numero-{number}.md"] = (f"Title: Lettre en chantier {words(number, 2)}\n"
+                                                       f"Date: 2026-11-2{number % 8} 07:00\nIssue: {number}\n"
+                                                       f"Status: draft\n\nBonjour, {words(number + 2, 2)}.\n")
         for slug, comments in self.comments.items():
             for number, (cid, reply_to, version) in enumerate(comments):
                 header = [f"Author: {cid.capitalize()}", f"Date: 2026-11-2{number % 8} 09:00"]
@@ -175,7 +185,8 @@ class Model:
         if self.broken and self.broken[0] == "comment":  # an unknown key
             files[f"conversations/{self.broken[1]}/casse.md"] = "Auteur: Personne\n\nUne clé inconnue.\n"
         elif self.broken:  # a divider to an unknown tier, reported by the reader
-            files[f"articles/{self.broken[1]}.md"] += "\n<!-- tier: premium -->\n\nUne suite.\n"
+            article = next(a for a in self.articles if a.slug == self.broken[1])
+            files[f"articles/{article.file or article.slug}.md"] += "\n<!-- tier: premium -->\n\nUne suite.\n"
         return files
 
     # Edits -------------------------------------------------------------------
@@ -201,6 +212,25 @@ class Model:
                 self.second_issue = not self.second_issue
                 return f"second issue {'added' if self.second_issue else 'removed'}"
             return f"page ({variant})"
+        if kind == "draft":  # a new draft, as `invoke new` writes one; or a draft page or letter goes
+            if variant % 4 == 1:
+                self.draft_pages.append(10 + len(self.draft_pages) + self.counter)
+                self.counter += 1
+                return f"add draft page {self.draft_pages[-1]}"
+            if variant % 4 == 2:
+                self.draft_letters.append(10 + len(self.draft_letters) + self.counter)
+                self.counter += 1
+                return f"add draft letter {self.draft_letters[-1]}"
+            if variant % 4 == 3:
+                drafts = self.draft_pages if target % 2 else self.draft_letters
+                if drafts:
+                    return f"remove draft {'page' if target % 2 else 'letter'} {drafts.pop()}"
+                return "nothing"
+            article = self.new_article(self.next_number)
+            self.next_number += 1
+            article.status = "draft"
+            self.articles.append(article)
+            return f"add draft {article.slug}"
         if kind == "add":
             article = self.new_article(self.next_number)
             self.next_number += 1
@@ -276,6 +306,13 @@ class Model:
                 self.counter += 1
             else:
                 items.append(self.echo(variant + len(items)))
+        elif kind == "slug":  # its `Slug:` line, in the same file: its address moves
+            article.file = article.file or slug
+            article.slug = f"{slug}-{WORDS[variant]}" if not slug.endswith(f"-{WORDS[variant]}") else slug[:-len(WORDS[variant]) - 1]
+            for held in (self.comments, self.echoes):  # the author moves its conversation with it
+                if slug in held:
+                    held[article.slug] = held.pop(slug)
+            self.mentions = [(article.slug if s == slug else s, k, a) for s, k, a in self.mentions]
         elif kind == "delete":
             self.articles.remove(article)
             self.comments.pop(slug, None)  # the author removes the conversation with its article
@@ -283,7 +320,8 @@ class Model:
 
 
 KINDS = ["body", "append", "summary", "title", "tier", "tags", "category", "divider", "series",
-         "comment", "echo", "delete", "add", "webmention", "question", "status", "discussion", "modified", "issue", "page", "broken"]
+         "comment", "echo", "delete", "add", "webmention", "question", "status", "discussion", "modified", "issue", "page", "broken",
+         "draft", "slug"]
 EDITS = st.lists(st.tuples(st.sampled_from(KINDS), st.integers(0, 9), st.integers(0, 9)), min_size=1, max_size=4)
 
 

@@ -2,14 +2,15 @@
 
 The small site of test_incremental_property goes through random edits (bodies,
 summaries, titles, tiers, dividers, tags, series, statuses, comments, echoes,
-deletions, mistakes…). After each one, livereload's LiveSite is told which files
-changed: when it takes the quick path, every page it put in place must be the
-very bytes the full build then writes, the full build must change no other page
-(the quick path missed none: a title or a summary is shown by neighbours, series,
-listings, letters), and after that build the site must be the one a clean build
-makes. Listings show two cards a page, so that an edit moves through pagination. When the edit holds a mistake, no page is put in
-place and the full build fails.
-"""
+deletions, new drafts of articles, pages and letters, moved addresses,
+mistakes…). After each one, livereload's LiveSite is told which files changed:
+when it takes the quick path, every page it put in place must be the very bytes
+the full build then writes, every page it removed must stay removed, the full
+build must change no other page (the quick path missed none: a title or a
+summary is shown by neighbours, series, listings, letters), and after that
+build the site must be the one a clean build makes. Listings show two cards a
+page, so that an edit moves through pagination. When the edit holds a mistake,
+no page is put in place and the full build fails."""
 
 from __future__ import annotations
 
@@ -60,14 +61,18 @@ def check_quick(edits) -> int:
                         live.build()
                     continue
                 written = {name: (output / name).read_bytes() for name in quick.pages} if quick else {}
+                removed = set(quick.removed) if quick else set()
+                assert not any((output / name).exists() for name in removed), f"after {done}: a page stayed"
                 taken += bool(quick)
                 live.build()
                 for name, data in written.items():
                     assert (output / name).read_bytes() == data, f"after {done}: the full build disagrees on {name}"
+                for name in removed:
+                    assert not (output / name).exists(), f"after {done}: the full build wrote {name} again"
                 if quick:
                     built = tree(output)
                     missed = {name for name in set(site) | set(built) if site.get(name) != built.get(name)}
-                    missed -= set(written) | CONFIRMED
+                    missed -= set(written) | removed | CONFIRMED
                     assert not missed, f"after {done}: the quick path left {sorted(missed)} to the full build"
                 clean = root / f"clean-{number}"  # the same settings (pelicanconf.py read once, as livereload does)
                 build(dict(live.settings, OUTPUT_PATH=str(clean / "output"), CACHE_PATH=str(clean / "cache"),
@@ -91,6 +96,16 @@ def test_edits_that_keep_the_articles_place_take_the_quick_path():
     assert check_quick([("tags", 0, 2), ("category", 1, 1), ("status", 2, 0), ("add", 0, 0)]) == 0
 
 
+def test_drafts_come_and_go_by_the_quick_path():
+    """A new draft (as `invoke new` writes it), its `Slug:` changed (its address moves),
+    the file deleted; a draft page and a draft letter added, then removed: no other
+    page shows a draft, so each adds or removes its own page only. Publishing one
+    (its status) or moving a published article's address does not."""
+    assert check_quick([("draft", 0, 0), ("body", 4, 1), ("slug", 4, 2), ("delete", 4, 0)]) == 4
+    assert check_quick([("draft", 0, 1), ("draft", 0, 2), ("draft", 1, 3), ("draft", 0, 3)]) == 4
+    assert check_quick([("draft", 0, 0), ("status", 4, 0), ("slug", 1, 1)]) == 1
+
+
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(EDITS)
 @example([("body", 0, 1), ("title", 0, 2), ("body", 0, 3)])
@@ -99,5 +114,6 @@ def test_edits_that_keep_the_articles_place_take_the_quick_path():
 @example([("summary", 1, 0)])  # Pelican's resolved _summary was carried over: the old summary shown
 @example([("comment", 1, 2), ("title", 1, 1)])  # two texts as commented: a title reordered « Les plus commentés »
 @example([("title", 0, 1), ("append", 2, 0), ("summary", 1, 3)])  # neighbours, series, listings' pages
+@example([("draft", 0, 0), ("comment", 4, 2), ("slug", 4, 1), ("delete", 4, 0)])  # a draft's conversation
 def test_the_quick_path_agrees_with_the_full_build(edits):
     check_quick(edits)

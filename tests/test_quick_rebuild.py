@@ -509,3 +509,140 @@ def test_livereload_keeps_no_text_of_its_earlier_builds(live):
         edit(content / "articles" / "banc-003.md", lambda t: t + f"\nUne phrase de plus, la {number}e.\n")
         site.build()
     assert texts() <= once
+
+
+def test_a_new_draft_comes_and_goes_by_the_quick_path(live):
+    """`invoke new` writes a draft, which no other page shows: livereload puts its page
+    in place alone, then moves it when its `Slug:` changes and takes it away when the
+    file is deleted; the full build agrees each time. Then it is published: the full
+    build's, since every listing shows it."""
+    from publishing.scaffold import new_content
+
+    site, content, output = live
+    source = new_content("Une idée qui pousse", site.settings)
+    quick = site.quick([source])
+    assert quick is not None and quick.pages == ("brouillons/une-idee-qui-pousse/index.html",), quick
+    written = (output / quick.pages[0]).read_bytes()
+    assert "Une idée qui pousse".encode() in written
+    site.build()
+    assert (output / quick.pages[0]).read_bytes() == written
+    edit(source, lambda t: t.replace("Slug: une-idee-qui-pousse", "Slug: une-idee-qui-a-pousse"))
+    moved = site.quick([source])
+    assert moved is not None and moved.pages == ("brouillons/une-idee-qui-a-pousse/index.html",), moved
+    assert moved.removed == ("brouillons/une-idee-qui-pousse/index.html",)
+    assert not (output / moved.removed[0]).exists()
+    written = (output / moved.pages[0]).read_bytes()
+    site.build()
+    assert (output / moved.pages[0]).read_bytes() == written and not (output / moved.removed[0]).exists()
+    before = tree(output)
+    source.unlink()
+    gone = site.quick([source])
+    assert gone is not None and gone.pages == () and gone.removed == moved.pages
+    assert tree(output) == {name: data for name, data in before.items() if name != moved.pages[0]}
+    site.build()
+    assert not (output / moved.pages[0]).exists()
+    assert_same(output, Path(build(dict(site.settings, OUTPUT_PATH=str(output.parent / "reference"),
+                                        CACHE_PATH=str(output.parent / "reference-cache"),
+                                        PRIVATE_OUTPUT_PATH=str(output.parent / "reference-private"),
+                                        LOAD_CONTENT_CACHE=False)).output_path))
+    published = new_content("Une idée publiée", site.settings)
+    assert site.quick([published]) is not None
+    edit(published, lambda t: t.replace("Status: draft\n", ""))
+    assert site.quick([published]) is None
+
+
+def _conversation(content: Path) -> None:
+    folder = content / "conversations" / "une-idee-qui-pousse"
+    folder.mkdir(parents=True)
+    (folder / "lea.md").write_text("Author: Léa\nDate: 2026-11-20 09:00\n\nJ’ai hâte de lire la suite.\n",
+                                   encoding="utf-8")
+
+
+def _mention(content: Path) -> None:
+    (content / "webmentions").mkdir(exist_ok=True)
+    (content / "webmentions" / "brouillon.json").write_text(
+        '{"type": "feed", "children": [{"type": "entry", "wm-property": "in-reply-to", '
+        '"wm-target": "http://localhost:8000/brouillons/une-idee-qui-pousse/", "url": "https://exemple.fr/a", '
+        '"published": "2026-11-22T10:00:00+01:00", "author": {"name": "Rose"}, "content": {"text": "Oui."}}]}',
+        encoding="utf-8")
+
+
+POINTED_AT = {  # what another file says of a new draft: the full build shows it, or says what is wrong
+    "a conversation in its name": _conversation,
+    "a webmention of its address": _mention,
+    "a link from another article": lambda content: edit(
+        content / "articles" / "banc-005.md",
+        lambda t: t + "\nVoir [la suite]({filename}une-idee-qui-pousse.md).\n"),
+}
+
+
+@pytest.mark.parametrize("what", POINTED_AT)
+def test_a_new_draft_that_other_files_point_at_goes_to_the_full_build(live, what):
+    from publishing.scaffold import new_content
+
+    site, content, output = live
+    POINTED_AT[what](content)
+    before = tree(output)
+    source = new_content("Une idée qui pousse", site.settings)
+    assert site.quick([source]) is None
+    assert tree(output) == before
+
+
+def test_a_new_draft_the_build_would_refuse_or_copy_for_goes_to_the_full_build(live):
+    """A draft whose address is another text's, a letter whose number is taken, a draft
+    that links a file (the build copies it): no quick page."""
+    from publishing.scaffold import new_content
+
+    site, content, output = live
+    before = tree(output)
+    twin = content / "articles" / "jumeau.md"
+    twin.write_text("Title: Jumeau\nSlug: article-de-banc-d-essai-numero-5\nStatus: draft\nCategory: Communautés\n\n"
+                    "Le même nom qu’un autre.\n", encoding="utf-8")
+    assert site.quick([twin]) is None
+    twin.unlink()
+    taken = next(line for path in (content / "newsletter").glob("*.md")
+                 for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("Issue:"))
+    letter = content / "newsletter" / "deja-pris.md"
+    letter.write_text(f"Title: Encore\nDate: 2026-12-01 07:00\n{taken}\nStatus: draft\n\nBonjour.\n", encoding="utf-8")
+    assert site.quick([letter]) is None
+    letter.unlink()
+    source = new_content("Une image à venir", site.settings)
+    edit(source, lambda t: t + "\n![Le lac]({static}/images/lac.png)\n")
+    assert site.quick([source]) is None
+    assert tree(output) == before
+
+
+def test_livereload_says_a_draft_page_made_then_taken_away(live):
+    """The worker, fed by the system's notifications: a draft written by `invoke new`
+    is announced with its page, its deletion with the page taken away."""
+    import threading
+
+    from publishing.scaffold import new_content
+    from publishing.serve import rebuild_on_change
+
+    site, content, output = live
+    said, reloads = [], []
+    stop = threading.Event()
+    worker = threading.Thread(target=rebuild_on_change, daemon=True,
+                              args=(site, [str(content)], lambda: bool(site.build()), lambda: reloads.append(1),
+                                    said.append, stop))
+    worker.start()
+    time.sleep(0.5)  # the watcher listens
+
+    def wait_for(text: str) -> None:
+        deadline = time.time() + 20
+        while not any(text in line for line in said):
+            assert time.time() < deadline, f"never said {text!r}: {said}"
+            time.sleep(0.02)
+
+    try:
+        source = new_content("Une idée qui pousse", site.settings)
+        wait_for("brouillons/une-idee-qui-pousse/index.html")
+        time.sleep(1)  # the full build that confirms it
+        source.unlink()
+        wait_for("Page retirée\u00a0: brouillons/une-idee-qui-pousse/index.html")
+    finally:
+        stop.set()
+        worker.join(timeout=20)
+    assert any(line.startswith("Page à jour en") and "brouillons/une-idee-qui-pousse/" in line for line in said), said
+    assert reloads

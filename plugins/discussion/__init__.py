@@ -14,8 +14,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pelican import signals
+from pelican.contents import Article
 
-from publishing import ARTICLE_LISTS, contents
+from publishing import ARTICLE_LISTS, content_refreshed, contents
 from shared import Problem, plural
 
 from . import webmentions
@@ -67,5 +68,28 @@ def attach_comments(generator):
     generator.context["most_commented"] = ranked[: settings["MOST_COMMENTED"]]
 
 
+def refresh_conversation(settings, content, previous, generators) -> list[Problem]:
+    """content_refreshed (publishing): a draft added or removed by livereload's quick
+    path. A new one starts with no comment and no webmention, as attach_comments
+    gives it; one that has a conversation or mentions (or had: removed) goes to the
+    full build, which attaches or reports them."""
+    if (content is None) == (previous is None):  # an edit keeps what the build attached
+        return []
+    article = content if content is not None else previous
+    if not isinstance(article, Article):
+        return []
+    folder = Path(settings["PATH"]) / FOLDER / article.slug
+    if folder.is_dir() and any(folder.iterdir()):
+        return [Problem("", None, f"{FOLDER}/{article.slug}/ : une conversation vise ce texte")]
+    mentions, _ = webmentions.load(Path(settings["PATH"]), os.path.basename(os.path.normpath(settings["PATH"])))
+    if any(m.target_path == article.url.strip("/") for m in mentions):
+        return [Problem("", None, "des webmentions visent ce texte")]
+    if content is not None:
+        content.comments, content.comment_count = [], 0
+        content.webmentions = {kind: [] for kind in ("reply", "like", "repost")}
+    return []
+
+
 def register():
     signals.article_generator_finalized.connect(attach_comments)
+    content_refreshed.connect(refresh_conversation)

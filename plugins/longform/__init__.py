@@ -6,8 +6,9 @@ publishing's READING_SPEED_WPM.
 """
 
 from pelican import signals
+from pelican.contents import Article
 
-from publishing import ARTICLE_LISTS, contents
+from publishing import ARTICLE_LISTS, content_refreshed, contents
 
 from .collation import french_key, sort_fr
 from .config import DEFAULTS, PREFIXES
@@ -75,6 +76,15 @@ def link_articles(generator):
         article.older = articles[position + 1] if position + 1 < len(articles) else None
 
 
+def refresh_series(settings, content, previous, generators) -> list:
+    """content_refreshed (publishing): a new draft read by livereload's quick path is
+    in no series, as link_articles leaves every article but the published ones."""
+    if content is not None and previous is None and isinstance(content, Article) and content.status != "published":
+        if not isinstance(getattr(content, "series", None), dict):
+            content.series = None
+    return []
+
+
 def add_filters(generator):
     generator.env.filters.update(
         {"date_fr": date_fr, "ordinal": ordinal, "plain": plain, "blog_posting": blog_posting,
@@ -86,4 +96,5 @@ def register():
     signals.readers_init.connect(measure_when_read)
     signals.content_object_init.connect(annotate)
     signals.article_generator_finalized.connect(link_articles)
+    content_refreshed.connect(refresh_series)
     signals.generator_init.connect(add_filters)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from pelican import signals
 
+from publishing import content_refreshed
+from shared import Problem
 from tiers import PUBLIC_ONLY, KeyError_, LadderError, keys_from_env, load_ladder
 
 from .config import DEFAULTS, PREFIXES, REFUSED, TYPES
@@ -84,7 +86,25 @@ def keep_issues_out_of_articles(pelican):
         pelican.settings[key] = current + [f for f in folders if f not in current]
 
 
+def check_new_number(settings, content, previous, generators) -> list[Problem]:
+    """content_refreshed (publishing): a new draft letter read by livereload's quick
+    path must have a number no other letter has (the build says which otherwise)."""
+    if content is None or previous is not None or not isinstance(content, NewsletterIssue):
+        return []
+    try:
+        number = content.number
+    except ValueError:
+        return [Problem("", None, "numéro de lettre illisible")]
+    for generator in generators:
+        if isinstance(generator, NewsletterGenerator):
+            for issue in generator.issues + generator.drafts:
+                if issue.number == number:
+                    return [Problem("", None, f"le numéro {number} est déjà pris")]
+    return []
+
+
 def register():
     signals.initialized.connect(keep_issues_out_of_articles)
     signals.get_generators.connect(newsletter_generator)
     signals.all_generators_finalized.connect(render_requested_editions)
+    content_refreshed.connect(check_new_number)

@@ -24,8 +24,13 @@ generators of its last build (LiveSite) and, for such a save:
     template reads something holding it (shown.py: its neighbours', its series',
     the listings' pages that hold its card, the archives, the home page's « Les
     plus commentés »), and the feeds;
-  - anything else (a new or moved text, a page's title in the menus, a published
-    letter, a comment) goes to the full build;
+  - a new draft, a draft deleted, or a draft whose address moved (an article,
+    a page or a letter that no other page shows) adds or removes its own page
+    (_arrival, _departure): the plugins attach to a new text what the build
+    attaches after reading, or say that something else points at it
+    (content_refreshed with no previous text, or no new one);
+  - anything else (a new or moved text that lists show, a page's title in the
+    menus, a published letter, a comment) goes to the full build;
 - has them audited (quick_pages: the leak audit, against every source as it is
   now), and puts those that changed in place, atomically, forgetting their
   fingerprints.
@@ -46,6 +51,7 @@ from functools import partial
 from pathlib import Path
 
 from pelican import signals
+from pelican.contents import Article, Page
 from pelican.generators import ArticlesGenerator, PagesGenerator, TemplatePagesGenerator
 from pelican.readers import SkipStub
 from pelican.writers import Writer
@@ -67,6 +73,7 @@ class QuickResult:
     source: Path
     pages: tuple  # paths relative to the output, put in place
     seconds: float  # from the call to the pages in place
+    removed: tuple = ()  # paths relative to the output, taken away (a draft deleted or moved)
 
 
 def _resolved(path) -> Path:
@@ -229,25 +236,155 @@ class LiveSite:
                     continue
                 self._sources.update({_resolved(item.source_path): (generator, item) for item in found})
         generator, old = self._sources.get(source, (None, None))
-        if old is None or not source.is_file():
-            return None
-        new = self._read_again(generator, source, type(old))
-        shown = None if new is None else self._stand_in(generator, old, new)
-        if shown is None:
-            return None
-        pages = self._showing(generator, new, shown) if shown.card else self._render(generator, new)
+        removed: list[str] = []
+        if old is None:  # a new file: only a draft, which no other page shows
+            generator = self._claimant(source) if source.is_file() and source not in self._files else None
+            content_class = self._content_class(generator)
+            new = None if content_class is None else self._read_again(generator, source, content_class)
+            if new is None or not self._may_join(generator, new):
+                return None
+            self._join(generator, new)
+            pages = self._render(generator, new)
+        elif not source.is_file():  # a text deleted: only a draft's page goes
+            if not self._may_leave(generator, old):
+                return None
+            self._leave(generator, old)
+            pages, removed = {}, [old.save_as]
+        else:
+            new = self._read_again(generator, source, type(old))
+            if new is not None and self._moved_draft(generator, old, new):
+                if not (self._may_leave(generator, old) and self._may_join(generator, new, leaving=old)):
+                    return None
+                self._leave(generator, old)
+                self._join(generator, new)
+                pages, removed = self._render(generator, new), [old.save_as]
+            else:
+                shown = None if new is None else self._stand_in(generator, old, new)
+                if shown is None:
+                    return None
+                pages = self._showing(generator, new, shown) if shown.card else self._render(generator, new)
         if gather(quick_pages, generator.settings, pages=pages):
             return None  # the full build says why
+        removed = [os.path.normpath(name) for name in removed]
         # Their fingerprints go first: if the process dies among the writes, no later build
         # trusts a page it did not render (the text may be back as it was by then).
-        forget_pages(generator.settings["CACHE_PATH"], list(pages))
+        forget_pages(generator.settings["CACHE_PATH"], list(pages) + removed)
         output = Path(self.result.output_path).resolve()
+        for name in removed:
+            page = output / name
+            if page not in self.replaced:
+                self.replaced[page] = page.read_bytes() if page.is_file() else None
+            page.unlink(missing_ok=True)
         for name, data in pages.items():
             page = output / name
             if page not in self.replaced:
                 self.replaced[page] = page.read_bytes() if page.is_file() else None
             write_atomic(page, data)
-        return QuickResult(source, tuple(sorted(pages)), time.perf_counter() - started)
+        return QuickResult(source, tuple(sorted(pages)), time.perf_counter() - started, tuple(sorted(removed)))
+
+    # A draft added, deleted or moved ------------------------------------------
+
+    def _claimant(self, source: Path):
+        """The one generator that reads this new file as a text (Pelican's own
+        rules: paths, excludes, ignored names, readers' extensions), or None."""
+        claimants = []
+        for generator in self.result.generators:
+            paths = _TEXT_PATHS.get(type(generator)) or (("NEWSLETTER_PATHS", None) if hasattr(generator, "issues")
+                                                         else None)
+            if paths is None:
+                continue
+            settings = generator.settings
+            relative = os.path.relpath(source, Path(generator.path).resolve())
+            found = generator.get_files(settings[paths[0]], exclude=settings.get(paths[1]) or [])
+            if relative in {os.path.normpath(name) for name in found}:
+                claimants.append(generator)
+        return claimants[0] if len(claimants) == 1 else None
+
+    @staticmethod
+    def _content_class(generator):
+        if generator is None:
+            return None
+        for item in contents([generator]):
+            return type(item)
+        return _TEXT_CLASSES.get(type(generator))
+
+    @staticmethod
+    def _draft(generator, item) -> bool:
+        """Whether no other page shows this text: a draft of an article, a page or a letter."""
+        if item.status != "draft" or not item.save_as:
+            return False
+        return isinstance(generator, (ArticlesGenerator, PagesGenerator)) or hasattr(generator, "issues")
+
+    def _moved_draft(self, generator, old, new) -> bool:
+        return (self._draft(generator, old) and self._draft(generator, new) and type(new) is type(old)
+                and (new.save_as, new.url) != (old.save_as, old.url))
+
+    def _may_join(self, generator, new, leaving=None) -> bool:
+        """Whether a draft just read can join its generator without the full build: no
+        other page shows it, links to it or shares its address (`leaving`: the text it
+        replaces, whose address moved). The plugins attach to it what the build attaches
+        after reading, or say that something else points at it (a conversation)."""
+        if not self._draft(generator, new) or self._linked_elsewhere(new) or _links_files(new):
+            return False
+        output = Path(self.result.output_path).resolve()
+        if (output / new.save_as).exists() or any(
+                item is not leaving and (item.slug == new.slug or item.save_as == new.save_as)
+                for item in contents(self.result.generators)):
+            return False  # another text's address, or its translation: the build says which
+        return not gather(content_refreshed, generator.settings, content=new, previous=None,
+                          generators=list(self.result.generators))
+
+    def _join(self, generator, new) -> None:
+        new.override_url = new.url  # as publishing's freeze_urls does once everything is read
+        # Appended: no page shows the drafts' order.
+        getattr(generator, _DRAFTS.get(type(generator), "drafts")).append(new)
+        generator.add_source_path(new)
+        source = _resolved(new.source_path)
+        self._files.add(source)
+        if self._sources is not None:
+            self._sources[source] = (generator, new)
+
+    def _may_leave(self, generator, old) -> bool:
+        """Whether a draft can leave (its file deleted, or its address moved) without
+        the full build: nothing else points at it."""
+        return (self._draft(generator, old) and not self._linked_elsewhere(old)
+                and not gather(content_refreshed, generator.settings, content=None, previous=old,
+                               generators=list(self.result.generators)))
+
+    def _leave(self, generator, old) -> None:
+        for name in (*ARTICLE_LISTS, *PAGE_LISTS):
+            items = getattr(generator, name, None)
+            if isinstance(items, list):
+                items[:] = [item for item in items if item is not old]
+        generated = generator.context.get("generated_content", {})
+        key = old.get_relative_source_path()
+        if generated.get(key) is old:
+            del generated[key]
+        source = _resolved(old.source_path)
+        if not source.exists():
+            self._files.discard(source)
+        if self._sources is not None and self._sources.get(source, (None, None))[1] is old:
+            del self._sources[source]
+
+    def _linked_elsewhere(self, item) -> bool:
+        """Whether another text may link to this one's file ({filename}, |filename|): its
+        page would then change too. The files are read as they are now, not as the last
+        build read them (a text saved since, whose build failed, is not in memory)."""
+        source = _resolved(item.source_path)
+        name = source.name.encode()
+        extensions = {f".{extension}" for extension in self.result.generators[0].readers.extensions}
+        for folder, _, names in os.walk(self.settings["PATH"], followlinks=True):
+            for each in names:
+                path = Path(folder) / each
+                if path.suffix not in extensions or _resolved(path) == source:
+                    continue
+                try:
+                    data = path.read_bytes()
+                except OSError:
+                    return True  # unknown: the full build decides
+                if name in data and (b"filename}" in data or b"|filename|" in data):
+                    return True
+        return False
 
     def _read_again(self, generator, source: Path, content_class):
         settings = generator.settings
@@ -390,6 +527,17 @@ class LiveSite:
                 if name == page or not (output / name).is_file() or (output / name).read_bytes() != data:
                     pages[name] = data
         return pages
+
+
+_TEXT_PATHS = {ArticlesGenerator: ("ARTICLE_PATHS", "ARTICLE_EXCLUDES"), PagesGenerator: ("PAGE_PATHS", "PAGE_EXCLUDES")}
+_TEXT_CLASSES = {ArticlesGenerator: Article, PagesGenerator: Page}
+_DRAFTS = {ArticlesGenerator: "drafts", PagesGenerator: "draft_pages"}  # where a draft is held (the letter's: drafts)
+
+
+def _links_files(item) -> bool:
+    """Whether a text links a file ({static}, {attach}): the build copies (or moves) it."""
+    text = vars(item).get("_content") or ""
+    return any(marker in text for marker in ("{static}", "|static|", "{attach}", "|attach|"))
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,12 @@ def rebuild_on_change(live, paths: list[str], full: Callable[[], bool], reload: 
             say(f"Voie rapide abandonnée ({inert(error)})\u00a0: la construction complète suit.")
             quick = None
         if quick:
-            say(f"Page à jour en {seconds_fr(quick.seconds)}\u00a0: {inert(', '.join(quick.pages))}")
+            gone = f"retirée\u00a0: {inert(', '.join(quick.removed))}" if quick.removed else ""
+            if quick.pages:
+                say(f"Page à jour en {seconds_fr(quick.seconds)}\u00a0: {inert(', '.join(quick.pages))}"
+                    + (f" ({gone})" if gone else ""))
+            else:
+                say(f"Page {gone} (en {seconds_fr(quick.seconds)})")
             reload()
             # The browsers fetch the page now; the build would take the interpreter
             # from the server that answers them (and forks its helpers meanwhile), and

@@ -105,8 +105,10 @@ def _gate(item, ladder, vault, images, settings) -> None:
 
 def refresh_gates(settings, content, previous, generators) -> list[Problem]:
     """content_refreshed (publishing): the gates of a text read again by livereload's
-    quick path, as seal_and_publish would make them."""
-    for name in _ATTACHED:  # carried over from the text as it was: not this one's
+    quick path (or of a new draft), as seal_and_publish would make them."""
+    if content is None:  # a draft deleted: nothing of ours points at it
+        return []
+    for name in _ATTACHED if previous is not None else ():  # carried over from the text as it was
         if name in vars(content) and vars(content)[name] is vars(previous).get(name):
             delattr(content, name)
     split = getattr(content, "tier_split", None)
