@@ -5,10 +5,11 @@ The page the quick path puts in place must be the page the full build writes
 (the build follows and is compared with it), and the site after that build the
 site a serial build with every cache off makes. An edit that other pages show
 (a title, a summary, a reading time) puts in place every page that shows it,
-and the full build changes no other. Whatever moves the text in a list (its
-date, tags, status, address), a mistake, a new or deleted file, a leak: no
-quick page, the full build decides. A failed full build puts
-the quick page back, so the previous site stays whole.
+and the full build changes no other. A draft, which no other page shows, is
+added, moved or removed by its own page alone. Whatever moves a published text
+in a list (its date, tags, status, address), a mistake, a new or deleted
+published file, a leak: no quick page, the full build decides. A failed full
+build puts the quick page back, so the previous site stays whole.
 """
 
 from __future__ import annotations

@@ -17,13 +17,18 @@ send_recipients(settings, editions=[Edition], subscribers=Path | None) -> Plan |
     imported (the CLI creates no Pelican object); the first answer of a plugin
     named in PLUGINS is the plan; none: the CSV file given with --subscribers.
 
-content_refreshed(settings, content=Content, previous=Content, generators=list) -> list[Problem]
+content_refreshed(settings, content=Content | None, previous=Content | None, generators=list) -> list[Problem]
     Sent by livereload's quick path (quick.py) when one text was read again
     without a full build: `content` is the new object, which carries what the
     build attached to `previous` after reading (neighbours, comments,
     reactions…). A receiver brings up to date what it attached from the text
     itself (the tiers plugin: the gates); a problem means it cannot, and the
-    full build runs instead.
+    full build runs instead. For a draft (which no other page shows), also
+    sent with `previous` None when it is new, and with `content` None when it
+    is deleted (a moved address sends both): a receiver then attaches to the
+    new text what it attaches after reading (no comment yet, its echoes, no
+    series), or returns a problem when something else points at the text (a
+    conversation in its name: the full build attaches or reports it).
 
 quick_pages(settings, pages={name: bytes}) -> list[Problem]
     Sent by the quick path with the pages it is about to put in place
