@@ -101,7 +101,7 @@ def rebuild_on_change(live, paths: list[str], full: Callable[[], bool], reload: 
             stop.wait(BROWSER_HEAD_START)
             for problem in live.placed():
                 say(inert(problem))
-        shown = {page: _bytes(live, page) for page in quick.pages} if quick else {}
+        shown = {page: _bytes(live, page) for page in (*quick.pages, *quick.removed)} if quick else {}
         try:
             built = full()
         except Exception as error:  # not a build problem (those are said by full): say it, keep watching
