@@ -16,6 +16,7 @@ import argparse
 import gzip
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -70,7 +71,9 @@ def rebuild(content: Path, output: Path, cache: Path, pagefind: bool, edits: int
     before the edit is polled, and the time is that of the last one to show the new title
     among those that show it once the full build is done (a page that only the full build
     brought up to date counts at that build's end).
-    `draft`: a new draft, written as `invoke new` writes it; its page (deleted after)."""
+    `draft`: a new draft, written as `invoke new` writes it; its page (deleted after).
+    `date`: its date made the newest (the top of every list it is in): timed to the
+    worker's word that every changed page is in place."""
     import threading
 
     from publishing.quick import LiveSite
@@ -87,8 +90,10 @@ def rebuild(content: Path, output: Path, cache: Path, pagefind: bool, edits: int
         return True
 
     stop = threading.Event()
+    said: list[tuple[float, str]] = []  # what the worker says, when
     worker = threading.Thread(target=rebuild_on_change, daemon=True,
-                              args=(live, [str(content)], full, lambda: None, lambda said: None, stop))
+                              args=(live, [str(content)], full, lambda: None,
+                                    lambda line: said.append((time.perf_counter(), line)), stop))
     worker.start()
     time.sleep(1.0)  # the watcher is listening
     articles = sorted((content / "articles").glob("*.md"))
@@ -105,6 +110,9 @@ def rebuild(content: Path, output: Path, cache: Path, pagefind: bool, edits: int
             watched = [page] + [p for p in output.rglob("*.html") if p != page and f"/{address}/" in _read(p)]
             changed = text.replace(f"Title: Article de banc d'essai numéro {slug}",
                                    f"Slug: {address}\nTitle: {marker}", 1)
+        elif edit == "date":  # the newest now: the top of every list it is in
+            marker = f"2027-01-{1 + number:02d} 08:00"
+            watched, changed = [], re.sub(r"^Date: .*$", f"Date: {marker}", text, count=1, flags=re.M)
         elif edit == "draft":  # `invoke new`: a new file
             marker = f"Une idée neuve, modification {number}"
             path = content / "articles" / f"{slug_for(marker, live.settings)}.md"
@@ -119,7 +127,9 @@ def rebuild(content: Path, output: Path, cache: Path, pagefind: bool, edits: int
         else:
             path.write_text(changed, encoding="utf-8")
         saved = time.perf_counter()
-        while (len(seen) < len(watched) or (index and index.seconds is None)) and not built.is_set():
+        said.clear()
+        while (len(seen) < len(watched) or (index and index.seconds is None) or (edit == "date" and not said)) \
+                and not built.is_set():
             for watched_page in watched:
                 if watched_page not in seen and marker in _read(watched_page):
                     seen[watched_page] = time.perf_counter() - saved
@@ -131,9 +141,14 @@ def rebuild(content: Path, output: Path, cache: Path, pagefind: bool, edits: int
         if index:
             index.look(saved)
             index_seconds.append(index.seconds if index.seconds is not None else confirmed_seconds[-1])
-        shown = [p for p in watched if marker in _read(p)]
-        page_seconds.append(max(seen.get(p, confirmed_seconds[-1]) for p in shown))
-        pages_shown.append(len(shown))
+        if edit == "date":  # every changed page is in place when the worker says so
+            quick = [(at, line) for at, line in said if line.startswith("Page à jour")]
+            page_seconds.append(quick[0][0] - saved if quick else confirmed_seconds[-1])
+            pages_shown.append(len(quick[0][1].split(", ")) if quick else 0)
+        else:
+            shown = [p for p in watched if marker in _read(p)]
+            page_seconds.append(max(seen.get(p, confirmed_seconds[-1]) for p in shown))
+            pages_shown.append(len(shown))
         built.clear()
         if text is None:
             path.unlink()  # the corpus stays as generated
@@ -199,7 +214,7 @@ if __name__ == "__main__":
     parser.add_argument("--pagefind", action="store_true")
     parser.add_argument("--edits", type=int, default=3)
     parser.add_argument("--no-search", action="store_true", help="rebuild: PAGEFIND = False")
-    parser.add_argument("--edit", choices=["text", "card", "draft"], default="text")
+    parser.add_argument("--edit", choices=["text", "card", "draft", "date"], default="text")
     parser.add_argument("--processes", type=int, default=0, help="BUILD_PROCESSES (0: one per core)")
     args = parser.parse_args()
     import logging

@@ -85,23 +85,79 @@ def test_a_saved_article_is_in_place_at_once_and_the_full_build_agrees(live, tmp
     assert_same(output, Path(reference["OUTPUT_PATH"]))
 
 
-MOVES = {  # what moves the text in a list, or gives it another address: the full build's to render
+MOVES = {  # what moves the text in a list, or gives it another address: every page that changes
     "title (its address comes from it)": lambda t: t.replace("Title: Article", "Title: Un article", 1),
     "date": lambda t: re.sub(r"Date: (\d{4})", lambda m: f"Date: {int(m.group(1)) - 1}", t, count=1),
+    "date (the newest)": lambda t: re.sub(r"Date: .*", "Date: 2031-01-01 08:00", t, count=1),
     "tags": lambda t: t.replace("Tags: ", "Tags: nouveauté, ", 1),
+    "category": lambda t: re.sub(r"Category: .*", "Category: Une rubrique neuve", t, count=1),
     "status": lambda t: t.replace("Summary: ", "Status: draft\nSummary: ", 1),
+    "hidden": lambda t: t.replace("Summary: ", "Status: hidden\nSummary: ", 1),
     "slug": lambda t: t.replace("Summary: ", "Slug: une-autre-adresse\nSummary: ", 1),
 }
 
 
+def _changes(before: dict, after: dict) -> set:
+    return {name for name in set(before) | set(after) if before.get(name) != after.get(name)}
+
+
 @pytest.mark.parametrize("what", MOVES)
-def test_an_edit_that_moves_the_text_goes_to_the_full_build(live, what):
+def test_an_edit_that_moves_the_text_puts_every_changed_page_in_place(live, what):
+    """The lists are made again as the build makes them, and every page whose template
+    reads something that changed is written (the listings' pages it left or joined,
+    and those its move shifted; its neighbours'; the archives; the feeds); a page no
+    longer written (its old address, a tag or category left empty, a listing's last
+    page) is taken away. The full build then changes nothing else."""
     site, content, output = live
     source = content / "articles" / "banc-004.md"
-    before = page_of(output, 4).read_bytes()
+    before = tree(output)
     edit(source, MOVES[what])
-    assert site.quick([source]) is None
-    assert page_of(output, 4).read_bytes() == before
+    quick = site.quick([source])
+    assert quick is not None
+    written = {name: (output / name).read_bytes() for name in quick.pages}
+    assert not any((output / name).exists() for name in quick.removed)
+    site.build()
+    after = tree(output)
+    changed = _changes(before, after)
+    assert changed - {"sitemap.xml"} <= set(quick.pages) | set(quick.removed), \
+        f"the full build changed pages the quick path left: {sorted(changed - set(quick.pages) - set(quick.removed))}"
+    for name, data in written.items():
+        assert after.get(name) == data, f"the full build disagrees on {name}"
+    assert not set(quick.removed) & set(after)
+    if what == "date (the newest)":  # at the top: every page of the home page's listing shifts
+        assert {"index.html", "index2.html", "index3.html"} <= set(quick.pages)
+        assert "article-de-banc-d-essai-numero-4/" in (output / "index.html").read_text(encoding="utf-8")
+    if what in ("slug", "title (its address comes from it)", "status"):
+        assert "article-de-banc-d-essai-numero-4/index.html" in quick.removed
+    if what == "category":
+        assert any(name.startswith("rubrique/une-rubrique-neuve/") for name in quick.pages)
+
+
+def test_a_new_article_and_a_deleted_one_take_the_quick_path(live):
+    """A new published text joins every list it belongs to, a deleted one leaves them,
+    through the quick path; the full build then agrees, and the site is the one a
+    serial build without cache makes."""
+    site, content, output = live
+    new, gone = content / "articles" / "nouveau.md", content / "articles" / "banc-006.md"
+    steps = [(new, lambda: new.write_text((content / "articles" / "banc-005.md").read_text(encoding="utf-8")
+                                          .replace("numéro 5", "tout neuf"), encoding="utf-8")),
+             (new, new.unlink), (gone, gone.unlink)]
+    for path, change in steps:
+        before = tree(output)
+        change()
+        quick = site.quick([path])
+        assert quick is not None, path.name
+        written = {name: (output / name).read_bytes() for name in quick.pages}
+        site.build()
+        after = tree(output)
+        assert _changes(before, after) - {"sitemap.xml"} <= set(quick.pages) | set(quick.removed)
+        assert all(after.get(name) == data for name, data in written.items())
+        assert not set(quick.removed) & set(after)
+    assert "article-de-banc-d-essai-numero-6/index.html" not in tree(output)
+    reference = build(dict(site.settings, OUTPUT_PATH=str(output.parent / "reference"),
+                           CACHE_PATH=str(output.parent / "reference-cache"),
+                           PRIVATE_OUTPUT_PATH=str(output.parent / "reference-private"), LOAD_CONTENT_CACHE=False))
+    assert_same(output, Path(reference.output_path))
 
 
 CARDS = {  # what other pages show of the text, its place kept: every page showing it, at once
@@ -135,23 +191,20 @@ def test_an_edit_other_pages_show_puts_every_page_showing_it_in_place(live, what
 def test_other_changes_go_to_the_full_build(live):
     site, content, output = live
     before = {n: page_of(output, n).read_bytes() for n in (5, 6)}
-    new = content / "articles" / "nouveau.md"
-    new.write_text((content / "articles" / "banc-005.md").read_text(encoding="utf-8")
-                   .replace("numéro 5", "tout neuf"), encoding="utf-8")
-    assert site.quick([new]) is None  # a new text: listings change
-    new.unlink()
     edit(content / "articles" / "banc-005.md", lambda t: t + "\nUn.\n")
     edit(content / "articles" / "banc-006.md", lambda t: t + "\nDeux.\n")
     assert site.quick([content / "articles" / "banc-005.md", content / "articles" / "banc-006.md"]) is None
-    gone = content / "articles" / "banc-006.md"
-    gone.unlink()
-    assert site.quick([gone]) is None
     letter = next(p for p in (content / "newsletter").glob("*.md") if "Status: draft" not in p.read_text("utf-8"))
     edit(letter, lambda t: t + "\nUne ligne.\n")
     assert site.quick([letter]) is None  # a published letter (the home page shows the latest): the full build
     comment = next((content / "conversations").rglob("*.md"))
     edit(comment, lambda t: t + "\nUne ligne.\n")
     assert site.quick([comment]) is None  # read by a plugin, shown on its article's page
+    linked = content / "articles" / "banc-007.md"
+    edit(content / "articles" / "banc-008.md", lambda t: t + "\nVoir [l’autre]({filename}banc-007.md).\n")
+    site.build()
+    edit(linked, lambda t: t.replace("Summary: ", "Slug: ailleurs\nSummary: ", 1))
+    assert site.quick([linked]) is None  # another text links to its address
     assert page_of(output, 5).read_bytes() == before[5]
 
 

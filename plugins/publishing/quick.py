@@ -49,6 +49,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 
 from pelican import signals
 from pelican.contents import Article, Page
@@ -64,6 +65,7 @@ from .contents import ARTICLE_LISTS, PAGE_LISTS, contents
 from .hooks import content_refreshed, gather, pages_placed, quick_pages
 from .incremental import SITE_ATTRIBUTES, forget_pages, listed, shown_elsewhere
 from .pool import article_items, write_article
+from .relist import ChangedWriter, PageInputs, RecordingWriter, relist
 from .shown import ShowingWriter, TemplateReads
 
 
@@ -237,33 +239,57 @@ class LiveSite:
                 self._sources.update({_resolved(item.source_path): (generator, item) for item in found})
         generator, old = self._sources.get(source, (None, None))
         removed: list[str] = []
-        if old is None:  # a new file: only a draft, which no other page shows
+        undo = None  # puts the lists back as they were, if the pages are not put in place
+        if old is None:  # a new file
             generator = self._claimant(source) if source.is_file() and source not in self._files else None
             content_class = self._content_class(generator)
             new = None if content_class is None else self._read_again(generator, source, content_class)
-            if new is None or not self._may_join(generator, new):
+            if new is None:
                 return None
-            self._join(generator, new)
-            pages = self._render(generator, new)
-        elif not source.is_file():  # a text deleted: only a draft's page goes
-            if not self._may_leave(generator, old):
-                return None
-            self._leave(generator, old)
-            pages, removed = {}, [old.save_as]
+            if self._draft(generator, new):  # which no other page shows
+                if not self._may_join(generator, new):
+                    return None
+                self._join(generator, new)
+                pages = self._render(generator, new)
+            else:
+                moved = self._move(generator, None, new)
+                if moved is None:
+                    return None
+                pages, removed, undo = moved
+        elif not source.is_file():  # a text deleted
+            if self._draft(generator, old):
+                if not self._may_leave(generator, old):
+                    return None
+                self._leave(generator, old)
+                pages, removed = {}, [old.save_as]
+            else:
+                moved = self._move(generator, old, None)
+                if moved is None:
+                    return None
+                pages, removed, undo = moved
         else:
             new = self._read_again(generator, source, type(old))
-            if new is not None and self._moved_draft(generator, old, new):
+            if new is None:
+                return None
+            if self._moved_draft(generator, old, new):
                 if not (self._may_leave(generator, old) and self._may_join(generator, new, leaving=old)):
                     return None
                 self._leave(generator, old)
                 self._join(generator, new)
                 pages, removed = self._render(generator, new), [old.save_as]
+            elif self._moves(generator, old, new):
+                moved = self._move(generator, old, new)
+                if moved is None:
+                    return None
+                pages, removed, undo = moved
             else:
-                shown = None if new is None else self._stand_in(generator, old, new)
+                shown = self._stand_in(generator, old, new)
                 if shown is None:
                     return None
                 pages = self._showing(generator, new, shown) if shown.card else self._render(generator, new)
         if gather(quick_pages, generator.settings, pages=pages):
+            if undo is not None:
+                undo()
             return None  # the full build says why
         removed = [os.path.normpath(name) for name in removed]
         # Their fingerprints go first: if the process dies among the writes, no later build
@@ -281,6 +307,101 @@ class LiveSite:
                 self.replaced[page] = page.read_bytes() if page.is_file() else None
             write_atomic(page, data)
         return QuickResult(source, tuple(sorted(pages)), time.perf_counter() - started, tuple(sorted(removed)))
+
+    # An article that moves in the lists ----------------------------------------
+
+    def _moves(self, generator, old, new) -> bool:
+        """Whether an edit moves an article in the lists (its status, address, date,
+        taxonomy, series, language or order; a draft's lists aside): relist's to follow."""
+        if not isinstance(generator, ArticlesGenerator) or (self._draft(generator, old) and self._draft(generator, new)):
+            return False
+        settings = generator.settings
+        return ((new.status, new.save_as, new.url) != (old.status, old.save_as, old.url)
+                or _place(old, settings) is None or _place(old, settings) != _place(new, settings))
+
+    def _move(self, generator, old, new):
+        """An article that moves in the lists, is new or is deleted (`old` or `new` None):
+        the lists made again as the build makes them (relist.py), and every page whose
+        template reads something that changed, rendered; (pages, removed, undo), or None
+        when the quick path cannot follow (the full build then does)."""
+        if not isinstance(generator, ArticlesGenerator):
+            return None
+        text = new if new is not None else old
+        if (old is None or new is None or old.url != new.url) and self._linked_elsewhere(text):
+            return None  # another text's page links to its address
+        if new is not None and old is None and _links_files(new):
+            return None
+        if new is not None and any(item is not old and item.save_as == new.save_as
+                                   for item in contents(self.result.generators)):
+            return None  # the build says which two texts share an address
+        settings = generator.settings
+        texts = {item.get_relative_source_path(): item for item in contents([generator], ARTICLE_LISTS)}
+        before = RecordingWriter(settings["OUTPUT_PATH"], settings,
+                                 PageInputs(self._reads, contents(self.result.generators)))
+        self._write_all(before)
+        moved = dict(texts)
+        key = text.get_relative_source_path()
+        moved.pop(key, None)
+        if new is not None:
+            moved[key] = new
+
+        def undo():
+            relist(generator, texts)
+
+        said = _Said()
+        root = logging.getLogger()
+        root.addHandler(said)
+        try:
+            relist(generator, moved)
+            problems = []
+            if new is not None:
+                new.override_url = new.url  # as publishing's freeze_urls does once everything is read
+                if hasattr(new, "refresh_metadata_intersite_links"):
+                    new.refresh_metadata_intersite_links()
+                # What the plugins attach from the text itself (the gates); the lists'
+                # attachments (neighbours, series, comments, echoes) relist has made.
+                problems = gather(content_refreshed, settings, content=new, previous=_NOTHING,
+                                  generators=list(self.result.generators))
+        except Exception:  # whatever it is, the full build reports it
+            problems = [None]
+        finally:
+            root.removeHandler(said)
+        if problems or said.said:
+            undo()
+            return None
+        with self._folder() as folder:
+            writer = ChangedWriter(folder, settings, PageInputs(self._reads, contents(self.result.generators)), before)
+            self._write_all(writer)
+            pages = self._changed(folder, new)
+        source = _resolved(text.source_path)
+        if self._sources is not None:
+            if new is None:
+                self._sources.pop(source, None)
+            else:
+                self._sources[source] = (generator, new)
+        if new is None:
+            self._files.discard(source)
+        else:
+            self._files.add(source)
+        return pages, sorted(writer.gone()), undo
+
+    def _write_all(self, writer) -> None:
+        """What the generators write once the site is read (the static files aside), through
+        `writer`; the articles' pages here, in Pelican's order (not on two cores)."""
+        for each in self.result.generators:
+            if isinstance(each, ArticlesGenerator):
+                each.generate_feeds(writer)
+                shared = vars(each).get("generate_articles")  # share_writes's, if it set one
+                each.generate_articles = partial(_write_articles, each)
+                try:
+                    each.generate_pages(writer)
+                finally:
+                    if shared is None:
+                        del each.generate_articles
+                    else:
+                        each.generate_articles = shared
+            elif isinstance(each, (PagesGenerator, TemplatePagesGenerator)) or hasattr(each, "issues"):
+                each.generate_output(writer)
 
     # A draft added, deleted or moved ------------------------------------------
 
@@ -518,7 +639,7 @@ class LiveSite:
     def _changed(self, folder, item) -> dict[str, bytes]:
         """The files rendered in `folder` that differ from the output's (the item's page always)."""
         output = Path(self.result.output_path).resolve()
-        page = os.path.normpath(item.save_as)
+        page = os.path.normpath(item.save_as) if item is not None else None
         pages = {}
         for path in Path(folder).rglob("*"):
             name = str(path.relative_to(folder))
@@ -527,6 +648,14 @@ class LiveSite:
                 if name == page or not (output / name).is_file() or (output / name).read_bytes() != data:
                     pages[name] = data
         return pages
+
+
+_NOTHING = SimpleNamespace()  # what the build attached to a text before its move: relist attaches anew
+
+
+def _write_articles(generator, write) -> None:
+    for article in article_items(generator):
+        write_article(generator, write, article)
 
 
 _TEXT_PATHS = {ArticlesGenerator: ("ARTICLE_PATHS", "ARTICLE_EXCLUDES"), PagesGenerator: ("PAGE_PATHS", "PAGE_EXCLUDES")}
