@@ -200,12 +200,14 @@ def test_other_changes_go_to_the_full_build(live):
     comment = next((content / "conversations").rglob("*.md"))
     edit(comment, lambda t: t + "\nUne ligne.\n")
     assert site.quick([comment]) is None  # read by a plugin, shown on its article's page
+    assert page_of(output, 5).read_bytes() == before[5]
     linked = content / "articles" / "banc-007.md"
     edit(content / "articles" / "banc-008.md", lambda t: t + "\nVoir [l’autre]({filename}banc-007.md).\n")
     site.build()
+    before = tree(output)
     edit(linked, lambda t: t.replace("Summary: ", "Slug: ailleurs\nSummary: ", 1))
     assert site.quick([linked]) is None  # another text links to its address
-    assert page_of(output, 5).read_bytes() == before[5]
+    assert tree(output) == before
 
 
 def test_a_page_and_a_summary_with_a_link_keep_to_the_full_builds_bytes(live):
@@ -568,8 +570,8 @@ def test_livereload_keeps_no_text_of_its_earlier_builds(live):
 def test_a_new_draft_comes_and_goes_by_the_quick_path(live):
     """`invoke new` writes a draft, which no other page shows: livereload puts its page
     in place alone, then moves it when its `Slug:` changes and takes it away when the
-    file is deleted; the full build agrees each time. Then it is published: the full
-    build's, since every listing shows it."""
+    file is deleted; the full build agrees each time. Then another is published: it
+    joins the lists, and its draft's page goes."""
     from publishing.scaffold import new_content
 
     site, content, output = live
@@ -602,7 +604,13 @@ def test_a_new_draft_comes_and_goes_by_the_quick_path(live):
     published = new_content("Une idée publiée", site.settings)
     assert site.quick([published]) is not None
     edit(published, lambda t: t.replace("Status: draft\n", ""))
-    assert site.quick([published]) is None
+    made = site.quick([published])  # published: it joins the lists, and its draft's page goes
+    assert made is not None and {"une-idee-publiee/index.html", "index.html"} <= set(made.pages)
+    assert made.removed == ("brouillons/une-idee-publiee/index.html",)
+    written = {name: (output / name).read_bytes() for name in made.pages}
+    site.build()
+    assert all((output / name).read_bytes() == data for name, data in written.items())
+    assert not (output / made.removed[0]).exists()
 
 
 def _conversation(content: Path) -> None:

@@ -26,14 +26,19 @@ generators of its last build (LiveSite) and, for such a save:
     plus commentés »), and the feeds;
   - a new draft, a draft deleted, or a draft whose address moved (an article,
     a page or a letter that no other page shows) adds or removes its own page
-    (_arrival, _departure): the plugins attach to a new text what the build
+    (_may_join, _may_leave): the plugins attach to a new text what the build
     attaches after reading, or say that something else points at it
     (content_refreshed with no previous text, or no new one);
-  - anything else (a new or moved text that lists show, a page's title in the
-    menus, a published letter, a comment) goes to the full build;
+  - an article that moves in the lists (its date, tags, category, series,
+    status or address), a new published article or one deleted: the articles
+    are listed again from memory as the build lists them, and every page whose
+    template reads something that changed is written again, those no longer
+    written are taken away (_move, relist.py);
+  - anything else (a page's title in the menus, a published letter, a comment,
+    several files at once) goes to the full build;
 - has them audited (quick_pages: the leak audit, against every source as it is
   now), and puts those that changed in place, atomically, forgetting their
-  fingerprints.
+  fingerprints, and removes those taken away.
 The full build then runs and confirms it (the private copies and feeds of the
 members, the sitemap, the search index, every check, the whole audit); if it
 fails, the pages are put back as they were, so a failed build still leaves the
@@ -64,8 +69,8 @@ from .checks import KNOWN_KEYS, check_file, implied_keys
 from .contents import ARTICLE_LISTS, PAGE_LISTS, contents
 from .hooks import content_refreshed, gather, pages_placed, quick_pages
 from .incremental import SITE_ATTRIBUTES, forget_pages, listed, shown_elsewhere
-from .pool import article_items, write_article
-from .relist import ChangedWriter, PageInputs, RecordingWriter, relist
+from .pool import article_items, logged_text, write_article
+from .relist import ChangedWriter, PageInputs, RecordingWriter, Unread, fast_membership, relist
 from .shown import ShowingWriter, TemplateReads
 
 
@@ -76,6 +81,17 @@ class QuickResult:
     pages: tuple  # paths relative to the output, put in place
     seconds: float  # from the call to the pages in place
     removed: tuple = ()  # paths relative to the output, taken away (a draft deleted or moved)
+
+
+class _Heard(logging.Handler):
+    """Every warning and error logged meanwhile, as the build's collector words them."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.said: list[tuple[int, str]] = []
+
+    def emit(self, record):
+        self.said.append((record.levelno, logged_text(record)))
 
 
 def _resolved(path) -> Path:
@@ -170,6 +186,7 @@ class LiveSite:
         self._sources: dict | None = None  # resolved source path -> its text, in the last build
         self._files: set[Path] = set()  # every file of content/ when the last build ended
         self._reads = TemplateReads()  # what each template reads (parsed once, kept across builds)
+        self._recording: RecordingWriter | None = None  # what each file shows (relist.py), or not noted yet
 
     # The full build -------------------------------------------------------
 
@@ -193,6 +210,10 @@ class LiveSite:
         for generator in result.generators:  # and the templates are read for what they show
             if getattr(generator, "env", None) is not None:
                 self._reads.parse(generator.env)
+        self._recording = None
+        if result.generators:  # and the texts by file, and what each page shows, for a move
+            self._by_source()
+            self._recorded()
         return result
 
     def _put_back(self) -> list:
@@ -225,19 +246,7 @@ class LiveSite:
         if self.result is None or len(changed) != 1:
             return None
         source = changed[0]
-        if self._sources is None:  # each text by its file, resolved once a build (links: the same file)
-            self._sources = {}
-            for generator in self.result.generators:
-                if isinstance(generator, ArticlesGenerator):
-                    found = contents([generator], ARTICLE_LISTS)
-                elif isinstance(generator, PagesGenerator):
-                    found = contents([generator], PAGE_LISTS)
-                elif hasattr(generator, "issues"):  # the newsletter's: its drafts only, shown nowhere else
-                    found = getattr(generator, "drafts", ())
-                else:
-                    continue
-                self._sources.update({_resolved(item.source_path): (generator, item) for item in found})
-        generator, old = self._sources.get(source, (None, None))
+        generator, old = self._by_source().get(source, (None, None))
         removed: list[str] = []
         undo = None  # puts the lists back as they were, if the pages are not put in place
         if old is None:  # a new file
@@ -290,7 +299,10 @@ class LiveSite:
         if gather(quick_pages, generator.settings, pages=pages):
             if undo is not None:
                 undo()
+            self._recording = None
             return None  # the full build says why
+        if undo is None:  # a text stood in for another, or a draft came or went: noted again at the next move
+            self._recording = None
         removed = [os.path.normpath(name) for name in removed]
         # Their fingerprints go first: if the process dies among the writes, no later build
         # trusts a page it did not render (the text may be back as it was by then).
@@ -331,14 +343,12 @@ class LiveSite:
             return None  # another text's page links to its address
         if new is not None and old is None and _links_files(new):
             return None
-        if new is not None and any(item is not old and item.save_as == new.save_as
-                                   for item in contents(self.result.generators)):
-            return None  # the build says which two texts share an address
+        output = Path(self.result.output_path).resolve()
+        if new is not None and (old is None or new.save_as != old.save_as) and (output / new.save_as).exists():
+            return None  # another page's address: the build says which
         settings = generator.settings
         texts = {item.get_relative_source_path(): item for item in contents([generator], ARTICLE_LISTS)}
-        before = RecordingWriter(settings["OUTPUT_PATH"], settings,
-                                 PageInputs(self._reads, contents(self.result.generators)))
-        self._write_all(before)
+        before = self._recorded()
         moved = dict(texts)
         key = text.get_relative_source_path()
         moved.pop(key, None)
@@ -348,9 +358,9 @@ class LiveSite:
         def undo():
             relist(generator, texts)
 
-        said = _Said()
+        heard = _Heard()
         root = logging.getLogger()
-        root.addHandler(said)
+        root.addHandler(heard)
         try:
             relist(generator, moved)
             problems = []
@@ -362,17 +372,22 @@ class LiveSite:
                 # attachments (neighbours, series, comments, echoes) relist has made.
                 problems = gather(content_refreshed, settings, content=new, previous=_NOTHING,
                                   generators=list(self.result.generators))
+        except Unread:  # a file no build has read yet (relist put the lists back): the full build reads it
+            return None
         except Exception:  # whatever it is, the full build reports it
             problems = [None]
         finally:
-            root.removeHandler(said)
-        if problems or said.said:
+            root.removeHandler(heard)
+        # A warning the last build gave too (webmentions for pages that are not articles)
+        # is the site's, not this edit's.
+        if problems or any(level >= logging.ERROR or text not in self.result.warnings for level, text in heard.said):
             undo()
             return None
-        with self._folder() as folder:
+        with self._folder() as folder:  # Pelican makes the pages' folders there; their bytes stay in memory
             writer = ChangedWriter(folder, settings, PageInputs(self._reads, contents(self.result.generators)), before)
             self._write_all(writer)
-            pages = self._changed(folder, new)
+        pages = self._differing(writer.rendered, new)
+        self._recording = writer  # what every file shows now: the next move's `before`
         source = _resolved(text.source_path)
         if self._sources is not None:
             if new is None:
@@ -385,6 +400,18 @@ class LiveSite:
             self._files.add(source)
         return pages, sorted(writer.gone()), undo
 
+    def _recorded(self) -> RecordingWriter:
+        """What every file of the site shows, as the lists are now (noted after each full
+        build, while the author writes, and kept by each move; another quick edit since
+        makes it be noted again)."""
+        if self._recording is None:
+            settings = self.result.generators[0].settings
+            recording = RecordingWriter(settings["OUTPUT_PATH"], settings,
+                                        PageInputs(self._reads, contents(self.result.generators)))
+            self._write_all(recording)
+            self._recording = recording
+        return self._recording
+
     def _write_all(self, writer) -> None:
         """What the generators write once the site is read (the static files aside), through
         `writer`; the articles' pages here, in Pelican's order (not on two cores)."""
@@ -393,15 +420,33 @@ class LiveSite:
                 each.generate_feeds(writer)
                 shared = vars(each).get("generate_articles")  # share_writes's, if it set one
                 each.generate_articles = partial(_write_articles, each)
+                restore = fast_membership(each)
                 try:
                     each.generate_pages(writer)
                 finally:
+                    restore()
                     if shared is None:
                         del each.generate_articles
                     else:
                         each.generate_articles = shared
             elif isinstance(each, (PagesGenerator, TemplatePagesGenerator)) or hasattr(each, "issues"):
                 each.generate_output(writer)
+
+    def _by_source(self) -> dict:
+        """Each text by its file, resolved once a build (links: the same file)."""
+        if self._sources is None:
+            self._sources = {}
+            for generator in self.result.generators:
+                if isinstance(generator, ArticlesGenerator):
+                    found = contents([generator], ARTICLE_LISTS)
+                elif isinstance(generator, PagesGenerator):
+                    found = contents([generator], PAGE_LISTS)
+                elif hasattr(generator, "issues"):  # the newsletter's: its drafts only, shown nowhere else
+                    found = getattr(generator, "drafts", ())
+                else:
+                    continue
+                self._sources.update({_resolved(item.source_path): (generator, item) for item in found})
+        return self._sources
 
     # A draft added, deleted or moved ------------------------------------------
 
@@ -638,15 +683,21 @@ class LiveSite:
 
     def _changed(self, folder, item) -> dict[str, bytes]:
         """The files rendered in `folder` that differ from the output's (the item's page always)."""
+        return self._differing({str(path.relative_to(folder)): path.read_bytes()
+                                for path in Path(folder).rglob("*") if path.is_file()}, item)
+
+    def _differing(self, rendered: dict[str, bytes], item) -> dict[str, bytes]:
+        """The files rendered that differ from the output's (the item's page always)."""
         output = Path(self.result.output_path).resolve()
         page = os.path.normpath(item.save_as) if item is not None else None
         pages = {}
-        for path in Path(folder).rglob("*"):
-            name = str(path.relative_to(folder))
-            if path.is_file():
-                data = path.read_bytes()
-                if name == page or not (output / name).is_file() or (output / name).read_bytes() != data:
-                    pages[name] = data
+        for name, data in rendered.items():
+            try:
+                same = name != page and (output / name).read_bytes() == data
+            except OSError:  # not there yet
+                same = False
+            if not same:
+                pages[name] = data
         return pages
 
 

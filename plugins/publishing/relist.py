@@ -24,12 +24,15 @@ echoes, gates) comes from files this edit did not change.
 
 from __future__ import annotations
 
+import io
+import os
 from collections import defaultdict
+from contextlib import contextmanager, nullcontext
 
 from pelican.contents import Content
 from pelican.paginator import Paginator
 from pelican.urlwrappers import URLWrapper
-from pelican.writers import Writer
+from pelican.writers import FileOverwriteFailedError, Writer
 
 from .incremental import SITE_ATTRIBUTES
 
@@ -51,6 +54,7 @@ def relist(generator, texts: dict) -> None:
     """ArticlesGenerator.generate_context over texts already read (their relative source
     path -> content object): Pelican's lists, taxonomies and archives, and the plugins'
     handlers of article_generator_finalized, without reading or caching anything."""
+    kept = {name: getattr(generator, name) for name in _STATE}
     for name, make in _STATE.items():
         setattr(generator, name, make())
 
@@ -63,6 +67,10 @@ def relist(generator, texts: dict) -> None:
     generator.save_cache = generator.readers.save_cache = lambda: None
     try:
         generator.generate_context()
+    except Unread:  # met while listing the files, before the context or any text changed
+        for name, value in kept.items():
+            setattr(generator, name, value)
+        raise
     finally:
         for name in ("get_cached_data", "save_cache"):
             vars(generator).pop(name, None)
@@ -70,27 +78,23 @@ def relist(generator, texts: dict) -> None:
 
 
 def neighbourhood(item) -> tuple:
-    """The texts an item's attributes hold (neighbours, series, translations), by identity."""
+    """The texts an item's attributes hold (neighbours, series, translations), by
+    identity: in the attribute itself, in its list, or in its dict's values and their
+    lists (a series: its parts, the previous and the next one)."""
     found = []
     for name, value in vars(item).items():
-        if name in SITE_ATTRIBUTES:
-            continue
         if isinstance(value, Content):
             found.append((name, id(value)))
-        elif isinstance(value, (list, tuple, dict)):
-            inner = value.values() if isinstance(value, dict) else value
-            ids = tuple(_ids(inner))
-            if ids:
-                found.append((name, ids))
+        elif isinstance(value, (list, tuple)):
+            if value and any(isinstance(each, Content) for each in value):
+                found.append((name, tuple(id(each) for each in value)))
+        elif isinstance(value, dict) and name not in SITE_ATTRIBUTES:
+            for key, inner in value.items():
+                if isinstance(inner, Content):
+                    found.append((name, key, id(inner)))
+                elif isinstance(inner, (list, tuple)) and inner and any(isinstance(each, Content) for each in inner):
+                    found.append((name, key, tuple(id(each) for each in inner)))
     return tuple(found)
-
-
-def _ids(values, depth: int = 0):
-    for value in values:
-        if isinstance(value, Content):
-            yield id(value)
-        elif depth < 1 and isinstance(value, (list, tuple, dict)):
-            yield tuple(_ids(value.values() if isinstance(value, dict) else value, depth + 1))
 
 
 class PageInputs:
@@ -98,19 +102,20 @@ class PageInputs:
 
     def __init__(self, reads, items):
         self.reads = reads  # shown.TemplateReads
-        self.around = {id(item): neighbourhood(item) for item in items}
+        items = list(items)  # alive while this lives: their ids stay theirs
+        self._texts = {id(item): ("text", id(item), neighbourhood(item)) for item in items}
+        self._items = items
         self._memo: dict[int, tuple] = {}  # shared values, by identity: computed once a run
         self._kept: list = []  # what the memo's ids name stays alive
 
-    def of(self, template, context: dict, values: dict, paginated: dict) -> tuple | None:
-        """`paginated`: the lists a paginated listing cuts into pages inside the writer
-        (its template reads their pages, `articles_page`…, which the call does not hold)."""
+    def of(self, template, context: dict, values: dict) -> tuple | None:
+        """The names the template reads, with their values (the call's own, else the
+        shared context's); None when it may read anything."""
         names = self.reads(template)
-        if names is None:  # it may read anything: always written
+        if names is None:
             return None
-        read = tuple((name, self._shared(context[name]) if name not in values and name in context
+        return tuple((name, self._shared(context[name]) if name not in values and name in context
                       else self.value(values.get(name, _MISSING))) for name in sorted(names))
-        return read + tuple(("paginated", key, self.value(value)) for key, value in sorted(paginated.items()))
 
     def _shared(self, value) -> tuple:
         if isinstance(value, _SCALARS):
@@ -124,46 +129,85 @@ class PageInputs:
     def value(self, value, depth: int = 0):
         if value is _MISSING or isinstance(value, _SCALARS):
             return value
+        text = self._texts.get(id(value))  # a text of the site (the common case: lists of them)
+        if text is not None:
+            return text
         if isinstance(value, Content):
-            return ("text", id(value), self.around.get(id(value)))
+            return ("text", id(value), neighbourhood(value))
         if isinstance(value, URLWrapper):
             return ("taxonomy", type(value).__name__, value.slug, value.name)
         if depth > 4:
             return ("deep",)
         if isinstance(value, (list, tuple)):
-            return ("list", tuple(self.value(item, depth + 1) for item in value))
+            texts = self._texts
+            return ("list", tuple(texts.get(id(item)) or self.value(item, depth + 1) for item in value))
         if isinstance(value, dict):
             return ("dict", tuple((repr(key), self.value(item, depth + 1)) for key, item in value.items()))
         return ("other", type(value).__name__)  # comments, gates: from files this edit left alone
 
 
-def _listing(settings, name, url, template_name, paginated, kwargs) -> tuple[dict, tuple]:
-    """What one write_file call cuts into pages (as Pelican's Writer decides it), and
-    the files it writes: its name, or every page of its listing."""
-    if paginated is None:
-        paginated = {key: value for key, value in kwargs.items() if key in {"articles", "dates"}}
-    if paginated and template_name in settings["PAGINATED_TEMPLATES"]:
+    def files(self, settings, name, url, template, template_name, context, paginated, kwargs) -> dict:
+        """What each file of one write_file call shows (None: unknown, always written):
+        the call's page, or each page of a paginated listing, with its own slice of the
+        lists (as Pelican's Writer cuts them) and the listing's length."""
+        read = self.of(template, context, kwargs)
+        if paginated is None:
+            paginated = {key: value for key, value in kwargs.items() if key in {"articles", "dates"}}
+        if not (paginated and template_name in settings["PAGINATED_TEMPLATES"]):
+            return {name: read}
         per_page = settings["PAGINATED_TEMPLATES"][template_name] or settings["DEFAULT_PAGINATION"]
-        paginator = Paginator(name, url, next(iter(paginated.values())), settings, per_page)
-        return paginated, tuple(paginator.page(number).save_as for number in range(1, paginator.num_pages + 1))
-    return {}, (name,)
+        paginators = {key: Paginator(name, url, value, settings, per_page) for key, value in paginated.items()}
+        first = next(iter(paginators.values()))
+        found = {}
+        for number in range(1, first.num_pages + 1):
+            pages = {key: paginator.page(number) for key, paginator in paginators.items()}
+            cut = tuple((key, paginator.count, self.value(pages[key].object_list))
+                        for key, paginator in sorted(paginators.items()))
+            found[next(iter(pages.values())).save_as] = None if read is None else (read, number, first.num_pages, cut)
+        return found
+
+
+class _Members(list):
+    """A taxonomy's articles, with membership by identity through a set: Pelican asks
+    `article in articles` for every article of the site and every tag (as `in` on a list
+    of texts does, which have no equality of their own, but in constant time)."""
+
+    def __init__(self, items):
+        super().__init__(items)
+        self._ids = {id(item) for item in items}
+
+    def __contains__(self, item):
+        return id(item) in self._ids
+
+
+def fast_membership(generator):
+    """Pelican's taxonomies with _Members lists while the generator writes; a function
+    that puts the originals back."""
+    tags, categories, authors = generator.tags, generator.categories, generator.authors
+    generator.tags = type(tags)(list) if isinstance(tags, defaultdict) else {}
+    generator.tags.update({tag: _Members(items) for tag, items in tags.items()})
+    generator.categories = [(category, _Members(items)) for category, items in categories]
+    generator.authors = [(author, _Members(items)) for author, items in authors]
+
+    def restore():
+        generator.tags, generator.categories, generator.authors = tags, categories, authors
+    return restore
 
 
 class RecordingWriter(Writer):
-    """Renders nothing: notes, for each page the generators would write, what its
-    template reads and the files it makes."""
+    """Renders nothing: notes what each file the generators would write shows."""
 
     def __init__(self, output_path, settings, inputs: PageInputs):
         super().__init__(output_path, settings=settings)
         self.inputs = inputs
-        self.pages: dict[str, tuple] = {}  # first file -> (inputs, files)
+        self.files: dict[str, tuple | None] = {}  # file -> what it shows
         self.feeds: set[str] = set()
 
     def write_file(self, name, template, context, relative_urls=False, paginated=None, template_name=None,
                    override_output=False, url=None, **kwargs):
         if name:
-            cut, files = _listing(self.settings, name, url, template_name, paginated, kwargs)
-            self.pages[name] = (self.inputs.of(template, context, kwargs, cut), files)
+            self.files.update(self.inputs.files(self.settings, name, url, template, template_name, context,
+                                                paginated, kwargs))
 
     def write_feed(self, elements, context, path=None, url=None, feed_type="atom", override_output=False,
                    feed_title=None):
@@ -171,36 +215,73 @@ class RecordingWriter(Writer):
             self.feeds.add(path)
 
 
-class ChangedWriter(Writer):
-    """Pelican's writer, writing only the pages whose inputs changed since `before`
+class ChangedWriter(RecordingWriter):
+    """Pelican's writer, writing only the files whose inputs changed since `before`
     (a RecordingWriter's notes); feeds are always written (the caller keeps those whose
-    bytes changed). `gone`, once the generators are done: the files written before and
-    no longer."""
+    bytes changed). Its own notes are those of the site as it is now."""
 
     def __init__(self, output_path, settings, inputs: PageInputs, before: RecordingWriter):
-        super().__init__(output_path, settings=settings)
-        self.inputs, self.before = inputs, before
-        self.files: set[str] = set()
-        self.feeds: set[str] = set()
+        super().__init__(output_path, settings, inputs)
+        self.before = before
+        self.rendered: dict[str, bytes] = {}  # file (relative) -> its bytes, kept in memory
+        self._drop = False  # the render just made is dropped: its file did not change
 
     def write_file(self, name, template, context, relative_urls=False, paginated=None, template_name=None,
                    override_output=False, url=None, **kwargs):
         if not name:
             return None
-        cut, files = _listing(self.settings, name, url, template_name, paginated, kwargs)
+        files = self.inputs.files(self.settings, name, url, template, template_name, context, paginated, kwargs)
         self.files.update(files)
-        now = self.inputs.of(template, context, kwargs, cut)
-        if now is not None and self.before.pages.get(name) == (now, files):
+        wanted = {file for file, shown in files.items() if shown is None or self.before.files.get(file, _MISSING) != shown}
+        if not wanted:
             return None
-        return super().write_file(name, template, context, relative_urls, paginated, template_name,
-                                  override_output, url, **kwargs)
+        if len(wanted) < len(files):
+            template = _Only(template, self, wanted)
+        return Writer.write_file(self, name, template, context, relative_urls, paginated, template_name,
+                                 override_output, url, **kwargs)
 
     def write_feed(self, elements, context, path=None, url=None, feed_type="atom", override_output=False,
                    feed_title=None):
         if path:
             self.feeds.add(path)
-        return super().write_feed(elements, context, path, url, feed_type, override_output, feed_title)
+        return Writer.write_feed(self, elements, context, path, url, feed_type, override_output, feed_title)
+
+    def _open_w(self, filename, encoding, override=False):
+        """Pelican's checks (a file written twice), then the text kept in `rendered`."""
+        if self._drop:
+            self._drop = False
+            return nullcontext(io.StringIO())
+        if filename in self._overridden_files:
+            if override:
+                raise FileOverwriteFailedError(f"{filename} : écrit deux fois")
+            return nullcontext(io.StringIO())  # Pelican skips it, keeping the overriding one
+        if filename in self._written_files and not override:
+            raise FileOverwriteFailedError(f"{filename} : écrit deux fois")
+        if override:
+            self._overridden_files.add(filename)
+        self._written_files.add(filename)
+        return self._kept(filename)
+
+    @contextmanager
+    def _kept(self, filename):
+        buffer = io.StringIO()
+        yield buffer
+        self.rendered[os.path.relpath(filename, self.output_path)] = buffer.getvalue().encode("utf-8")
 
     def gone(self) -> set[str]:
-        before = {file for _, files in self.before.pages.values() for file in files} | self.before.feeds
-        return before - self.files - self.feeds
+        """The files written before and no longer."""
+        return (set(self.before.files) | self.before.feeds) - set(self.files) - self.feeds
+
+
+class _Only:
+    """A listing's template that renders only the pages in `wanted`."""
+
+    def __init__(self, template, writer: ChangedWriter, wanted: set):
+        self.template, self.writer, self.wanted = template, writer, wanted
+        self.name, self.environment = template.name, template.environment
+
+    def render(self, context):
+        if context.get("output_file") in self.wanted:
+            return self.template.render(context)
+        self.writer._drop = True
+        return ""
