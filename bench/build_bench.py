@@ -19,7 +19,9 @@ before it, not timed):
   the change, and to the end of the full build that confirms it;
   then the same with its title changed (a `Slug:` keeps its address), timed to the
   last of the pages that show the new title (its own, its neighbours', the listings');
-  then a new draft written as `invoke new` writes it, timed to its page.
+  then a new draft written as `invoke new` writes it, timed to its page; then an
+  article's date made the newest (it moves to the top of every list), timed to the
+  worker's word that every changed page is in place.
 The commands run in turn within each round (the order rotates), so a slow spell of
 the shared machine weighs on all alike; ratios to stock are taken round by round.
 Wall clock of the whole command; peak memory is the largest resident set of the
@@ -180,7 +182,7 @@ def main() -> None:
     rebuilt: dict[str, dict] = {}  # edit -> run_build.py rebuild's figures
     if "rebuild" in wanted:
         out, cache = args.work / "out-rebuild", args.work / "cache-rebuild"
-        for edit in ("text", "card", "draft"):
+        for edit in ("text", "card", "draft", "date"):
             clean([out, cache])
             _, peak, printed = run([sys.executable, str(HERE / "run_build.py"), "rebuild", "--content",
                                     str(args.work / "content"), "--output", str(out), "--cache", str(cache),
@@ -213,10 +215,12 @@ def main() -> None:
     rows = {"text": "one article's text saved, `invoke livereload`: its new page on disk (save → page)",
             "card": "one article's title changed, `invoke livereload`: every page showing it on disk "
                     "(save → last page)",
-            "draft": "a new draft written by `invoke new`, `invoke livereload`: its page on disk (file → page)"}
+            "draft": "a new draft written by `invoke new`, `invoke livereload`: its page on disk (file → page)",
+            "date": "one article's date made the newest, `invoke livereload`: every changed page on disk "
+                    "(save → last page)"}
     for edit, found in rebuilt.items():
         rebuilds, confirmed = found["rebuilds"], found["confirmed"]
-        pages = f", {statistics.median(found['pages']):.0f} pages" if edit == "card" else ""
+        pages = f", {statistics.median(found['pages']):.0f} pages" if edit in ("card", "date") else ""
         peak = f"{found['peak'] / 1024:.0f} MiB (the session's largest process)"
         print(f"| {rows[edit]} | {med(rebuilds):.2f} s | — | runs: {', '.join(f'{s:.2f}' for s in rebuilds)} s"
               f"{pages} | {peak} | — |")

@@ -306,6 +306,8 @@ class Model:
                 self.counter += 1
             else:
                 items.append(self.echo(variant + len(items)))
+        elif kind == "date":  # it moves in every list it is in
+            article.day = 1 + (article.day + 3 + variant * 7) % 28
         elif kind == "slug":  # its `Slug:` line, in the same file: its address moves
             article.file = article.file or slug
             article.slug = f"{slug}-{WORDS[variant]}" if not slug.endswith(f"-{WORDS[variant]}") else slug[:-len(WORDS[variant]) - 1]
@@ -321,7 +323,7 @@ class Model:
 
 KINDS = ["body", "append", "summary", "title", "tier", "tags", "category", "divider", "series",
          "comment", "echo", "delete", "add", "webmention", "question", "status", "discussion", "modified", "issue", "page", "broken",
-         "draft", "slug"]
+         "draft", "slug", "date"]
 EDITS = st.lists(st.tuples(st.sampled_from(KINDS), st.integers(0, 9), st.integers(0, 9)), min_size=1, max_size=4)
 
 

@@ -116,5 +116,7 @@ def test_drafts_come_and_go_by_the_quick_path():
 @example([("comment", 1, 2), ("title", 1, 1)])  # two texts as commented: a title reordered « Les plus commentés »
 @example([("title", 0, 1), ("append", 2, 0), ("summary", 1, 3)])  # neighbours, series, listings' pages
 @example([("draft", 0, 0), ("comment", 4, 2), ("slug", 4, 1), ("delete", 4, 0)])  # a draft's conversation
+@example([("broken", 0, 0), ("body", 1, 2)])  # the build failed on a save that the next one does not undo
+@example([("date", 2, 1), ("tags", 0, 3), ("add", 0, 0), ("delete", 1, 0)])  # moves: the lists made again
 def test_the_quick_path_agrees_with_the_full_build(edits):
     check_quick(edits)

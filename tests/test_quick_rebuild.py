@@ -358,6 +358,29 @@ def test_the_quick_audit_keeps_its_answers_only_while_the_sources_say_the_same(l
     assert len(audit.leaks(settings, page)) == 1
 
 
+def test_after_a_failed_build_the_next_save_waits_for_a_full_build(live):
+    """A save whose build failed is in no site the process holds: a quick page for the
+    next save, made from that site, would show the older text of the first file (in the
+    feeds, the listings) until the full build. So the quick path waits for a build that
+    succeeds."""
+    site, content, output = live
+    first, second = content / "articles" / "banc-003.md", content / "articles" / "banc-009.md"
+    edit(first, lambda t: t + "\nUne phrase que la construction ratée n’a pas publiée.\n")
+    broken = content / "conversations" / "article-de-banc-d-essai-numero-3" / "casse.md"
+    broken.parent.mkdir(parents=True, exist_ok=True)
+    broken.write_text("Auteur: Personne\n\nUne clé inconnue.\n", encoding="utf-8")
+    assert site.quick([first, broken]) is None
+    with pytest.raises(BuildError):
+        site.build()
+    broken.unlink()
+    edit(second, lambda t: t + "\nUne autre phrase.\n")
+    assert site.quick([second]) is None
+    site.build()
+    assert "la construction ratée" in page_of(output, 3).read_text(encoding="utf-8")
+    edit(second, lambda t: t + "\nEncore une.\n")
+    assert site.quick([second]) is not None  # the build succeeded: the quick path is back
+
+
 def test_a_failed_full_build_puts_the_quick_page_back(live):
     site, content, output = live
     before = page_of(output, 3).read_bytes()

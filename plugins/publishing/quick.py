@@ -187,6 +187,7 @@ class LiveSite:
         self._files: set[Path] = set()  # every file of content/ when the last build ended
         self._reads = TemplateReads()  # what each template reads (parsed once, kept across builds)
         self._recording: RecordingWriter | None = None  # what each file shows (relist.py), or not noted yet
+        self._pending: set[Path] = set()  # files saved since the last build that succeeded
 
     # The full build -------------------------------------------------------
 
@@ -201,7 +202,7 @@ class LiveSite:
         except Exception:
             self._put_back()
             raise
-        self.result, self.replaced, self._sources = result, {}, None
+        self.result, self.replaced, self._sources, self._pending = result, {}, None, set()
         self._reads.forget_environments()
         self._files = {_resolved(Path(folder) / name) for folder, _, names in os.walk(self.settings["PATH"])
                        for name in names}
@@ -243,7 +244,10 @@ class LiveSite:
         # A file made and removed since the build (an editor's test or lock file: Vim's
         # "4913") changed nothing; one that was there and is gone did.
         changed = [path for path in map(_resolved, changed) if path.exists() or path in self._files]
-        if self.result is None or len(changed) != 1:
+        # Files saved since the last build that succeeded, other than this one: the site in
+        # memory does not hold them (their build failed), so only a full build can show them.
+        earlier, self._pending = self._pending, self._pending | set(changed)
+        if self.result is None or len(changed) != 1 or earlier - set(changed):
             return None
         source = changed[0]
         generator, old = self._by_source().get(source, (None, None))
