@@ -5,15 +5,17 @@ Such an edit changes the lists (the home page's pagination, its tags' and catego
 pages, the archives, the feeds), the neighbours of the texts around it, its series:
 pages that do not show the text itself. Rather than render the thousand others, the
 quick path:
-- notes what each page's template reads, before the move (a dry run of the
-  generators' writing with a writer that renders nothing: RecordingWriter);
+- has noted what each file's template reads, each page of a paginated listing with
+  its own slice of the lists (a dry run of the generators' writing with a writer that
+  renders nothing, RecordingWriter, after each full build while the author writes);
 - lists the articles again as Pelican does once everything is read (`relist`: the
   generator's generate_context over the texts already in memory, the edited one
   read again, so that the plugins' finalizing handlers set neighbours, series,
   comments and echoes as the build does);
-- writes again every page whose template reads something that is no longer the same
-  (ChangedWriter), and names those no longer written (a tag left empty, the last
-  page of a listing).
+- renders again, in memory, every file whose template reads something that is no
+  longer the same (ChangedWriter: a listing's pages that did not change are not even
+  rendered), and names those no longer written (a tag left empty, the last page of a
+  listing); its notes are the next move's.
 What a template reads is reduced to identities (PageInputs): a text counts by its
 identity and its neighbourhood (the texts its attributes hold: neighbours, series,
 translations), a list by its members in order, a tag or category by its address and
@@ -24,6 +26,7 @@ echoes, gates) comes from files this edit did not change.
 
 from __future__ import annotations
 
+import datetime
 import io
 import os
 from collections import defaultdict
@@ -37,7 +40,7 @@ from pelican.writers import FileOverwriteFailedError, Writer
 from .incremental import SITE_ATTRIBUTES
 
 _MISSING = object()
-_SCALARS = (str, int, float, bool, type(None))
+_SCALARS = (str, int, float, bool, type(None), datetime.date)  # datetime too
 
 # ArticlesGenerator's state that generate_context builds (Pelican 4.12's __init__).
 _STATE = {"articles": list, "translations": list, "hidden_articles": list, "hidden_translations": list,
@@ -144,7 +147,6 @@ class PageInputs:
         if isinstance(value, dict):
             return ("dict", tuple((repr(key), self.value(item, depth + 1)) for key, item in value.items()))
         return ("other", type(value).__name__)  # comments, gates: from files this edit left alone
-
 
     def files(self, settings, name, url, template, template_name, context, paginated, kwargs) -> dict:
         """What each file of one write_file call shows (None: unknown, always written):
