@@ -21,7 +21,7 @@ before it, not timed):
   last of the pages that show the new title (its own, its neighbours', the listings');
   then a new draft written as `invoke new` writes it, timed to its page; then an
   article's date made the newest (it moves to the top of every list), timed to the
-  worker's word that every changed page is in place.
+  worker's word that every changed page is in place; then a new tag given to an article.
 The commands run in turn within each round (the order rotates), so a slow spell of
 the shared machine weighs on all alike; ratios to stock are taken round by round.
 Wall clock of the whole command; peak memory is the largest resident set of the
@@ -182,7 +182,7 @@ def main() -> None:
     rebuilt: dict[str, dict] = {}  # edit -> run_build.py rebuild's figures
     if "rebuild" in wanted:
         out, cache = args.work / "out-rebuild", args.work / "cache-rebuild"
-        for edit in ("text", "card", "draft", "date"):
+        for edit in ("text", "card", "draft", "date", "tags"):
             clean([out, cache])
             _, peak, printed = run([sys.executable, str(HERE / "run_build.py"), "rebuild", "--content",
                                     str(args.work / "content"), "--output", str(out), "--cache", str(cache),
@@ -217,10 +217,11 @@ def main() -> None:
                     "(save → last page)",
             "draft": "a new draft written by `invoke new`, `invoke livereload`: its page on disk (file → page)",
             "date": "one article's date made the newest, `invoke livereload`: every changed page on disk "
-                    "(save → last page)"}
+                    "(save → last page)",
+            "tags": "one article given a new tag, `invoke livereload`: every changed page on disk (save → last page)"}
     for edit, found in rebuilt.items():
         rebuilds, confirmed = found["rebuilds"], found["confirmed"]
-        pages = f", {statistics.median(found['pages']):.0f} pages" if edit in ("card", "date") else ""
+        pages = f", {statistics.median(found['pages']):.0f} pages" if edit in ("card", "date", "tags") else ""
         peak = f"{found['peak'] / 1024:.0f} MiB (the session's largest process)"
         print(f"| {rows[edit]} | {med(rebuilds):.2f} s | — | runs: {', '.join(f'{s:.2f}' for s in rebuilds)} s"
               f"{pages} | {peak} | — |")

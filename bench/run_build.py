@@ -72,8 +72,8 @@ def rebuild(content: Path, output: Path, cache: Path, pagefind: bool, edits: int
     among those that show it once the full build is done (a page that only the full build
     brought up to date counts at that build's end).
     `draft`: a new draft, written as `invoke new` writes it; its page (deleted after).
-    `date`: its date made the newest (the top of every list it is in): timed to the
-    worker's word that every changed page is in place."""
+    `date`: its date made the newest (the top of every list it is in), `tags`: a new tag
+    added to it: timed to the worker's word that every changed page is in place."""
     import threading
 
     from publishing.quick import LiveSite
@@ -113,6 +113,9 @@ def rebuild(content: Path, output: Path, cache: Path, pagefind: bool, edits: int
         elif edit == "date":  # the newest now: the top of every list it is in
             marker = f"2027-01-{1 + number:02d} 08:00"
             watched, changed = [], re.sub(r"^Date: .*$", f"Date: {marker}", text, count=1, flags=re.M)
+        elif edit == "tags":  # one tag more: its listing gains it, the tags' page counts it
+            marker = f"étiquette neuve {number}"
+            watched, changed = [], re.sub(r"^Tags: ", f"Tags: {marker}, ", text, count=1, flags=re.M)
         elif edit == "draft":  # `invoke new`: a new file
             marker = f"Une idée neuve, modification {number}"
             path = content / "articles" / f"{slug_for(marker, live.settings)}.md"
@@ -120,7 +123,7 @@ def rebuild(content: Path, output: Path, cache: Path, pagefind: bool, edits: int
         else:
             watched, changed = [page], text + f"\n{marker}\n"
         seen: dict[Path, float] = {}
-        index = _Index(output / "pagefind", marker) if pagefind and edit != "draft" else None
+        index = _Index(output / "pagefind", marker) if pagefind and edit not in ("draft", "date", "tags") else None
         built.clear()
         if edit == "draft":
             new_content(marker, live.settings)
@@ -128,7 +131,7 @@ def rebuild(content: Path, output: Path, cache: Path, pagefind: bool, edits: int
             path.write_text(changed, encoding="utf-8")
         saved = time.perf_counter()
         said.clear()
-        while (len(seen) < len(watched) or (index and index.seconds is None) or (edit == "date" and not said)) \
+        while (len(seen) < len(watched) or (index and index.seconds is None) or (edit in ("date", "tags") and not said)) \
                 and not built.is_set():
             for watched_page in watched:
                 if watched_page not in seen and marker in _read(watched_page):
@@ -141,7 +144,7 @@ def rebuild(content: Path, output: Path, cache: Path, pagefind: bool, edits: int
         if index:
             index.look(saved)
             index_seconds.append(index.seconds if index.seconds is not None else confirmed_seconds[-1])
-        if edit == "date":  # every changed page is in place when the worker says so
+        if edit in ("date", "tags"):  # every changed page is in place when the worker says so
             quick = [(at, line) for at, line in said if line.startswith("Page à jour")]
             page_seconds.append(quick[0][0] - saved if quick else confirmed_seconds[-1])
             pages_shown.append(len(quick[0][1].split(", ")) if quick else 0)
@@ -214,7 +217,7 @@ if __name__ == "__main__":
     parser.add_argument("--pagefind", action="store_true")
     parser.add_argument("--edits", type=int, default=3)
     parser.add_argument("--no-search", action="store_true", help="rebuild: PAGEFIND = False")
-    parser.add_argument("--edit", choices=["text", "card", "draft", "date"], default="text")
+    parser.add_argument("--edit", choices=["text", "card", "draft", "date", "tags"], default="text")
     parser.add_argument("--processes", type=int, default=0, help="BUILD_PROCESSES (0: one per core)")
     args = parser.parse_args()
     import logging

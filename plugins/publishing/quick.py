@@ -423,7 +423,7 @@ class LiveSite:
             if isinstance(each, ArticlesGenerator):
                 each.generate_feeds(writer)
                 shared = vars(each).get("generate_articles")  # share_writes's, if it set one
-                each.generate_articles = partial(_write_articles, each)
+                each.generate_articles = partial(_write_articles, each, writer)
                 restore = fast_membership(each)
                 try:
                     each.generate_pages(writer)
@@ -708,9 +708,13 @@ class LiveSite:
 _NOTHING = SimpleNamespace()  # what the build attached to a text before its move: relist attaches anew
 
 
-def _write_articles(generator, write) -> None:
+def _write_articles(generator, writer, write) -> None:
+    """generate_articles, for `writer`: a ChangedWriter is not even asked for the pages
+    that certainly did not change."""
+    same = writer.same_page if isinstance(writer, ChangedWriter) else None
     for article in article_items(generator):
-        write_article(generator, write, article)
+        if same is None or not same(article, generator.get_template(article.template), generator.context):
+            write_article(generator, write, article)
 
 
 _TEXT_PATHS = {ArticlesGenerator: ("ARTICLE_PATHS", "ARTICLE_EXCLUDES"), PagesGenerator: ("PAGE_PATHS", "PAGE_EXCLUDES")}

@@ -203,24 +203,43 @@ class RecordingWriter(Writer):
         super().__init__(output_path, settings=settings)
         self.inputs = inputs
         self.files: dict[str, tuple | None] = {}  # file -> what it shows
-        self.feeds: set[str] = set()
+        self.feeds: dict[str, tuple] = {}  # feed file -> what it shows
+        self.text_files: dict[int, str] = {}  # a text's id -> the file of its own page
+        self._site: dict[str, tuple | None] = {}  # template -> what it reads of the shared context alone
 
     def write_file(self, name, template, context, relative_urls=False, paginated=None, template_name=None,
                    override_output=False, url=None, **kwargs):
         if name:
+            self._note(name, kwargs.get("article"), template, context)
             self.files.update(self.inputs.files(self.settings, name, url, template, template_name, context,
                                                 paginated, kwargs))
+
+    def _note(self, name, text, template, context) -> None:
+        if isinstance(text, Content):
+            self.text_files[id(text)] = name
+            if template.name not in self._site:
+                self._site[template.name] = self.inputs.of(template, context, {})
+
+    def site_read(self, template, context) -> tuple | None:
+        """What the template reads of the shared context alone (its own values aside)."""
+        if template.name not in self._site:
+            self._site[template.name] = self.inputs.of(template, context, {})
+        return self._site[template.name]
 
     def write_feed(self, elements, context, path=None, url=None, feed_type="atom", override_output=False,
                    feed_title=None):
         if path:
-            self.feeds.add(path)
+            self.feeds[path] = self._feed(elements, url, feed_type, feed_title)
+
+    def _feed(self, elements, url, feed_type, feed_title) -> tuple:
+        # Pelican's feed shows its first texts whole, and settings no edit changes
+        return (self.inputs.value(list(elements[: self.settings["FEED_MAX_ITEMS"]])), url, feed_type, feed_title)
 
 
 class ChangedWriter(RecordingWriter):
-    """Pelican's writer, writing only the files whose inputs changed since `before`
-    (a RecordingWriter's notes); feeds are always written (the caller keeps those whose
-    bytes changed). Its own notes are those of the site as it is now."""
+    """Pelican's writer, writing only the files (pages and feeds) whose inputs changed
+    since `before` (a RecordingWriter's notes); its own notes are those of the site as
+    it is now."""
 
     def __init__(self, output_path, settings, inputs: PageInputs, before: RecordingWriter):
         super().__init__(output_path, settings, inputs)
@@ -245,8 +264,25 @@ class ChangedWriter(RecordingWriter):
     def write_feed(self, elements, context, path=None, url=None, feed_type="atom", override_output=False,
                    feed_title=None):
         if path:
-            self.feeds.add(path)
+            self.feeds[path] = self._feed(elements, url, feed_type, feed_title)
+            if self.before.feeds.get(path) == self.feeds[path]:
+                return None
         return Writer.write_feed(self, elements, context, path, url, feed_type, override_output, feed_title)
+
+    def same_page(self, text, template, context) -> bool:
+        """Whether a text's own page shows what it showed before, known without asking
+        for its address (a property Pelican computes each time): the same text, holding
+        the same texts, and its template reading the same of the shared context. Its
+        notes are then carried over."""
+        name = self.before.text_files.get(id(text))
+        if (name is None or name not in self.before.files
+                or self.inputs.value(text) != self.before.inputs.value(text)
+                or self.site_read(template, context) is None
+                or self.site_read(template, context) != self.before._site.get(template.name)):
+            return False
+        self.text_files[id(text)] = name
+        self.files[name] = self.before.files[name]
+        return True
 
     def _open_w(self, filename, encoding, override=False):
         """Pelican's checks (a file written twice), then the text kept in `rendered`."""
@@ -272,7 +308,7 @@ class ChangedWriter(RecordingWriter):
 
     def gone(self) -> set[str]:
         """The files written before and no longer."""
-        return (set(self.before.files) | self.before.feeds) - set(self.files) - self.feeds
+        return (set(self.before.files) | set(self.before.feeds)) - set(self.files) - set(self.feeds)
 
 
 class _Only:
