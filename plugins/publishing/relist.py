@@ -68,6 +68,8 @@ def relist(generator, texts: dict) -> None:
 
     generator.get_cached_data = cached
     generator.save_cache = generator.readers.save_cache = lambda: None
+    # The files the texts link ({static}) are the static generator's, in a full build only.
+    generator.add_static_links = lambda content: None
     try:
         generator.generate_context()
     except Unread:  # met while listing the files, before the context or any text changed
@@ -75,7 +77,7 @@ def relist(generator, texts: dict) -> None:
             setattr(generator, name, value)
         raise
     finally:
-        for name in ("get_cached_data", "save_cache"):
+        for name in ("get_cached_data", "save_cache", "add_static_links"):
             vars(generator).pop(name, None)
         vars(generator.readers).pop("save_cache", None)
 
