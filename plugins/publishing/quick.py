@@ -416,14 +416,16 @@ class LiveSite:
             self._recording = recording
         return self._recording
 
-    def _write_all(self, writer) -> None:
+    def _write_all(self, writer, articles=None, feeds: bool = True) -> None:
         """What the generators write once the site is read (the static files aside), through
-        `writer`; the articles' pages here, in Pelican's order (not on two cores)."""
+        `writer`; the articles' pages by `articles(generator, write)` (by default all of them),
+        in Pelican's order (not on two cores)."""
         for each in self.result.generators:
             if isinstance(each, ArticlesGenerator):
-                each.generate_feeds(writer)
+                if feeds:
+                    each.generate_feeds(writer)
                 shared = vars(each).get("generate_articles")  # share_writes's, if it set one
-                each.generate_articles = partial(_write_articles, each, writer)
+                each.generate_articles = partial(articles or partial(_write_articles, writer=writer), each)
                 restore = fast_membership(each)
                 try:
                     each.generate_pages(writer)
@@ -631,21 +633,8 @@ class LiveSite:
         settings = generator.settings
         with self._folder() as folder:
             writer = ShowingWriter(folder, settings, item, shown.items, shown.keys, generator.context, self._reads)
-            for each in self.result.generators:
-                if isinstance(each, ArticlesGenerator):
-                    if item.status == "published":
-                        each.generate_feeds(writer)
-                    shared = vars(each).get("generate_articles")  # share_writes's, if it set one
-                    each.generate_articles = partial(self._articles_showing, each, item, writer)
-                    try:
-                        each.generate_pages(writer)
-                    finally:
-                        if shared is None:
-                            del each.generate_articles
-                        else:
-                            each.generate_articles = shared
-                elif isinstance(each, (PagesGenerator, TemplatePagesGenerator)) or hasattr(each, "issues"):
-                    each.generate_output(writer)
+            self._write_all(writer, lambda each, write: self._articles_showing(each, item, writer, write),
+                            feeds=item.status == "published")
             return self._changed(folder, item)
 
     def _render(self, generator, item) -> dict[str, bytes]:
@@ -708,7 +697,7 @@ class LiveSite:
 _NOTHING = SimpleNamespace()  # what the build attached to a text before its move: relist attaches anew
 
 
-def _write_articles(generator, writer, write) -> None:
+def _write_articles(generator, write, writer) -> None:
     """generate_articles, for `writer`: a ChangedWriter is not even asked for the pages
     that certainly did not change."""
     same = writer.same_page if isinstance(writer, ChangedWriter) else None
