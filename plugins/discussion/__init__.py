@@ -80,7 +80,7 @@ def refresh_conversation(settings, content, previous, generators) -> list[Proble
         return []
     folder = Path(settings["PATH"]) / FOLDER / article.slug
     if folder.is_dir() and any(folder.iterdir()):
-        return [Problem("", None, f"{FOLDER}/{article.slug}/ : une conversation vise ce texte")]
+        return [Problem("", None, f"{FOLDER}/{article.slug}/\u00a0: une conversation vise ce texte")]
     mentions, _ = webmentions.load(Path(settings["PATH"]), os.path.basename(os.path.normpath(settings["PATH"])))
     if any(m.target_path == article.url.strip("/") for m in mentions):
         return [Problem("", None, "des webmentions visent ce texte")]

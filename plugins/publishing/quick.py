@@ -214,7 +214,10 @@ class LiveSite:
         self._recording = None
         if result.generators:  # and the texts by file, and what each page shows, for a move
             self._by_source()
-            self._recorded()
+            try:
+                self._recorded()
+            except Exception:  # a theme or plugin the dry run cannot follow: the first move says it
+                self._recording = None
         return result
 
     def _put_back(self) -> list:
@@ -384,7 +387,7 @@ class LiveSite:
             root.removeHandler(heard)
         # A warning the last build gave too (webmentions for pages that are not articles)
         # is the site's, not this edit's.
-        if problems or any(level >= logging.ERROR or text not in self.result.warnings for level, text in heard.said):
+        if problems or any(level >= logging.ERROR or said not in self.result.warnings for level, said in heard.said):
             undo()
             return None
         with self._folder() as folder:  # Pelican makes the pages' folders there; their bytes stay in memory

@@ -293,10 +293,10 @@ class ChangedWriter(RecordingWriter):
             return nullcontext(io.StringIO())
         if filename in self._overridden_files:
             if override:
-                raise FileOverwriteFailedError(f"{filename} : écrit deux fois")
+                raise FileOverwriteFailedError(f"{filename}\u00a0: écrit deux fois")
             return nullcontext(io.StringIO())  # Pelican skips it, keeping the overriding one
         if filename in self._written_files and not override:
-            raise FileOverwriteFailedError(f"{filename} : écrit deux fois")
+            raise FileOverwriteFailedError(f"{filename}\u00a0: écrit deux fois")
         if override:
             self._overridden_files.add(filename)
         self._written_files.add(filename)
