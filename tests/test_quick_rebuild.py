@@ -731,3 +731,26 @@ def test_livereload_says_a_draft_page_made_then_taken_away(live):
         worker.join(timeout=20)
     assert any(line.startswith("Page à jour en") and "brouillons/une-idee-qui-pousse/" in line for line in said), said
     assert reloads
+
+
+def test_a_move_takes_the_quick_path_despite_a_warning_the_site_already_gives(live):
+    """A warning every build gives (webmentions aimed at a page that is not an article)
+    is the site's, not the move's: the quick path still takes the move (Pelican's
+    loggers say a warning once a process). A warning not said before (another stray
+    mention) sends it to the full build, which says it."""
+    site, content, output = live
+    (content / "webmentions").mkdir(exist_ok=True)
+    mention = ('{"type": "feed", "children": [{"type": "entry", "wm-property": "in-reply-to", '
+               '"wm-target": "http://localhost:8000/%s", "url": "https://exemple.fr/%s", '
+               '"published": "2026-11-22T10:00:00+01:00", "author": {"name": "Rose"}, "content": {"text": "Oui."}}]}')
+    (content / "webmentions" / "ailleurs.json").write_text(mention % ("recherche/", "a"), encoding="utf-8")
+    result = site.build()
+    assert any("webmentions" in warning for warning in result.warnings), result.warnings
+    source = content / "articles" / "banc-004.md"
+    edit(source, MOVES["date (the newest)"])
+    quick = site.quick([source])
+    assert quick is not None and "index.html" in quick.pages
+    site.build()
+    (content / "webmentions" / "ailleurs.json").write_text(mention % ("lettre/", "b"), encoding="utf-8")
+    edit(source, MOVES["tags"])
+    assert site.quick([source]) is None  # listing again says a new warning: the full build's

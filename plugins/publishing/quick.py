@@ -69,7 +69,7 @@ from .checks import KNOWN_KEYS, check_file, implied_keys
 from .contents import ARTICLE_LISTS, PAGE_LISTS, contents
 from .hooks import content_refreshed, gather, pages_placed, quick_pages
 from .incremental import SITE_ATTRIBUTES, forget_pages, listed, shown_elsewhere
-from .pool import article_items, logged_text, write_article
+from .pool import article_items, write_article
 from .relist import ChangedWriter, PageInputs, RecordingWriter, Unread, fast_membership, relist
 from .shown import ShowingWriter, TemplateReads
 
@@ -81,17 +81,6 @@ class QuickResult:
     pages: tuple  # paths relative to the output, put in place
     seconds: float  # from the call to the pages in place
     removed: tuple = ()  # paths relative to the output, taken away (a draft deleted or moved)
-
-
-class _Heard(logging.Handler):
-    """Every warning and error logged meanwhile, as the build's collector words them."""
-
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.said: list[tuple[int, str]] = []
-
-    def emit(self, record):
-        self.said.append((record.levelno, logged_text(record)))
 
 
 def _resolved(path) -> Path:
@@ -365,9 +354,9 @@ class LiveSite:
         def undo():
             relist(generator, texts)
 
-        heard = _Heard()
+        said = _Said()
         root = logging.getLogger()
-        root.addHandler(heard)
+        root.addHandler(said)
         try:
             relist(generator, moved)
             problems = []
@@ -384,10 +373,11 @@ class LiveSite:
         except Exception:  # whatever it is, the full build reports it
             problems = [None]
         finally:
-            root.removeHandler(heard)
-        # A warning the last build gave too (webmentions for pages that are not articles)
-        # is the site's, not this edit's.
-        if problems or any(level >= logging.ERROR or said not in self.result.warnings for level, said in heard.said):
+            root.removeHandler(said)
+        # Pelican's loggers say a warning once a process: one heard here is this edit's
+        # (a warning every build gives, such as webmentions for a page that is not an
+        # article, was said by the first build only).
+        if problems or said.said:
             undo()
             return None
         with self._folder() as folder:  # Pelican makes the pages' folders there; their bytes stay in memory
