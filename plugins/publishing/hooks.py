@@ -28,7 +28,10 @@ content_refreshed(settings, content=Content | None, previous=Content | None, gen
     is deleted (a moved address sends both): a receiver then attaches to the
     new text what it attaches after reading (no comment yet, its echoes, no
     series), or returns a problem when something else points at the text (a
-    conversation in its name: the full build attaches or reports it).
+    conversation in its name: the full build attaches or reports it). For an
+    article that moved in the lists, `previous` is an object with no attributes:
+    relist.py has made what the lists attach, only what comes from the text itself
+    (the gates) is left to the receivers.
 
 quick_pages(settings, pages={name: bytes}) -> list[Problem]
     Sent by the quick path with the pages it is about to put in place

@@ -219,8 +219,7 @@ class RecordingWriter(Writer):
     def _note(self, name, text, template, context) -> None:
         if isinstance(text, Content):
             self.text_files[id(text)] = name
-            if template.name not in self._site:
-                self._site[template.name] = self.inputs.of(template, context, {})
+            self.site_read(template, context)
 
     def site_read(self, template, context) -> tuple | None:
         """What the template reads of the shared context alone (its own values aside)."""
@@ -277,10 +276,10 @@ class ChangedWriter(RecordingWriter):
         the same texts, and its template reading the same of the shared context. Its
         notes are then carried over."""
         name = self.before.text_files.get(id(text))
-        if (name is None or name not in self.before.files
+        site = self.site_read(template, context)
+        if (name is None or name not in self.before.files or site is None
                 or self.inputs.value(text) != self.before.inputs.value(text)
-                or self.site_read(template, context) is None
-                or self.site_read(template, context) != self.before._site.get(template.name)):
+                or site != self.before._site.get(template.name)):
             return False
         self.text_files[id(text)] = name
         self.files[name] = self.before.files[name]
