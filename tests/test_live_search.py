@@ -3,7 +3,9 @@ process, given only the pages that changed, and searched in Chromium as a
 reader searches the site: what was just saved is found before the full build,
 what was removed is no longer found, a failed build takes the quick words back
 out, a stopped service is started again, and the full build's audit scans the
-bundle the service wrote.
+bundle the service wrote. Each with one index and with an index in parts
+(PAGEFIND_PART_PAGES), where the page saved is in one part and the others are not
+written again.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import pytest
 from conftest import free_port, serve_folder, site_settings
 from publishing.build import BuildError
 from publishing.quick import LiveSite
-from search.live import close_all, live_index
+from search.live import close_all, running
 from search.service import Service
 from test_build_identity import corpus, no_keys  # noqa: F401 (no_keys: autouse, no tier keys)
 from test_quick_rebuild import edit, reserved_sentence
@@ -26,17 +28,19 @@ from test_quick_rebuild import edit, reserved_sentence
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def live(tmp_path):
+@pytest.fixture(params=[None, 8], ids=["un-index", "en-parties"])
+def live(tmp_path, request):
     content = corpus(tmp_path, count=12)
     source = content / "articles" / "banc-004.md"  # not gated: the end of its text is public
     source.write_text(source.read_text(encoding="utf-8") + "\nUn ornithorynque passe par là.\n", encoding="utf-8")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     site = LiveSite(site_settings(tmp_path / "live", content, SITEURL=url, PAGEFIND=True, PAGEFIND_LIVE=True,
-                                  CACHE_CONTENT=True, LOAD_CONTENT_CACHE=True))
+                                  PAGEFIND_PART_PAGES=request.param, CACHE_CONTENT=True, LOAD_CONTENT_CACHE=True))
     site.build()
     output = Path(site.settings["OUTPUT_PATH"])
+    listed = json.loads((output / "pagefind" / "parts.json").read_text(encoding="utf-8"))["parts"]
+    assert len(listed) == (0 if request.param is None else 2)  # the first part, and two others
     server = serve_folder(output, port)  # the folder is renamed at each build: served by its name
     yield site, content, output, url
     server.shutdown()
@@ -61,12 +65,15 @@ THREE, FOUR = "Article de banc d’essai numéro 3", "Article de banc d’essai 
 
 
 def assert_no_unused_record(output: Path) -> None:
-    """One fragment a page indexed: none left over from a replaced or removed record
-    (the audit scans them all, and one could hold text since made reserved)."""
-    entry = json.loads((output / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
-    indexed = sum(language["page_count"] for language in entry["languages"].values())
-    assert len(list((output / "pagefind" / "fragment").iterdir())) == indexed
-    assert len(list((output / "pagefind").glob("*.pf_meta"))) == len(entry["languages"])
+    """One fragment a page indexed, in each part: none left over from a replaced or
+    removed record (the audit scans them all, and one could hold text since made reserved)."""
+    bundle = output / "pagefind"
+    listed = json.loads((bundle / "parts.json").read_text(encoding="utf-8"))["parts"]
+    for part in [bundle, *(bundle / name for name in listed)]:
+        entry = json.loads((part / "pagefind-entry.json").read_text(encoding="utf-8"))
+        indexed = sum(language["page_count"] for language in entry["languages"].values())
+        assert len(list((part / "fragment").iterdir())) == indexed
+        assert len(list(part.glob("*.pf_meta"))) == len(entry["languages"])
 
 
 def test_a_saved_word_is_found_before_the_full_build_and_a_removed_one_is_not(live, browser):
@@ -80,7 +87,7 @@ def test_a_saved_word_is_found_before_the_full_build_and_a_removed_one_is_not(li
     assert quick is not None
     assert site.placed() == []
     # Only the page that changed was given to Pagefind again.
-    assert live_index(content, {"exclude_selectors": [".headerlink"]}).updated == 1
+    assert running(content).updated == 1
     assert found(browser, url, "zorglubesque") == [THREE]
     assert_no_unused_record(output)  # the replaced record's fragment is gone from the bundle
 
@@ -113,7 +120,7 @@ def test_a_failed_build_takes_the_quick_words_back_out(live, browser):
 
 def test_a_stopped_service_is_started_again(live, browser):
     site, content, output, url = live
-    index = live_index(content, {"exclude_selectors": [".headerlink"]})
+    index = running(content)
     index.service._process.kill()
     source = content / "articles" / "banc-003.md"
     edit(source, lambda t: t + "\nUn mot forgé pour l’occasion\u00a0: zorglubesque.\n")
@@ -127,8 +134,8 @@ def test_the_full_builds_audit_scans_the_bundle_the_service_wrote(live, monkeypa
     sentence = reserved_sentence(content / "articles" / "banc-010.md")
     write = Service.write
 
-    def leaky(self, folder):  # a Pagefind that indexed what it was told to ignore
-        write(self, folder)
+    def leaky(self, folder, index=None):  # a Pagefind that indexed what it was told to ignore
+        write(self, folder, index)
         fragment = sorted((Path(folder) / "fragment").iterdir())[0]  # one the index uses
         fragment.unlink()  # it may be a link to the public bundle's file
         fragment.write_bytes(gzip.compress(b"pagefind_dcd" + json.dumps({"content": sentence}).encode()))

@@ -9,10 +9,14 @@ binary indexes the same folder from nothing, and the two bundles are compared.
 - While pages are only edited, the bundle is byte for byte the command's. A page
   added or removed changes the order of the records in the service, so the index
   chunks and metadata then differ in order alone (the fragments, the same).
-- Only the pages whose bytes changed are given to Pagefind again.
+- Only the pages whose bytes changed are given to Pagefind again, unless the count
+  of parts changes (a large site's index in parts, PAGEFIND_PART_PAGES: drawn small
+  here, so that additions and removals cross it): then every page is.
 Each change is followed by an update in place (livereload's quick path) or by a full
 build's: a copy of the site staged (pages linked, as build.py does), its bundle written
-there from the bundle in place, then swapped in.
+there from the bundle in place, then swapped in; or by a full build that fails: its
+bundle is written, then thrown away with the staged copy, and the change waits for
+the next step's update (the service already holds it, the bundle in place does not).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from search import parts
 from search.index import EXCLUDED, index_site
 from search.live import BUNDLE, LiveIndex
 
@@ -41,9 +46,10 @@ step = st.one_of(
     st.tuples(st.just("touch"), st.integers(0, 50), st.none()),  # the same bytes, a new file
     st.tuples(st.just("none"), st.integers(0, 50), st.none()),
 )
-# Each step's change is then followed by livereload's update in place (the quick path's)
-# or by a full build's: a staged copy of the site, its bundle written there, swapped in.
-steps_with_mode = st.lists(st.tuples(step, st.booleans()), min_size=1, max_size=8)
+# Each step's change is then followed by livereload's update in place (the quick path's),
+# by a full build's (a staged copy of the site, its bundle written there, swapped in),
+# or by a full build's that fails (the same, thrown away).
+steps_with_mode = st.lists(st.tuples(step, st.sampled_from(["quick", "build", "failed"])), min_size=1, max_size=8)
 
 
 def page(title: str, body: str) -> str:
@@ -58,11 +64,18 @@ def bundle_files(folder: Path) -> dict[str, bytes]:
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(steps=steps_with_mode)
+@given(steps=steps_with_mode, part_pages=st.sampled_from([None, 1, 2, 3]))
 # A page added then removed, each time by a full build: the bundle in place was written
 # from pages that are back as they were, but not the bundle there now.
-@example(steps=[(("add", 0, "mot"), True), (("remove", 0, None), True)])
-def test_the_live_index_holds_what_pagefinds_command_makes_of_the_same_pages(tmp_path_factory, steps):
+@example(steps=[(("add", 0, "mot"), "build"), (("remove", 0, None), "build")], part_pages=None)
+@example(steps=[(("add", 0, "mot"), "build"), (("remove", 0, None), "build")], part_pages=2)
+# An edit in one part: the others are copied from the bundle in place.
+@example(steps=[(("edit", 1, "mot"), "quick"), (("edit", 2, "lettre"), "build")], part_pages=1)
+# A part written by a build that failed: the bundle in place is not the one the service
+# last wrote for it, though its pages did not change since.
+@example(steps=[(("edit", 1, "mot"), "failed"), (("edit", 2, "lettre"), "build")], part_pages=1)
+@example(steps=[(("edit", 1, "mot"), "failed"), (("edit", 1, "mot"), "quick")], part_pages=None)
+def test_the_live_index_holds_what_pagefinds_command_makes_of_the_same_pages(tmp_path_factory, steps, part_pages):
     root = tmp_path_factory.mktemp("live-index")
     site = root / "site"
     for number in range(4):
@@ -70,12 +83,13 @@ def test_the_live_index_holds_what_pagefinds_command_makes_of_the_same_pages(tmp
         path.parent.mkdir(parents=True)
         path.write_text(page(f"Texte {number}", " ".join(WORDS[number:number + 6])), encoding="utf-8")
     (site / "index.html").write_text("<!DOCTYPE html><html lang=\"fr\"><body>Accueil</body></html>", encoding="utf-8")
-    index = LiveIndex({"exclude_selectors": EXCLUDED})
+    index = LiveIndex({"exclude_selectors": EXCLUDED}, part_pages)
     try:
         index.update_in_place(site)
         only_edits = True
-        for number, ((kind, which, words), full_build) in enumerate(steps):
+        for number, ((kind, which, words), mode) in enumerate(steps):
             pages = sorted(site.glob("*/index.html"))
+            parts_before = parts.count([page.relative_to(site).as_posix() for page in pages], part_pages)
             target = pages[which % len(pages)] if pages else None
             before = target.read_bytes() if target else None
             if kind == "add" or target is None:
@@ -95,22 +109,29 @@ def test_the_live_index_holds_what_pagefinds_command_makes_of_the_same_pages(tmp
             else:
                 target.write_text(page(target.parent.name, words), encoding="utf-8")
                 changed = int(target.read_bytes() != before)
-            if full_build:  # as build.py: pages linked into a staged folder, bundled there, swapped in
+            if mode != "quick":  # as build.py: pages linked into a staged folder, bundled there, swapped in
                 staged = root / f"staged-{number}"
                 shutil.copytree(site, staged, copy_function=os.link, ignore=shutil.ignore_patterns(BUNDLE))
                 index.update(staged, staged / BUNDLE, previous=site / BUNDLE)
+                if mode == "failed":
+                    shutil.rmtree(staged)
+                    continue  # the site's bundle is behind its pages until the next update
                 site.rename(root / f"retired-{number}")
                 staged.rename(site)
             else:
                 index.update_in_place(site)
+            bodies = [page.relative_to(site).as_posix() for page in site.glob("*/index.html")]
+            if parts.count(bodies, part_pages) != parts_before:
+                changed = len(list(site.rglob("*.html"))) - len(list((site / BUNDLE).rglob("*.html")))
             assert index.updated == changed
 
             reference = root / f"reference-{number}"
             shutil.copytree(site, reference, ignore=shutil.ignore_patterns(BUNDLE))
-            assert index_site(str(reference)).returncode == 0
+            assert index_site(str(reference), part_pages) is None
             live, made = bundle_files(site), bundle_files(reference)
-            fragments = {name for name in live if name.startswith("fragment/")}
-            assert fragments == {name for name in made if name.startswith("fragment/")}
+            assert live["parts.json"] == made["parts.json"]
+            fragments = {name for name in live if "fragment/" in name}
+            assert fragments == {name for name in made if "fragment/" in name}
             assert all(live[name] == made[name] for name in fragments)
             assert len(live) == len(made)  # nothing left over
             if only_edits:

@@ -11,7 +11,10 @@ given only the pages that changed instead (live.py).
 from __future__ import annotations
 
 import logging
+import shutil
 import subprocess
+import tempfile
+import threading
 from pathlib import Path
 
 from pelican import signals
@@ -19,6 +22,7 @@ from pelican import signals
 from publishing import PREVIOUS_OUTPUT, background_open, in_background, pages_placed
 from shared import Problem
 
+from . import parts
 from .live import BUNDLE, LiveJob, live_index
 from .service import binary
 
@@ -29,48 +33,97 @@ TIMEOUT = 600
 EXCLUDED = [".headerlink"]  # heading permalinks ("#") would otherwise show up in every excerpt
 
 
-def _command(output_path: str) -> list[str]:
+def _command(site: Path, bundle: Path | None = None) -> list[str]:
     excluded = [word for selector in EXCLUDED for word in ("--exclude-selectors", selector)]
-    return [*binary(), "--site", str(output_path), "--quiet", *excluded]
+    placed = ["--output-path", str(bundle)] if bundle is not None else []
+    return [*binary(), "--site", str(site), "--quiet", *excluded, *placed]
 
 
-def index_site(output_path: str) -> subprocess.CompletedProcess:
-    return subprocess.run(_command(output_path), capture_output=True, text=True, encoding="utf-8",
-                          errors="replace", timeout=TIMEOUT)
+def index_site(output_path, part_pages: int | None = None, started=None) -> str | None:
+    """Pagefind's command over the site at `output_path`, in parts (parts.py) when it has
+    more than `part_pages` pages to index, one part after the other; what went wrong, in
+    French, or None. `started(process)` is told of each process (to stop it)."""
+    site = Path(output_path)
+    bundle = site / BUNDLE
+    try:
+        dealt = parts.deal(site, part_pages)
+        if dealt is None:
+            failure = _run(_command(site), started)
+            if failure:
+                return f"Pagefind a échoué sur {output_path} : {failure}"
+            parts.write_list(bundle, 1)
+            return None
+        for part, paths in enumerate(dealt):
+            tree = Path(tempfile.mkdtemp(prefix=".pagefind-part-", dir=site.parent))
+            try:
+                parts.link_tree(site, paths, tree)
+                failure = _run(_command(tree, parts.folder(bundle, part)), started)
+            finally:
+                shutil.rmtree(tree, ignore_errors=True)
+            if failure:
+                return f"Pagefind a échoué sur {output_path} (partie {part + 1} sur {len(dealt)}) : {failure}"
+            if part:
+                parts.keep_index_only(parts.folder(bundle, part))
+        parts.write_list(bundle, len(dealt))
+    except OSError as error:
+        return f"Pagefind n’a pas pu indexer {output_path} : {error}"
+    return None
 
 
-def _failure(output_path: str, returncode: int, stdout: str, stderr: str) -> str | None:
-    if returncode == 0:
-        return None
-    return f"Pagefind a échoué sur {output_path} : {(stderr or stdout).strip()[-800:]}"
+def _run(command: list[str], started) -> str | None:
+    try:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   encoding="utf-8", errors="replace")
+    except OSError as error:
+        return str(error)
+    if started is not None:
+        started(process)
+    try:
+        stdout, stderr = process.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        return f"pas fini en {TIMEOUT} s"
+    if process.returncode != 0:
+        return (stderr or stdout).strip()[-800:] or f"code de sortie {process.returncode}"
+    return None
 
 
 class Indexing:
-    """Pagefind running over a staged site (a publishing background job)."""
+    """Pagefind's command over a staged site (a publishing background job)."""
 
-    def __init__(self, output_path: str):
+    def __init__(self, output_path: str, part_pages: int | None):
         self.output_path = output_path
-        self.process = subprocess.Popen(_command(output_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        text=True, encoding="utf-8", errors="replace")
+        self.failure: str | None = None
+        self._process: subprocess.Popen | None = None
+        self._cancelled = False
+        self._lock = threading.Lock()
+        self.thread = threading.Thread(target=self._run, args=(part_pages,), daemon=True)
+        self.thread.start()
+
+    def _started(self, process: subprocess.Popen) -> None:
+        with self._lock:
+            self._process = process
+            if self._cancelled:
+                process.kill()
+
+    def _run(self, part_pages) -> None:
+        self.failure = index_site(self.output_path, part_pages, self._started)
 
     def wait(self) -> list[Problem]:
-        try:
-            stdout, stderr = self.process.communicate(timeout=TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.cancel()
-            return [Problem("", None, f"Pagefind n’a pas pu indexer {self.output_path} : "
-                                      f"pas fini en {TIMEOUT} s")]
-        failure = _failure(self.output_path, self.process.returncode, stdout, stderr)
-        return [Problem("", None, failure)] if failure else []
+        self.thread.join()
+        return [Problem("", None, self.failure)] if self.failure else []
 
     def cancel(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.communicate()
+        with self._lock:
+            self._cancelled = True
+            if self._process is not None and self._process.poll() is None:
+                self._process.kill()
+        self.thread.join()
 
 
 def _live(settings: dict):
-    return live_index(settings["PATH"], {"exclude_selectors": EXCLUDED})
+    return live_index(settings["PATH"], {"exclude_selectors": EXCLUDED}, settings["PAGEFIND_PART_PAGES"])
 
 
 def on_finalized(pelican):
@@ -84,15 +137,10 @@ def on_finalized(pelican):
             for problem in job.wait():
                 log.error("%s", problem)
         return
-    try:
-        if background_open(pelican):
-            in_background(pelican, Indexing(pelican.output_path))
-            return
-        result = index_site(pelican.output_path)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        log.error("Pagefind n’a pas pu indexer %s : %s", pelican.output_path, error)
+    if background_open(pelican):
+        in_background(pelican, Indexing(pelican.output_path, pelican.settings["PAGEFIND_PART_PAGES"]))
         return
-    failure = _failure(pelican.output_path, result.returncode, result.stdout, result.stderr)
+    failure = index_site(pelican.output_path, pelican.settings["PAGEFIND_PART_PAGES"])
     if failure:
         log.error("%s", failure)
 

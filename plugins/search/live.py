@@ -17,6 +17,10 @@ not use:
 The comparison is always with the whole folder given, never with a list of
 pages someone says changed: after a failed build, whose pages the service was
 given, the next update takes them back.
+A large site's index is in parts (parts.py): the service holds one index per
+part, and only the parts given a page are written again; a part given nothing is
+copied from the bundle in place when that part is the one the service last wrote
+for it (the same pagefind-entry.json, which names its metadata by a digest of it).
 """
 
 from __future__ import annotations
@@ -33,21 +37,11 @@ from pathlib import Path
 
 from shared import Problem
 
+from . import parts
+from .parts import BUNDLE
 from .service import Service, ServiceError
 
-BUNDLE = "pagefind"
 _EMPTY = '<!DOCTYPE html><html lang="fr"><head><title></title></head><body></body></html>'  # a record with no words: left out
-
-
-def _html_files(folder: Path):
-    """Each HTML page of the site: (path relative to it, '/'-separated; its os.stat)."""
-    for root, dirs, names in os.walk(folder):
-        if root == str(folder):
-            dirs[:] = [d for d in dirs if d != BUNDLE and not d.startswith(".")]
-        for name in names:
-            if name.endswith(".html"):
-                path = os.path.join(root, name)
-                yield os.path.relpath(path, folder).replace(os.sep, "/"), os.stat(path)
 
 
 # Pagefind names these files after a digest of their bytes and does not write one that
@@ -113,60 +107,115 @@ def _prune(bundle: Path) -> bool:
     return True
 
 
+def _entry(part_folder: Path) -> bytes | None:
+    try:
+        return (part_folder / "pagefind-entry.json").read_bytes()
+    except OSError:
+        return None
+
+
 class LiveIndex:
     """One Pagefind service and what it holds: each page's digest, by path."""
 
-    def __init__(self, config: dict):
+    def __init__(self, config: dict, part_pages: int | None = None):
         self.config = config
+        self.part_pages = part_pages
         self.service: Service | None = None
         self.held: dict[str, bytes] = {}  # path -> digest of the bytes the service was given
         self._stats: dict[str, tuple] = {}  # path -> (inode, size, mtime) of the file digested
         self._read: dict[str, str] = {}  # path -> text, of the pages read by the last _pages
+        self._body: dict[str, bool] = {}  # path -> whether those bytes mark a data-pagefind-body
+        self._indexes: list[int] = []  # the service's index of each part
+        self._part: dict[str, int] = {}  # path -> the part whose index holds its record
+        self._entries: dict[int, bytes] = {}  # part -> the pagefind-entry.json last written for it
         self.updated = 0  # pages given again at the last update
-        self._wrote: tuple | None = None  # (bundle in place, the `held` it was written from)
 
-    def _pages(self, folder: Path) -> dict[str, bytes]:
-        """Each page of `folder` -> its digest; a file whose inode, size and time are
-        those of the one digested last (a page linked from the previous build) is not
-        read. The text of those read is kept in `_read` for the service."""
-        pages, stats, self._read = {}, {}, {}
-        for path, stat in _html_files(folder):
+    def _start(self) -> None:
+        self.service = Service(self.config)
+        self._indexes = [self.service.index]
+        self.held, self._stats, self._body, self._part, self._entries = {}, {}, {}, {}, {}
+
+    def _pages(self, folder: Path) -> tuple[dict[str, bytes], dict[str, bool]]:
+        """Each page of `folder` -> its digest, and whether it marks a body; a file whose
+        inode, size and time are those of the one digested last (a page linked from the
+        previous build) is not read. The text of those read is kept in `_read`."""
+        pages, bodies, stats, self._read = {}, {}, {}, {}
+        for path, stat in parts.html_files(folder):
             key = stats[path] = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
             if self._stats.get(path) == key:
-                pages[path] = self.held[path]
+                pages[path], bodies[path] = self.held[path], self._body[path]
             else:
                 data = (folder / path).read_bytes()
                 pages[path] = hashlib.blake2b(data, digest_size=16).digest()
+                bodies[path] = parts.is_body(data)
                 self._read[path] = data.decode("utf-8", errors="replace")
         self._stats = stats
-        return pages
+        return pages, bodies
 
     def update(self, folder: Path, bundle: Path, previous: Path | None = None) -> None:
         """The service brought up to `folder`'s pages, and its bundle written into `bundle`
-        (with the unchanging files of the bundle `previous`, if any, linked first; or that
-        bundle copied whole, when this process wrote it from these same pages)."""
+        (with the unchanging files of the bundle `previous`, if any, linked first; or a
+        part copied whole, when the service wrote that one from these same pages)."""
         folder, bundle = Path(folder), Path(bundle)
         if self.service is None:
-            self.service, self.held, self._stats = Service(self.config), {}, {}
-        pages = self._pages(folder)
-        changed = [path for path, digest in pages.items() if self.held.get(path) != digest]
-        gone = [path for path in self.held if path not in pages]
+            self._start()
+        pages, bodies = self._pages(folder)
+        count = parts.count([path for path, body in bodies.items() if body], self.part_pages)
+        if count != len(self._indexes) and self.held:  # pages change parts: all given again
+            self.service.close()
+            self._start()
+            pages, bodies = self._pages(folder)
+        while len(self._indexes) < count:
+            self._indexes.append(self.service.new_index())
+
+        def home(path: str) -> int | None:  # the part whose index takes the page
+            if count == 1:
+                return 0  # one index: every page, as Pagefind's command reads the site
+            return parts.part_of(path, count) if bodies[path] else None
+
         # The bytes given are those digested: what the service holds is what `held` says.
-        self.service.add_pages([*((path, self._read[path]) for path in changed),
-                                *((path, _EMPTY) for path in gone)])
-        self.held, self._read, self.updated = pages, {}, len(changed) + len(gone)
-        if previous is not None and self._wrote == (Path(previous).resolve(), self.held):
-            # The full build after a quick update, with the same pages: the same bundle.
-            if _copy_bundle(Path(previous), bundle):
+        given: dict[int, list] = {}
+        changed = [path for path, digest in pages.items() if self.held.get(path) != digest]
+        for path in changed:
+            new, old = home(path), self._part.get(path)
+            if old is not None and old != new:  # no longer a body: its record emptied
+                given.setdefault(old, []).append((path, _EMPTY))
+            if new is not None:
+                given.setdefault(new, []).append((path, self._read[path]))
+        gone = [path for path in self.held if path not in pages]
+        for path in gone:
+            if self._part.get(path) is not None:
+                given.setdefault(self._part[path], []).append((path, _EMPTY))
+        for part, batch in sorted(given.items()):
+            self.service.add_pages(batch, self._indexes[part])
+        self.held, self._body, self._read = pages, bodies, {}
+        self._part = {path: part for path in pages if (part := home(path)) is not None}
+        self.updated = len(changed) + len(gone)
+        for part in range(count):
+            self._write(part, bundle, previous, given=part in given)
+        parts.write_list(bundle, count)
+
+    def _write(self, part: int, bundle: Path, previous: Path | None, given: bool) -> None:
+        target = parts.folder(bundle, part)
+        before = parts.folder(Path(previous), part) if previous is not None else None
+        written = self._entries.pop(part, None)
+        if not given and before is not None and written is not None and _entry(before) == written:
+            if _copy_bundle(before, target):  # what the service would write again
+                self._entries[part] = written
                 return
-            shutil.rmtree(bundle, ignore_errors=True)
-        self._wrote = None  # written elsewhere: the bundle in place may no longer be this one
-        if previous is not None:
-            _link_unchanging(Path(previous), bundle)
-        self.service.write(str(bundle))
-        if previous is not None and not _prune(bundle):
-            shutil.rmtree(bundle)  # unused files it cannot tell apart: made anew
-            self.service.write(str(bundle))
+            shutil.rmtree(target, ignore_errors=True)
+        if before is not None:
+            _link_unchanging(before, target)
+        self._write_part(part, target)
+        if before is not None and not _prune(target):
+            shutil.rmtree(target)  # unused files it cannot tell apart: made anew
+            self._write_part(part, target)
+        self._entries[part] = _entry(target)
+
+    def _write_part(self, part: int, target: Path) -> None:
+        self.service.write(str(target), self._indexes[part])
+        if part:
+            parts.keep_index_only(target)
 
     def update_in_place(self, folder: Path) -> None:
         """The public output's bundle, written beside it and renamed into place."""
@@ -180,7 +229,6 @@ class LiveIndex:
             if current.exists():
                 current.rename(retired)
             fresh.rename(current)
-            self._wrote = (current.resolve(), self.held)
             shutil.rmtree(retired, ignore_errors=True)
         finally:
             shutil.rmtree(fresh, ignore_errors=True)
@@ -188,7 +236,7 @@ class LiveIndex:
     def close(self) -> None:
         if self.service is not None:
             self.service.close()
-        self.service, self.held, self._stats, self._wrote = None, {}, {}, None
+        self.service, self.held, self._stats, self._entries = None, {}, {}, {}
 
     def attempt(self, update, folder) -> list[Problem]:
         """`update()`, and once more with a new service if the first stopped or refused
@@ -229,14 +277,19 @@ class LiveJob:
 _indexes: dict[str, LiveIndex] = {}  # by content folder (a build writes into a new folder each time)
 
 
-def live_index(content_path, config: dict) -> LiveIndex:
+def live_index(content_path, config: dict, part_pages: int | None = None) -> LiveIndex:
     key = str(Path(content_path).resolve())
     index = _indexes.get(key)
-    if index is None or index.config != config:
+    if index is None or (index.config, index.part_pages) != (config, part_pages):
         if index is not None:
             index.close()
-        index = _indexes[key] = LiveIndex(config)
+        index = _indexes[key] = LiveIndex(config, part_pages)
     return index
+
+
+def running(content_path) -> LiveIndex | None:
+    """The live index kept for this content folder, if any (what a test looks into)."""
+    return _indexes.get(str(Path(content_path).resolve()))
 
 
 def close_all() -> None:

@@ -39,11 +39,16 @@ class Service:
         self._lock = threading.Lock()  # one question at a time, whichever thread asks
         self._next = 0
         self._buffer = b""
+        self.config = config
         try:
-            self.index = self.ask({"type": "NewIndex", "config": config})["index_id"]
+            self.index = self.new_index()
         except ServiceError:
             self.close()  # nothing left running
             raise
+
+    def new_index(self) -> int:
+        """Another index in the same service (a part of a large site's: parts.py)."""
+        return self.ask({"type": "NewIndex", "config": self.config})["index_id"]
 
     def ask(self, payload: dict) -> dict:
         """The service's answer to `payload`; ServiceError if it refuses or has stopped."""
@@ -79,12 +84,13 @@ class Service:
 
     BATCH = 64  # answers of about 200 bytes: well within a pipe's 64 KiB
 
-    def add_pages(self, pages) -> None:
+    def add_pages(self, pages, index: int | None = None) -> None:
         """Each (path, html): `path` is the page's file relative to the site (its address
         is made from it); a page added again under the same address replaces its record."""
+        index = self.index if index is None else index
         batch = []
         for path, html in pages:
-            batch.append({"type": "AddFile", "index_id": self.index, "file_path": path, "url": None,
+            batch.append({"type": "AddFile", "index_id": index, "file_path": path, "url": None,
                           "file_contents": html})
             if len(batch) == self.BATCH:
                 self._exchange(batch)
@@ -92,9 +98,10 @@ class Service:
         if batch:
             self._exchange(batch)
 
-    def write(self, folder: str) -> None:
+    def write(self, folder: str, index: int | None = None) -> None:
         """The whole bundle (index, fragments, scripts) written into `folder`."""
-        self.ask({"type": "WriteFiles", "index_id": self.index, "output_path": folder})
+        self.ask({"type": "WriteFiles", "index_id": self.index if index is None else index,
+                  "output_path": folder})
 
     def close(self) -> None:
         if self._process.poll() is None:

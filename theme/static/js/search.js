@@ -6,11 +6,23 @@ const list = document.querySelector("[data-search-results]");
 const base = form.dataset.pagefindBase;
 let pagefind;
 
-async function engine() {
-  if (!pagefind) {
-    pagefind = await import(`${base}pagefind.js`);
-    await pagefind.options({ excerptLength: 24 });
-  }
+const OPTIONS = { excerptLength: 24 };
+
+async function parts() {
+  // A large site's index comes in parts (parts.json names them), merged here.
+  const response = await fetch(`${base}parts.json`);
+  return response.ok ? (await response.json()).parts : [];
+}
+
+async function load() {
+  const [engine, others] = await Promise.all([import(`${base}pagefind.js`), parts()]);
+  await engine.options(OPTIONS);
+  await Promise.all(others.map((part) => engine.mergeIndex(new URL(part, new URL(base, location.href)).pathname, OPTIONS)));
+  return engine;
+}
+
+function engine() {
+  if (!pagefind) pagefind = load().catch((error) => { pagefind = undefined; throw error; });
   return pagefind;
 }
 
