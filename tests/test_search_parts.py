@@ -1,0 +1,103 @@
+"""A large site's search index in parts (PAGEFIND_PART_PAGES), as `invoke build` makes
+it with Pagefind's command, and as a reader searches it in Chromium.
+
+The guard does not trust the dealing: the same site is also indexed whole, and
+- each page the whole index holds is in exactly one part, and no part holds another;
+- the search page finds the same pages, for a word every generated article holds,
+  a word of the demo's texts, and a word no page holds;
+- the parts other than the first hold an index alone (the first part's scripts read
+  them), and parts.json names each one;
+- a setting that cannot be is refused with its name.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import free_port, serve_folder, site_settings
+from publishing.build import BuildError, build, load_settings
+from search import parts
+from test_build_identity import corpus, no_keys  # noqa: F401 (no_keys: autouse, no tier keys)
+from test_live_search import found
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def records(bundle: Path) -> list[str]:
+    """The address of each page a bundle's folder indexes (its fragments, read back)."""
+    urls = []
+    for fragment in sorted((bundle / "fragment").iterdir()):
+        data = gzip.decompress(fragment.read_bytes())
+        assert data.startswith(b"pagefind_dcd")
+        urls.append(json.loads(data[len(b"pagefind_dcd"):])["url"])
+    return urls
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory):
+    """The same content built with one index and in parts, each served on its port."""
+    root = tmp_path_factory.mktemp("parts")
+    content = corpus(root, count=12)
+    made, servers = {}, []
+    for name, part_pages in (("whole", None), ("parts", 8)):
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        settings = site_settings(root / name, content, SITEURL=url, PAGEFIND=True, PAGEFIND_PART_PAGES=part_pages)
+        build(settings)
+        output = Path(settings["OUTPUT_PATH"])
+        servers.append(serve_folder(output, port))
+        made[name] = (output, url)
+    yield made
+    for server in servers:
+        server.shutdown()
+
+
+def test_each_indexed_page_is_in_exactly_one_part(sites):
+    whole, _ = sites["whole"]
+    split, _ = sites["parts"]
+    assert json.loads((whole / "pagefind" / "parts.json").read_text(encoding="utf-8")) == {"parts": []}
+    listed = json.loads((split / "pagefind" / "parts.json").read_text(encoding="utf-8"))["parts"]
+    folders = [split / "pagefind", *(split / "pagefind" / name for name in listed)]
+    assert len(folders) == 3
+    held = [records(folder) for folder in folders]
+    assert all(held), "a part with no page"
+    everything = [url for part in held for url in part]
+    assert len(everything) == len(set(everything))  # none in two parts
+    assert sorted(everything) == sorted(records(whole / "pagefind"))
+    for folder in folders[1:]:
+        names = {item.name for item in folder.iterdir()}
+        assert {"pagefind-entry.json", "fragment", "index"} <= names
+        assert not [name for name in names if name.endswith((".js", ".css")) or name.startswith("wasm.")]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("word", ["banc", "communauté", "zzzintrouvable"])
+def test_the_search_page_finds_the_same_pages_in_parts(sites, browser, word):
+    _, whole_url = sites["whole"]
+    _, parts_url = sites["parts"]
+    expected = found(browser, whole_url, word)
+    got = found(browser, parts_url, word)
+    assert sorted(got) == sorted(expected)  # the order may shift: each part ranks with its own figures
+    if word == "banc":
+        assert len(got) == 12  # every generated article, from several parts
+
+
+def test_a_part_size_that_cannot_be_is_refused(tmp_path):
+    with pytest.raises(BuildError) as refused:
+        load_settings(str(ROOT / "pelicanconf.py"), {"PAGEFIND_PART_PAGES": 0})
+    assert "PAGEFIND_PART_PAGES" in str(refused.value.problems)
+    with pytest.raises(BuildError) as refused:
+        load_settings(str(ROOT / "pelicanconf.py"), {"PAGEFIND_PART_PAGES": "250"})
+    assert "PAGEFIND_PART_PAGES doit être un nombre entier" in str(refused.value.problems)
+
+
+def test_a_page_marks_its_body_only_in_a_tag():
+    assert parts.is_body(b'<main class="x" data-pagefind-body>texte</main>')
+    assert parts.is_body(b'<MAIN DATA-PAGEFIND-BODY="">texte</MAIN>')
+    assert not parts.is_body(b"<p>On \xc3\xa9crit data-pagefind-body dans le texte.</p>")
+    assert not parts.is_body(b"<p>&lt;main data-pagefind-body&gt;</p>")
+    assert not parts.is_body(b'<main data-pagefind-body-x="1">texte</main>')
