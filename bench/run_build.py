@@ -179,10 +179,15 @@ class _Index:
             return None
 
     def _fragments(self) -> list[str]:
-        try:
-            return [entry.name for entry in os.scandir(self.bundle / "fragment")]
-        except OSError:
-            return []
+        """Each fragment's path in the bundle, in every part of the index (parts.py)."""
+        found = []
+        for part in [self.bundle, *self.bundle.glob("part-*")]:
+            try:
+                found.extend(f"{part.relative_to(self.bundle)}/fragment/{entry.name}"
+                             for entry in os.scandir(part / "fragment"))
+            except OSError:
+                continue
+        return found
 
     def look(self, saved: float) -> None:
         folder = self._inode()
@@ -193,7 +198,7 @@ class _Index:
             if name not in self.read:
                 self.read.add(name)
                 try:
-                    data = gzip.decompress((self.bundle / "fragment" / name).read_bytes())
+                    data = gzip.decompress((self.bundle / name).read_bytes())
                 except (OSError, EOFError, gzip.BadGzipFile):
                     continue
                 if self.marker in data:
