@@ -13,6 +13,7 @@ The guard does not trust the dealing: the same site is also indexed whole, and
 from __future__ import annotations
 
 import gzip
+import shutil
 import json
 from pathlib import Path
 
@@ -101,3 +102,29 @@ def test_a_page_marks_its_body_only_in_a_tag():
     assert not parts.is_body(b"<p>On \xc3\xa9crit data-pagefind-body dans le texte.</p>")
     assert not parts.is_body(b"<p>&lt;main data-pagefind-body&gt;</p>")
     assert not parts.is_body(b'<main data-pagefind-body-x="1">texte</main>')
+
+
+@pytest.mark.parametrize("part_pages", [None, 3])
+def test_the_live_index_gives_pages_in_pagefinds_order(tmp_path, part_pages):
+    """Pagefind's records follow the order in which it reads the pages (depth first, in
+    the order of each folder's entries): the service is given them in that order, so
+    that its bundle is byte for byte the command's, on folders nested and interleaved."""
+    from search.index import EXCLUDED, index_site
+    from search.live import LiveIndex
+    from test_live_search_property import bundle_files, page
+
+    site = tmp_path / "site"
+    for number, path in enumerate(["index.html", "a/index.html", "a/b/index.html", "a/b/c/d.html", "a/z.html",
+                                   "b.html", "m/index.html", "m/n/index.html", "tag/x/index.html",
+                                   "tag/y/index.html", "page/2/index.html", "z/index.html"]):
+        (site / path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path).write_text(page(f"Page {number}", f"mot{number} étang lecture"), encoding="utf-8")
+    index = LiveIndex({"exclude_selectors": EXCLUDED}, part_pages)
+    try:
+        index.update_in_place(site)
+    finally:
+        index.close()
+    reference = tmp_path / "reference"
+    shutil.copytree(site, reference, ignore=shutil.ignore_patterns("pagefind"))
+    assert index_site(str(reference), part_pages) is None
+    assert bundle_files(site) == bundle_files(reference)

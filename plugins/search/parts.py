@@ -86,16 +86,24 @@ def write_list(bundle: Path, parts: int) -> None:
 
 def html_files(site: Path):
     """Each HTML page of the site, as a path relative to it ('/'-separated), with its
-    os.stat; the search bundle and hidden folders left out. In the order of the folders'
-    entries, as Pagefind's command walks them: its records are in the order it reads
-    the pages, and the service is given them in that order too."""
-    for root, dirs, names in os.walk(site):
-        if root == str(site):
-            dirs[:] = [d for d in dirs if d != BUNDLE and not d.startswith(".")]
-        for name in names:
-            if name.endswith(".html"):
-                path = os.path.join(root, name)
-                yield os.path.relpath(path, site).replace(os.sep, "/"), os.stat(path)
+    os.stat; the search bundle and hidden folders left out. In Pagefind's order: its
+    records follow the order in which it reads the pages, walking the folders depth
+    first in the order of their entries (walkdir), and the service is given them so."""
+    stack = [(os.scandir(site), "")]
+    try:
+        while stack:
+            entries, prefix = stack[-1]
+            entry = next(entries, None)
+            if entry is None:
+                stack.pop()[0].close()
+            elif entry.is_dir(follow_symlinks=False):
+                if prefix or (entry.name != BUNDLE and not entry.name.startswith(".")):
+                    stack.append((os.scandir(entry.path), f"{prefix}{entry.name}/"))
+            elif entry.name.endswith(".html"):
+                yield f"{prefix}{entry.name}", entry.stat()
+    finally:
+        for entries, _ in stack:
+            entries.close()
 
 
 def deal(site: Path, part_pages: int | None) -> list[list[str]] | None:
