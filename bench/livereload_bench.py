@@ -43,8 +43,9 @@ WORDS = ["quintouflard", "brocalimbe", "vermichoux", "padoulette", "tirlimpin", 
 def _lists(page, port: int, word: str, slug: str) -> bool:
     """Whether the site's search page lists the article for `word` (one search)."""
     page.goto(f"http://localhost:{port}/recherche/?q={word}")
-    page.wait_for_function("document.querySelector('[data-search-status]').textContent.includes('pour')",
-                           timeout=30_000)
+    page.wait_for_function("['pour', 'indisponible'].some((word) => "
+                           "document.querySelector('[data-search-status]').textContent.includes(word))",
+                           timeout=30_000)  # unavailable: the bundle was swapped as it loaded, look again
     return any(f"numero-{slug}/" in (href or "") for href in
                page.locator(".search-results h2 a").evaluate_all("links => links.map(a => a.href)"))
 

@@ -128,3 +128,4 @@ def test_the_live_index_gives_pages_in_pagefinds_order(tmp_path, part_pages):
     shutil.copytree(site, reference, ignore=shutil.ignore_patterns("pagefind"))
     assert index_site(str(reference), part_pages) is None
     assert bundle_files(site) == bundle_files(reference)
+

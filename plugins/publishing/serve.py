@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from functools import partial
 from http.server import ThreadingHTTPServer
@@ -67,6 +68,7 @@ def seconds_fr(seconds: float) -> str:
 
 
 BROWSER_HEAD_START = 0.3  # seconds between the quick page's reload and the full build
+INDEX_AFTER = 0.05  # seconds between the quick page's reload and the search index's update
 
 
 def rebuild_on_change(live, paths: list[str], full: Callable[[], bool], reload: Callable[[], None],
@@ -95,12 +97,13 @@ def rebuild_on_change(live, paths: list[str], full: Callable[[], bool], reload: 
             else:
                 say(f"Page {gone} (en {seconds_fr(quick.seconds)})")
             reload()
-            # The browsers fetch the page now; the build would take the interpreter
-            # from the server that answers them (and forks its helpers meanwhile), and
-            # Pagefind both cores from the browser drawing it: the search index follows.
-            stop.wait(BROWSER_HEAD_START)
-            for problem in live.placed():
+            # The browsers fetch the page now: the server that answers them needs the
+            # interpreter, which the index's update (then the build) would take.
+            started = time.perf_counter()
+            stop.wait(INDEX_AFTER)
+            for problem in live.placed():  # the search index: only the saved page's part is written
                 say(inert(problem))
+            stop.wait(max(0.0, BROWSER_HEAD_START - (time.perf_counter() - started)))
         shown = {page: _bytes(live, page) for page in (*quick.pages, *quick.removed)} if quick else {}
         try:
             built = full()
