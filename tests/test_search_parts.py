@@ -129,3 +129,32 @@ def test_the_live_index_gives_pages_in_pagefinds_order(tmp_path, part_pages):
     assert index_site(str(reference), part_pages) is None
     assert bundle_files(site) == bundle_files(reference)
 
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", ["whole", "parts"])
+def test_an_index_replaced_as_the_page_loads_it_is_loaded_again(sites, browser, name):
+    """A bundle swapped while the search page loads it (livereload puts each new one in
+    place by renaming its folder; a deploy may too): a file it names is gone. The page
+    loads the index anew, once, instead of saying search is unavailable."""
+    _, url = sites[name]
+    entry = "**/part-2/pagefind-entry.json*" if name == "parts" else "**/pagefind/pagefind-entry.json*"
+    context = browser.new_context()
+    failed = []
+
+    def once(route):
+        if failed:
+            route.continue_()
+        else:
+            failed.append(route.request.url)
+            route.fulfill(status=404, body="introuvable")
+
+    try:
+        context.route(entry, once)
+        page = context.new_page()
+        page.goto(f"{url}/recherche/?q=banc")
+        page.wait_for_function("document.querySelector('[data-search-status]').textContent.includes('pour')")
+        assert failed, "the index was not asked for"
+        assert len(page.locator(".search-results h2").all_inner_texts()) == 12
+    finally:
+        context.close()

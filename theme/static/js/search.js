@@ -15,7 +15,10 @@ async function parts() {
 }
 
 async function load() {
-  const [engine, others] = await Promise.all([import(`${base}pagefind.js`), parts()]);
+  const [module, others] = await Promise.all([import(`${base}pagefind.js`), parts()]);
+  // An instance of its own: one whose load failed is dropped whole, and the next starts
+  // clean (the module's own would keep the part that failed among those it merged).
+  const engine = module.createInstance(OPTIONS);
   await engine.options(OPTIONS);
   await Promise.all(others.map((part) => engine.mergeIndex(new URL(part, new URL(base, location.href)).pathname, OPTIONS)));
   return engine;
@@ -66,7 +69,7 @@ function tidy(data) {
   return html;
 }
 
-async function run(query) {
+async function run(query, again = true) {
   const term = query.trim();
   list.replaceChildren();
   if (!term) { status.textContent = ""; return; }
@@ -81,6 +84,11 @@ async function run(query) {
       ? `Aucun résultat pour «\u202f${term}\u202f».`
       : `${n} résultat${n > 1 ? "s" : ""} pour «\u202f${term}\u202f».`;
   } catch (error) {
+    if (again) {
+      // The index was replaced while it loaded (invoke livereload, a deploy): load it anew, once.
+      pagefind = undefined;
+      return run(query, false);
+    }
     status.textContent = "La recherche est indisponible\u00a0: l’index n’a pas été construit (invoke build).";
   }
 }
