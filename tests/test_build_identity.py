@@ -68,24 +68,28 @@ def corpus(folder: Path, count: int = 60) -> Path:
     return content
 
 
-def reference_build(root: Path, content: Path) -> Path:
+def reference_build(root: Path, content: Path, **extra) -> Path:
     settings = site_settings(root, content, PAGEFIND=True, BUILD_PROCESSES=1,
-                             CACHE_CONTENT=False, LOAD_CONTENT_CACHE=False)
+                             CACHE_CONTENT=False, LOAD_CONTENT_CACHE=False, **extra)
     with python_markdown_only():
         build(settings)
     return Path(settings["OUTPUT_PATH"])
 
 
-def fast_settings(root: Path, content: Path) -> dict:
+def fast_settings(root: Path, content: Path, **extra) -> dict:
     return site_settings(root, content, PAGEFIND=True, BUILD_PROCESSES=2,
-                         CACHE_CONTENT=True, LOAD_CONTENT_CACHE=True)
+                         CACHE_CONTENT=True, LOAD_CONTENT_CACHE=True, **extra)
 
 
-@pytest.mark.parametrize("source", ["demo", "corpus"])
+# "parts": the corpus's search index in parts (PAGEFIND_PART_PAGES), as a large site's
+@pytest.mark.parametrize("source", ["demo", "corpus", "parts"])
 def test_fast_build_is_byte_identical_to_a_serial_uncached_one(tmp_path, source):
     content = ROOT / "content" if source == "demo" else corpus(tmp_path)
-    reference = reference_build(tmp_path / "reference", content)
-    fast = fast_settings(tmp_path / "fast", content)
+    extra = {"PAGEFIND_PART_PAGES": 20} if source == "parts" else {}
+    reference = reference_build(tmp_path / "reference", content, **extra)
+    if source == "parts":
+        assert (reference / "pagefind" / "part-2" / "fragment").is_dir()
+    fast = fast_settings(tmp_path / "fast", content, **extra)
     build(fast)  # cold: the pool reads every file
     assert_same(Path(fast["OUTPUT_PATH"]), reference)
     build(fast)  # warm: every read from the cache, every page linked from the previous build
@@ -135,13 +139,18 @@ def test_the_audit_beside_the_build_finds_what_the_audit_in_process_finds(tmp_pa
     monkeypatch.setattr(tiers.reader, "cut", careless_cut)
     content = corpus(tmp_path, count=20)
     found = []
-    for processes in (1, 2):
-        settings = site_settings(tmp_path / f"p{processes}", content, PAGEFIND=True, BUILD_PROCESSES=processes)
+    for processes, part_pages in ((1, None), (2, None), (2, 8)):
+        settings = site_settings(tmp_path / f"p{processes}-{part_pages}", content, PAGEFIND=True,
+                                 BUILD_PROCESSES=processes, PAGEFIND_PART_PAGES=part_pages)
         with pytest.raises(BuildError) as failure:
             build(settings)
         found.append([str(p) for p in failure.value.problems])
     assert found[0] == found[1]
     assert any(line.startswith("pagefind/fragment/") for line in found[0])
+    # The index in parts: each part's records are scanned, and the pages named alike.
+    assert any(line.startswith("pagefind/part-") for line in found[2])
+    assert [line for line in found[2] if not line.startswith("pagefind/")] == \
+        [line for line in found[0] if not line.startswith("pagefind/")]
     assert any(line.startswith("banc-") or "article-de-banc-d-essai-numero-5/index.html" in line for line in found[0])
 
 
