@@ -158,3 +158,28 @@ def test_an_index_replaced_as_the_page_loads_it_is_loaded_again(sites, browser, 
         assert len(page.locator(".search-results h2").all_inner_texts()) == 12
     finally:
         context.close()
+
+
+def test_a_tree_left_by_a_killed_build_is_swept_and_a_running_ones_is_not(tmp_path):
+    """Pagefind reads each part from a tree of links beside the site; a build killed
+    meanwhile leaves its tree. The next build removes those over an hour old."""
+    import os
+    import time
+
+    from search.index import index_site
+    from test_live_search_property import page
+
+    site = tmp_path / "site"
+    for number in range(6):
+        path = site / f"texte-{number}" / "index.html"
+        path.parent.mkdir(parents=True)
+        path.write_text(page(f"Texte {number}", f"mot{number} étang"), encoding="utf-8")
+    old, recent = tmp_path / ".pagefind-part-ancien", tmp_path / ".pagefind-part-recent"
+    for tree in (old, recent):
+        (tree / "texte-0").mkdir(parents=True)
+        (tree / "texte-0" / "index.html").write_text("<p>reste</p>", encoding="utf-8")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    assert index_site(str(site), 2) is None
+    assert json.loads((site / "pagefind" / "parts.json").read_text(encoding="utf-8"))["parts"]
+    assert not old.exists() and recent.exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == [recent.name]

@@ -53,8 +53,9 @@ def index_site(output_path, part_pages: int | None = None, started=None) -> str 
                 return f"Pagefind a échoué sur {output_path} : {failure}"
             parts.write_list(bundle, 1)
             return None
+        parts.sweep_trees(site.parent)
         for part, paths in enumerate(dealt):
-            tree = Path(tempfile.mkdtemp(prefix=".pagefind-part-", dir=site.parent))
+            tree = Path(tempfile.mkdtemp(prefix=parts.TREE_PREFIX, dir=site.parent))
             try:
                 parts.link_tree(site, paths, tree)
                 failure = _run(_command(tree, parts.folder(bundle, part)), started)

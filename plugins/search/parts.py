@@ -23,6 +23,7 @@ import math
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 BUNDLE = "pagefind"
@@ -119,6 +120,21 @@ def deal(site: Path, part_pages: int | None) -> list[list[str]] | None:
     for path in bodies:
         dealt[part_of(path, parts)].append(path)
     return dealt
+
+
+TREE_PREFIX = ".pagefind-part-"
+STALE = 3600  # seconds after which a tree is one a killed build left behind
+
+
+def sweep_trees(parent: Path) -> None:
+    """The link trees a killed build left beside its site, removed; a recent one may be
+    another build's, running now, and is left to it."""
+    for item in parent.glob(f"{TREE_PREFIX}*"):
+        try:
+            if item.is_dir() and time.time() - item.stat().st_mtime > STALE:
+                shutil.rmtree(item, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def link_tree(site: Path, paths: list[str], tree: Path) -> None:
