@@ -179,11 +179,18 @@ class _Index:
             return None
 
     def _fragments(self) -> list[str]:
-        """Each fragment's path in the bundle, in every part of the index (parts.py)."""
+        """Each fragment's path in the bundle, in every part of the index its parts.json
+        names (search/parts.py)."""
+        from search.parts import LIST
+
+        try:
+            listed = json.loads((self.bundle / LIST).read_text(encoding="utf-8"))["parts"]
+        except (OSError, ValueError, KeyError):
+            listed = []  # between two swaps: the next look reads it
         found = []
-        for part in [self.bundle, *self.bundle.glob("part-*")]:
+        for part in [self.bundle, *(self.bundle / name for name in listed)]:
             try:
-                found.extend(f"{part.relative_to(self.bundle)}/fragment/{entry.name}"
+                found.extend(f"{part.relative_to(self.bundle).as_posix()}/fragment/{entry.name}"
                              for entry in os.scandir(part / "fragment"))
             except OSError:
                 continue

@@ -99,7 +99,7 @@ class Indexing:
         self._process: subprocess.Popen | None = None
         self._cancelled = False
         self._lock = threading.Lock()
-        self.thread = threading.Thread(target=self._run, args=(part_pages,), daemon=True)
+        self.thread = threading.Thread(target=self._index, args=(part_pages,), daemon=True)
         self.thread.start()
 
     def _started(self, process: subprocess.Popen) -> None:
@@ -108,7 +108,7 @@ class Indexing:
             if self._cancelled:
                 process.kill()
 
-    def _run(self, part_pages) -> None:
+    def _index(self, part_pages) -> None:
         self.failure = index_site(self.output_path, part_pages, self._started)
 
     def wait(self) -> list[Problem]:
