@@ -22,13 +22,13 @@ reason and stripped by the allowlist. Nesting is capped (CommonMark preset: 20 l
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nh3
-from markdown_it import MarkdownIt
 
 from shared import Problem, ProblemError, read_header, safe_url
 
@@ -67,7 +67,10 @@ class Comment:
         return f"commentaire-{self.id}"
 
 
-def _renderer() -> MarkdownIt:
+@functools.cache
+def _renderer():
+    from markdown_it import MarkdownIt  # here: 28 ms a build without comments need not pay
+
     # Raw HTML is read inline only: a line such as `<p onclick=…>` does not start
     # an HTML block that would swallow the Markdown after it.
     renderer = MarkdownIt("commonmark", {"html": True, "xhtmlOut": False}).disable("html_block")
@@ -77,9 +80,6 @@ def _renderer() -> MarkdownIt:
 
 def _any_link(url: str) -> bool:
     return True  # nh3 decides which addresses stay (http, https, mailto)
-
-
-_MARKDOWN = _renderer()
 
 
 # markdown-it is linear, but each bracket, star or line costs it some 10 µs: a
@@ -98,7 +98,7 @@ def render(markdown_text: str) -> str:
     """Markdown to HTML, not yet cleaned: use `clean`."""
     if len(_MARKUP.findall(markdown_text)) > MAX_MARKUP:
         return _as_text(markdown_text)
-    return _MARKDOWN.render(markdown_text)
+    return _renderer().render(markdown_text)
 
 
 def clean(markdown_text: str) -> str:

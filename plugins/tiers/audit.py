@@ -30,7 +30,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import ahocorasick
+import ahocorasick_rs
 
 from shared import Problem, read_header, strings
 
@@ -449,6 +449,17 @@ def source_runs(source: Source):
             yield "".join(run), " ".join(run), f"{source.path}:{line} ({tier})"
 
 
+def _automaton(keys: list[str]):
+    """Aho-Corasick over folded text (ASCII: letters and BREAK), in Rust: four times
+    faster to search than pyahocorasick's, which took 0.7 s of the audit on 1,000 articles."""
+    return ahocorasick_rs.AhoCorasick(keys, matchkind=ahocorasick_rs.MatchKind.Standard)
+
+
+def _hits(automaton, text: str):
+    """The index of every key found in `text`, overlapping ones included, by where they end."""
+    return (index for index, _, _ in automaton.find_matches_as_indexes(text, overlapping=True))
+
+
 def make_probes(sources: list[Source], public_texts) -> Probes:
     """The automaton of every reserved run; `public_texts` are folded."""
     phrases: dict[str, tuple[str, str]] = {}
@@ -457,11 +468,8 @@ def make_probes(sources: list[Source], public_texts) -> Probes:
             phrases.setdefault(key, (words, where))
     if not phrases:
         return Probes(None, [])
-    automaton = ahocorasick.Automaton()
-    for index, key in enumerate(phrases):
-        automaton.add_word(key, index)
-    automaton.make_automaton()
-    return Probes(automaton, list(phrases.values()), list(phrases), BREAK.join(t for t in public_texts if t))
+    keys = list(phrases)
+    return Probes(_automaton(keys), list(phrases.values()), keys, BREAK.join(t for t in public_texts if t))
 
 
 def _public_id(settings: dict) -> str:
@@ -560,7 +568,7 @@ def _unique_blocks(paths: list[Path]) -> str:
 
 
 def _first(probes: Probes, text: str):
-    for _, index in probes.automaton.iter(text):
+    for index in _hits(probes.automaton, text):
         if not probes.exempt(index):
             return probes.phrases[index]
     return None
@@ -618,7 +626,8 @@ class LiveAudit:
 
     def __init__(self):
         self.known: dict[Path, _Known] = {}  # every source when the automaton was made
-        self.automaton = None  # key -> (path, key, run as words, where)
+        self.automaton = None  # of every run, and its (path, key, run as words, where) by index
+        self.values: list[tuple] = []
         # A run found in a page is looked up in the public sources; the answer is kept:
         # key -> (path, _Known) of a source whose public text says it, or (None, sources
         # as they were when none did). The same listing pages are audited at each save.
@@ -644,16 +653,15 @@ class LiveAudit:
             now[path] = known if known and known.stamp == stamp else self._read(path, shown, public_id, stamp)
         return now
 
+    @staticmethod
+    def _runs_of(known: dict[Path, _Known], paths) -> tuple:
+        """The automaton of these sources' runs (None if they have none), and its values."""
+        values = [(path, key, words, where) for path in paths for key, (words, where) in known[path].runs.items()]
+        return (_automaton([value[1] for value in values]) if values else None), values
+
     def _make(self, now: dict[Path, _Known]) -> None:
-        automaton = None
-        for path, known in now.items():
-            for key, (words, where) in known.runs.items():
-                if automaton is None:
-                    automaton = ahocorasick.Automaton()
-                automaton.add_word(key, (path, key, words, where))
-        if automaton is not None:
-            automaton.make_automaton()
-        self.known, self.automaton = now, automaton
+        self.automaton, self.values = self._runs_of(now, now)
+        self.known = now
 
     def leaks(self, settings: dict, pages: dict[str, bytes]) -> list[Leak]:
         """One leak per page (name relative to the output: its bytes) holding reserved text."""
@@ -663,22 +671,15 @@ class LiveAudit:
         if not self.known or len(changed) > self.REBUILD:
             self._make(now)
             changed = set()
-        small = None
-        for path in changed & now.keys():
-            for key, (words, where) in now[path].runs.items():
-                if small is None:
-                    small = ahocorasick.Automaton()
-                small.add_word(key, (path, key, words, where))
-        if small is not None:
-            small.make_automaton()
+        small, values = self._runs_of(now, sorted(changed & now.keys()))
         site: list[str] | None = None
         found = []
         for name, data in pages.items():
             text = fold(readable(data))
-            for automaton in (self.automaton, small):
-                hits = automaton.iter(text) if automaton is not None and text else ()
+            for automaton, of in ((self.automaton, self.values), (small, values)):
+                hits = _hits(automaton, text) if automaton is not None and text else ()
                 leak = None
-                for _, (path, key, words, where) in hits:
+                for path, key, words, where in map(of.__getitem__, hits):
                     if automaton is self.automaton and path in changed:
                         continue  # a run of this file as it was; the small automaton has it as it is
                     if self._said_by_a_source(key, now):
