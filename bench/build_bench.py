@@ -26,6 +26,7 @@ The commands run in turn within each round (the order rotates), so a slow spell 
 the shared machine weighs on all alike; ratios to stock are taken round by round.
 Wall clock of the whole command; peak memory is the largest resident set of the
 command's process tree (ru_maxrss from os.wait4, which covers its waited children).
+The project's modules are compiled to bytecode first, as Pelican's were at install.
 """
 
 from __future__ import annotations
@@ -132,6 +133,17 @@ def commands(work: Path, hugo: Path | None) -> dict[str, tuple[list[str], list[P
     return found
 
 
+def bytecode() -> None:
+    """The project's modules compiled before anything is timed, as an author's Python
+    compiles them at their first build and pip compiled Pelican's at install. A machine
+    that sets PYTHONDONTWRITEBYTECODE (this one does) would otherwise charge every
+    build of ours, and never stock's, for compiling some fifty modules (0.06 to 0.1 s)."""
+    import compileall
+
+    for folder in (HERE.parent / "plugins", HERE):
+        compileall.compile_dir(str(folder), quiet=1)
+
+
 def clean(folders: list[Path]) -> None:
     for folder in folders:
         shutil.rmtree(folder, ignore_errors=True)
@@ -165,6 +177,7 @@ def main() -> None:
     hugo = hugo_binary()
     if hugo:
         hugo_site(args.work / "content", args.work / "hugo")
+    bytecode()
     todo = commands(args.work, hugo)
     wanted = set(args.only or list(todo) + ["rebuild"])
     todo = {k: v for k, v in todo.items() if k in wanted}

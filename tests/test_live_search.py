@@ -104,6 +104,29 @@ def test_a_saved_word_is_found_before_the_full_build_and_a_removed_one_is_not(li
     assert_no_unused_record(output)
 
 
+def test_a_new_title_gives_its_page_again_not_its_neighbours(live, browser):
+    """The neighbours' pages show the new title in their pager, after their body: Pagefind
+    does not read it there, so their records stay as they are, not given again (a part
+    each, written again for nothing, made a title's update twice as long)."""
+    site, content, output, url = live
+    source = content / "articles" / "banc-003.md"
+    edit(source, lambda t: t.replace("Title: Article de banc d'essai numéro 3\n",
+                                     "Title: Le cachalot des grands fonds\nSlug: article-de-banc-d-essai-numero-3\n"))
+    quick = site.quick([source])
+    assert quick is not None
+    neighbours = [f"article-de-banc-d-essai-numero-{n}/index.html" for n in (2, 4)]
+    for name in neighbours:  # they did change: their pager names the new title
+        assert name in quick.pages
+        assert "Le cachalot des grands fonds" in (output / name).read_text(encoding="utf-8")
+    assert site.placed() == []
+    given = running(content).given
+    assert "article-de-banc-d-essai-numero-3/index.html" in given
+    assert not set(neighbours) & set(given)
+    assert found(browser, url, "cachalot") == ["Le cachalot des grands fonds"]
+    assert FOUR in found(browser, url, "ornithorynque")  # a neighbour's record, as it was
+    assert_no_unused_record(output)
+
+
 def test_a_failed_build_takes_the_quick_words_back_out(live, browser):
     site, content, output, url = live
     source = content / "articles" / "banc-003.md"

@@ -9,7 +9,7 @@ DEFAULTS = {
     "PAGEFIND_LIVE": False,
     # above this many pages, the index is made in parts that the search page merges,
     # so that Pagefind's memory stays bounded (parts.py); None: always one index
-    "PAGEFIND_PART_PAGES": 250,
+    "PAGEFIND_PART_PAGES": 125,
 }
 PREFIXES = ("PAGEFIND",)
 TYPES = {"PAGEFIND_PART_PAGES": int}

@@ -30,6 +30,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -107,6 +108,23 @@ def _prune(bundle: Path) -> bool:
     return True
 
 
+# The links to an article's neighbours, after its body: Pagefind does not read them (a page
+# that marks a body is indexed from it, and from data-pagefind-* attributes and its
+# <title> and <h1>), so they are left out of the digest that says whether to give the page
+# again: a title changed (or an article moved) does not re-give its neighbours, whose
+# records are the same. Only a pager of bare links and text is left out; anything else
+# in it (an attribute, a tag in a title: Pelican leaves titles unescaped) keeps it whole.
+_PAGER = re.compile(rb'<nav class="pager" aria-label="[^"<>]*">(?:\s*(?:<a href="[^"<>]*" rel="(?:prev|next)">'
+                    rb'[^<>]*</a>|<span></span>))*\s*</nav>')
+
+
+def record_digest(data: bytes, body: bool) -> bytes:
+    """A digest of what Pagefind may read of the page's bytes."""
+    if body:
+        data = _PAGER.sub(b"<nav></nav>", data)
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
 def _entry(part_folder: Path) -> bytes | None:
     try:
         return (part_folder / "pagefind-entry.json").read_bytes()
@@ -121,14 +139,15 @@ class LiveIndex:
         self.config = config
         self.part_pages = part_pages
         self.service: Service | None = None
-        self.held: dict[str, bytes] = {}  # path -> digest of the bytes the service was given
+        self.held: dict[str, bytes] = {}  # path -> record_digest of the bytes the service was given
         self._stats: dict[str, tuple] = {}  # path -> (inode, size, mtime) of the file digested
         self._read: dict[str, str] = {}  # path -> text, of the pages read by the last _pages
         self._body: dict[str, bool] = {}  # path -> whether those bytes mark a data-pagefind-body
         self._indexes: list[int] = []  # the service's index of each part
         self._part: dict[str, int] = {}  # path -> the part whose index holds its record
         self._entries: dict[int, bytes] = {}  # part -> the pagefind-entry.json last written for it
-        self.updated = 0  # pages given again at the last update
+        self.updated = 0  # pages changed at the last update (their record may be the same)
+        self.given: list[str] = []  # the pages given to the service at the last update
 
     def _start(self) -> None:
         self.service = Service(self.config)
@@ -146,8 +165,8 @@ class LiveIndex:
                 pages[path], bodies[path] = self.held[path], self._body[path]
             else:
                 data = (folder / path).read_bytes()
-                pages[path] = hashlib.blake2b(data, digest_size=16).digest()
                 bodies[path] = parts.is_body(data)
+                pages[path] = record_digest(data, bodies[path])
                 self._read[path] = data.decode("utf-8", errors="replace")
         self._stats = stats
         return pages, bodies
@@ -188,6 +207,7 @@ class LiveIndex:
                 given.setdefault(self._part[path], []).append((path, _EMPTY))
         for part, batch in sorted(given.items()):
             self.service.add_pages(batch, self._indexes[part])
+        self.given = sorted(path for batch in given.values() for path, _ in batch)
         self.held, self._body, self._read = pages, bodies, {}
         self._part = {path: part for path in pages if (part := home(path)) is not None}
         self.updated = len(changed) + len(gone)
