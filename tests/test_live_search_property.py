@@ -12,10 +12,11 @@ binary indexes the same folder from nothing, and the two bundles are compared.
 - Only the pages whose bytes changed are given to Pagefind again, unless the count
   of parts changes (a large site's index in parts, PAGEFIND_PART_PAGES: drawn small
   here, so that additions and removals cross it): then every page is.
-- A page whose neighbours' links alone changed (their titles, in the pager after its
-  body, which Pagefind does not read) is not given again; the comparison with the
+- A page whose neighbours' links alone changed (their titles, in the pager: Pagefind
+  does not read the text of a <nav>) is not given again; the comparison with the
   command shows whether its record was truly the same. The pager drawn here may also
-  hold markup that Pagefind reads (a filter, metadata).
+  hold markup that Pagefind reads (a filter, metadata), and half the pages have it
+  inside their body.
 Each change is followed by an update in place (livereload's quick path) or by a full
 build's: a copy of the site staged (pages linked, as build.py does), its bundle written
 there from the bundle in place, then swapped in; or by a full build that fails: its
@@ -65,12 +66,15 @@ steps_with_mode = st.lists(st.tuples(step, st.sampled_from(["quick", "build", "f
 
 def page(title: str, body: str, neighbour: str = "Voisin") -> str:
     """A page as the theme writes an article: its body, then the pager (the links to its
-    neighbours, by their titles, `neighbour` as is)."""
+    neighbours, by their titles, `neighbour` as is). A page whose name ends with an odd
+    digit has its pager inside its body (a theme of one's own)."""
+    pager = (f'<nav class="pager" aria-label="Articles voisins">\n<a href="/voisin/" rel="prev">{neighbour}</a>'
+             f'<span></span></nav>')
+    inside = title[-1:] in "13579"
     return (f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
             f'<body><nav>Menu</nav><main data-pagefind-body><h1>{html.escape(title)}'
-            f'<a class="headerlink" href="#">#</a></h1><p>{html.escape(body)}</p></main>'
-            f'<nav class="pager" aria-label="Articles voisins">\n<a href="/voisin/" rel="prev">{neighbour}</a>'
-            f'<span></span></nav></body></html>')
+            f'<a class="headerlink" href="#">#</a></h1><p>{html.escape(body)}</p>{pager if inside else ""}</main>'
+            f'{"" if inside else pager}</body></html>')
 
 
 def bundle_files(folder: Path) -> dict[str, bytes]:
@@ -92,7 +96,8 @@ def bundle_files(folder: Path) -> dict[str, bytes]:
 @example(steps=[(("edit", 1, "mot"), "failed"), (("edit", 1, "mot"), "quick")], part_pages=None)
 # A neighbour's new title: the page is not given again (its record is the same); a filter
 # in the pager: it is.
-@example(steps=[(("pager", 1, "Un titre tout neuf"), "quick")], part_pages=2)
+@example(steps=[(("pager", 0, "Un titre tout neuf"), "quick")], part_pages=2)
+@example(steps=[(("pager", 1, "Un titre tout neuf"), "quick")], part_pages=2)  # its pager inside its body
 @example(steps=[(("pager", 1, '<span data-pagefind-filter="auteur">Claire</span>'), "quick")], part_pages=None)
 def test_the_live_index_holds_what_pagefinds_command_makes_of_the_same_pages(tmp_path_factory, steps, part_pages):
     root = tmp_path_factory.mktemp("live-index")
@@ -128,7 +133,8 @@ def test_the_live_index_holds_what_pagefinds_command_makes_of_the_same_pages(tmp
             elif kind == "pager":
                 old = target.read_text(encoding="utf-8")
                 start = old.index('<a href="/voisin/" rel="prev">') + len('<a href="/voisin/" rel="prev">')
-                target.write_text(old[:start] + words + old[old.rindex("</a><span></span></nav>"):], encoding="utf-8")
+                end = old.index("</a><span></span></nav>", start)
+                target.write_text(old[:start] + words + old[end:], encoding="utf-8")
                 changed = None  # given again or not: the bundle must be the command's either way
             else:
                 target.write_text(page(target.parent.name, words), encoding="utf-8")

@@ -108,21 +108,20 @@ def _prune(bundle: Path) -> bool:
     return True
 
 
-# The links to an article's neighbours, after its body: Pagefind does not read them (a page
-# that marks a body is indexed from it, and from data-pagefind-* attributes and its
-# <title> and <h1>), so they are left out of the digest that says whether to give the page
-# again: a title changed (or an article moved) does not re-give its neighbours, whose
-# records are the same. Only a pager of bare links and text is left out; anything else
-# in it (an attribute, a tag in a title: Pelican leaves titles unescaped) keeps it whole.
+# The links to an article's neighbours (the theme's pager): Pagefind does not read the text
+# of a <nav>, wherever it is (its parser's REMOVE_SELECTORS), only data-pagefind-*
+# attributes, <title> and <h1>. So the pager is left out of the digest that says whether
+# to give a page again: a title changed (or an article moved) does not re-give its
+# neighbours, whose records are the same. Only a pager of bare links and text is left out;
+# anything else in it (an attribute, a tag in a title: Pelican leaves titles unescaped)
+# keeps the page whole. The property test holds this to Pagefind's own command.
 _PAGER = re.compile(rb'<nav class="pager" aria-label="[^"<>]*">(?:\s*(?:<a href="[^"<>]*" rel="(?:prev|next)">'
                     rb'[^<>]*</a>|<span></span>))*\s*</nav>')
 
 
-def record_digest(data: bytes, body: bool) -> bytes:
+def record_digest(data: bytes) -> bytes:
     """A digest of what Pagefind may read of the page's bytes."""
-    if body:
-        data = _PAGER.sub(b"<nav></nav>", data)
-    return hashlib.blake2b(data, digest_size=16).digest()
+    return hashlib.blake2b(_PAGER.sub(b"<nav></nav>", data), digest_size=16).digest()
 
 
 def _entry(part_folder: Path) -> bytes | None:
@@ -166,7 +165,7 @@ class LiveIndex:
             else:
                 data = (folder / path).read_bytes()
                 bodies[path] = parts.is_body(data)
-                pages[path] = record_digest(data, bodies[path])
+                pages[path] = record_digest(data)
                 self._read[path] = data.decode("utf-8", errors="replace")
         self._stats = stats
         return pages, bodies
