@@ -273,6 +273,43 @@ def test_a_page_that_leaks_is_not_put_in_place(live, monkeypatch):
     assert any("banc-010.md" in str(p) for p in failure.value.problems)
 
 
+def test_a_listing_that_shows_a_text_outside_its_own_list_is_put_in_place(tmp_path):
+    """A theme of one's own whose tag pages name, beside their list, every article by
+    category: a title changed shows on every tag's pages, those of tags the article does
+    not have included (the quick path asks each listing what it reads, not only its list)."""
+    import shutil
+
+    from conftest import ROOT
+
+    theme = tmp_path / "theme"
+    shutil.copytree(ROOT / "theme", theme)
+    (theme / "templates" / "tag.html").write_text(
+        (ROOT / "theme" / "templates" / "tag.html").read_text(encoding="utf-8")
+        + "{% block content %}{{ super() }}<aside><h2>Par rubrique</h2><ul>{% for category, listed in categories %}"
+          "{% for each in listed %}<li>{{ each.title }}</li>{% endfor %}{% endfor %}</ul></aside>{% endblock %}\n",
+        encoding="utf-8")
+    content = corpus(tmp_path, count=30)
+    site = LiveSite(site_settings(tmp_path / "live", content, THEME=str(theme), CACHE_CONTENT=True,
+                                  LOAD_CONTENT_CACHE=True))
+    site.build()
+    output = Path(site.settings["OUTPUT_PATH"])
+    source = content / "articles" / "banc-030.md"
+    before = tree(output)
+    edit(source, lambda t: t.replace("Title: Article", "Slug: article-de-banc-d-essai-numero-30\nTitle: Un article", 1))
+    quick = site.quick([source])
+    assert quick is not None
+    written = {name: (output / name).read_bytes() for name in quick.pages}
+    site.build()
+    after = tree(output)
+    changed = {name for name in set(before) | set(after) if before.get(name) != after.get(name)}
+    others = [name for name in changed if name.startswith("etiquette/")  # tags it does not have: no link to it
+              and "article-de-banc-d-essai-numero-30/" not in (output / name).read_text(encoding="utf-8")]
+    assert others, "some tag without the article shows its new title"
+    assert changed - {"sitemap.xml"} <= set(quick.pages), "the full build changed pages the quick path left"
+    for name, data in written.items():
+        assert after.get(name) == data, f"the full build disagrees on {name}"
+
+
 def test_a_broken_template_no_page_uses_does_not_stop_livereload(tmp_path):
     """A theme may hold a template that does not parse, unused by the build (a draft of
     the author's): livereload builds, and a card edit still finds the pages showing it.

@@ -149,6 +149,12 @@ class ShowingWriter(Writer):
         # Pelican's own test for a paginated listing (Writer.write_file)
         lists = paginated if paginated is not None else {k: v for k, v in kwargs.items() if k in {"articles", "dates"}}
         if lists and template_name in self.settings["PAGINATED_TEMPLATES"]:
+            # No page of a listing whose lists do not hold the target can show it but by
+            # what they all read besides (asked once, not for each page: a site's three
+            # hundred tags were a quarter of a changed title's time).
+            if not any(holds(value, self.target) for value in lists.values()) and not self.shows(
+                    template, kwargs, context):
+                return None
             template = _Dropping(template, self)  # each page of the listing decides for itself
         elif not self.shows(template, kwargs, context):
             return None
