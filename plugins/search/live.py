@@ -34,7 +34,6 @@ import re
 import shutil
 import tempfile
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from shared import Problem
@@ -211,14 +210,8 @@ class LiveIndex:
         self.held, self._body, self._read = pages, bodies, {}
         self._part = {path: part for path in pages if (part := home(path)) is not None}
         self.updated = len(changed) + len(gone)
-        # The parts given nothing are linked from the bundle in place by another thread
-        # while Pagefind writes those given a page (0.03 s of a title's update).
-        with ThreadPoolExecutor(1) as copier:
-            copied = copier.submit(lambda: [self._write(part, bundle, previous, given=False)
-                                            for part in range(count) if part not in given])
-            for part in sorted(given):
-                self._write(part, bundle, previous, given=True)
-            copied.result()
+        for part in range(count):
+            self._write(part, bundle, previous, given=part in given)
         parts.write_list(bundle, count)
 
     def _write(self, part: int, bundle: Path, previous: Path | None, given: bool) -> None:
