@@ -99,7 +99,15 @@ class Service:
             self._exchange(batch)
 
     def write(self, folder: str, index: int | None = None) -> None:
-        """The whole bundle (index, fragments, scripts) written into `folder`."""
+        """The whole bundle (index, fragments, scripts) written into `folder`.
+
+        Pagefind 1.5.2 answers before its last bytes are on disk (it drops its files
+        unflushed: upstream issue 1271, fixed after that release), so a file read at once
+        may still be short for a few milliseconds. The live index copes: it writes the
+        parts one after the other, the first (the bundle's root) first, and a part it
+        cannot read back is made anew. Asking for the files instead (GetFiles) would
+        have them whole, but Pagefind then compresses every fragment again: 0.06 s more
+        a part."""
         self.ask({"type": "WriteFiles", "index_id": self.index if index is None else index,
                   "output_path": folder})
 
