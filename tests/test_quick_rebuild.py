@@ -101,6 +101,22 @@ def _changes(before: dict, after: dict) -> set:
     return {name for name in set(before) | set(after) if before.get(name) != after.get(name)}
 
 
+def saved_then_built(site, output: Path, source: Path, change):
+    """`change` saved to `source`, the quick path taken, then the full build: the pages the
+    quick path wrote (their bytes), and the pages the edit changed, as the build left them."""
+    before = tree(output)
+    edit(source, change)
+    quick = site.quick([source])
+    assert quick is not None
+    written = {name: (output / name).read_bytes() for name in quick.pages}
+    site.build()
+    changed = _changes(before, tree(output))
+    assert changed - {"sitemap.xml"} <= set(quick.pages), "the full build changed pages the quick path left"
+    for name, data in written.items():
+        assert (output / name).read_bytes() == data, f"the full build disagrees on {name}"
+    return changed
+
+
 @pytest.mark.parametrize("what", MOVES)
 def test_an_edit_that_moves_the_text_puts_every_changed_page_in_place(live, what):
     """The lists are made again as the build makes them, and every page whose template
@@ -170,22 +186,11 @@ CARDS = {  # what other pages show of the text, its place kept: every page showi
 @pytest.mark.parametrize("what", CARDS)
 def test_an_edit_other_pages_show_puts_every_page_showing_it_in_place(live, what):
     site, content, output = live
-    source = content / "articles" / "banc-004.md"
-    before = tree(output)
-    edit(source, CARDS[what])
-    quick = site.quick([source])
-    assert quick is not None
-    written = {name: (output / name).read_bytes() for name in quick.pages}
-    site.build()
-    after = tree(output)
-    changed = {name for name in set(before) | set(after) if before.get(name) != after.get(name)}
+    changed = saved_then_built(site, output, content / "articles" / "banc-004.md", CARDS[what])
     assert "article-de-banc-d-essai-numero-4/index.html" in changed
     assert any(name.startswith(("index", "etiquette/", "rubrique/")) for name in changed)  # listings show it
     if what == "title":  # its neighbours' pages name it
         assert {"article-de-banc-d-essai-numero-3/index.html", "article-de-banc-d-essai-numero-5/index.html"} <= changed
-    assert changed - {"sitemap.xml"} <= set(quick.pages), "the full build changed pages the quick path left"
-    for name, data in written.items():
-        assert after.get(name) == data, f"the full build disagrees on {name}"
 
 
 def test_other_changes_go_to_the_full_build(live):
@@ -293,21 +298,11 @@ def test_a_listing_that_shows_a_text_outside_its_own_list_is_put_in_place(tmp_pa
                                   LOAD_CONTENT_CACHE=True))
     site.build()
     output = Path(site.settings["OUTPUT_PATH"])
-    source = content / "articles" / "banc-030.md"
-    before = tree(output)
-    edit(source, lambda t: t.replace("Title: Article", "Slug: article-de-banc-d-essai-numero-30\nTitle: Un article", 1))
-    quick = site.quick([source])
-    assert quick is not None
-    written = {name: (output / name).read_bytes() for name in quick.pages}
-    site.build()
-    after = tree(output)
-    changed = {name for name in set(before) | set(after) if before.get(name) != after.get(name)}
+    changed = saved_then_built(site, output, content / "articles" / "banc-030.md", lambda t: t.replace(
+        "Title: Article", "Slug: article-de-banc-d-essai-numero-30\nTitle: Un article", 1))
     others = [name for name in changed if name.startswith("etiquette/")  # tags it does not have: no link to it
               and "article-de-banc-d-essai-numero-30/" not in (output / name).read_text(encoding="utf-8")]
     assert others, "some tag without the article shows its new title"
-    assert changed - {"sitemap.xml"} <= set(quick.pages), "the full build changed pages the quick path left"
-    for name, data in written.items():
-        assert after.get(name) == data, f"the full build disagrees on {name}"
 
 
 def test_a_broken_template_no_page_uses_does_not_stop_livereload(tmp_path):
